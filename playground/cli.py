@@ -1,0 +1,270 @@
+"""The ``playground`` command: train, predict, list runs and models (no arguments: the app).
+
+Every setting of ``RunConfig`` is an option (``--learning-rate``, ``--method``, ...),
+generated from the config's own specs, so the command line and the form never disagree.
+Bad input exits with status 2 and one clear sentence, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from playground.config import RunConfig, field_specs, load_preset, preset_names
+from playground.errors import PlaygroundError
+
+ALIASES = {"learning_rate": ["--lr"], "text_column": ["--text-col"],
+           "label_column": ["--label-col"], "batch_size": ["--batch-size", "--bs"]}
+EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 1, 2, 3
+
+
+def default_runs_dir() -> Path:
+    return Path(os.environ.get("PLAYGROUND_RUNS_DIR", "runs"))
+
+
+def _add_config_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("settings (defaults: the 'balanced' preset)")
+    group.add_argument("--preset", choices=preset_names(), help="start from a preset")
+    group.add_argument("--config", type=Path, help="start from a saved settings JSON file")
+    for name, spec in field_specs().items():
+        flags = [f"--{name.replace('_', '-')}"] + [a for a in ALIASES.get(name, [])
+                                                   if a != f"--{name.replace('_', '-')}"]
+        extra = f" (choices: {', '.join(map(str, spec.choices))})" if spec.choices else ""
+        group.add_argument(*flags, dest=name, default=None, metavar="VALUE",
+                           help=spec.help.replace("%", "%%") + extra)
+
+
+def _config_from_args(args: argparse.Namespace) -> RunConfig:
+    if args.config:
+        base = RunConfig.from_json(args.config)
+    elif args.preset:
+        base = load_preset(args.preset)
+    else:
+        base = RunConfig()
+    overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(RunConfig)}
+    return base.with_overrides(**overrides)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="playground", description="Fine-tune a text agent from a labeled CSV, watch it "
+        "learn, and talk to it. Without a command, starts the web app.")
+    sub = parser.add_subparsers(dest="command")
+
+    train = sub.add_parser("train", help="train an agent on a labeled file")
+    train.add_argument("--data", required=True, type=Path, help="CSV/TSV/XLSX/JSONL file")
+    train.add_argument("--eval-data", type=Path,
+                       help="separate labeled file for the final score (default: hold out "
+                            "part of --data)")
+    train.add_argument("--runs-dir", type=Path, default=None, help="where run folders go")
+    train.add_argument("--json", action="store_true",
+                       help="end with one JSON line: run, status, metrics, timings")
+    _add_config_options(train)
+
+    predict = sub.add_parser("predict", help="ask a trained agent about a text or a file")
+    predict.add_argument("run_dir", type=Path)
+    predict.add_argument("text", nargs="?", help="the text to classify")
+    predict.add_argument("--csv", type=Path, help="a file of texts to classify")
+    predict.add_argument("--text-col", help="column with the texts (default: guessed)")
+    predict.add_argument("--out", type=Path, help="where to write the predictions file")
+    predict.add_argument("--json", action="store_true")
+
+    runs = sub.add_parser("runs", help="list runs with their state and scores")
+    runs.add_argument("--runs-dir", type=Path, default=None)
+    runs.add_argument("--json", action="store_true")
+
+    sub.add_parser("models", help="list the model catalog")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            return _train(args)
+        if args.command == "predict":
+            return _predict(args)
+        if args.command == "runs":
+            return _runs(args)
+        if args.command == "models":
+            return _models()
+        return _app()
+    except PlaygroundError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  {exc.hint}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+# ----- train ---------------------------------------------------------------------------
+def _progress_line(event: dict[str, Any]) -> str | None:
+    kind = event.get("type")
+    if kind == "train":
+        eta = time.strftime("%M:%S", time.gmtime(event["eta_s"]))
+        return (f"step {event['step']}/{event['total_steps']}  epoch {event['epoch']:.2f}  "
+                f"loss {event['loss']:.4f}  lr {event['learning_rate']:.2e}  "
+                f"{event['examples_per_s']:.0f} ex/s  ETA {eta}")
+    if kind == "eval":
+        return (f"validation at epoch {event['epoch']:.2f}: loss {event['eval_loss']:.4f}  "
+                f"accuracy {event['accuracy']:.4f}  macro-F1 {event['macro_f1']:.4f}")
+    if kind == "baselines":
+        return (f"baselines: majority label {event['majority_accuracy']:.4f}, classic model "
+                f"{event['classic_accuracy']:.4f} ({event['classic_s']:.1f} s)")
+    if kind in ("phase", "failed"):
+        return event.get("message")
+    return None
+
+
+def _train(args: argparse.Namespace) -> int:
+    from playground.service.jobs import TrainingService
+    from playground.service.prepare import create_run, prepare
+
+    started = time.time()
+    config = _config_from_args(args)
+    prep = prepare(args.data, config, args.eval_data)
+    say = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json \
+        else (lambda line: print(line, flush=True))
+    for line in prep.report.summary_lines():
+        say(line)
+    for warning in prep.warnings:
+        say(f"warning: {warning}")
+    prep.raise_for_errors()
+    say(prep.choice.note)
+    say(f"Final score on {prep.splits.held_out}.")
+
+    service = TrainingService(args.runs_dir or default_runs_dir())
+    run = create_run(service.runs_dir, prep)
+    service.submit(run)
+    say(f"run {run.run_id} in {run.path}")
+    offset = 0
+
+    def show_new_events() -> None:
+        nonlocal offset
+        events, offset = run.read_events(offset)
+        for event in events:
+            line = _progress_line(event)
+            if line:
+                say(line)
+
+    def stop(signum: int, frame: Any) -> None:
+        say("Stopping: the best checkpoint so far will be kept (Ctrl-C again to leave).")
+        service.cancel(run.run_id)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, stop)
+    status = service.wait(run.run_id, on_tick=show_new_events)
+    show_new_events()
+    service.shutdown()
+    return _finish(run, status, prep, args.json, time.time() - started, say)
+
+
+def _finish(run: Any, status: dict[str, Any], prep: Any, as_json: bool, total_s: float,
+            say: Any) -> int:
+    report = run.read_report() or {}
+    scores = report.get("scores", {})
+    model_scores = scores.get("model", {})
+    summary = {
+        "run_id": run.run_id, "run_dir": str(run.path), "status": status["state"],
+        "reason": status.get("reason", ""), "model": prep.choice.card.name,
+        "held_out": prep.splits.held_out,
+        "metrics": {"accuracy": model_scores.get("accuracy"),
+                    "macro_f1": model_scores.get("macro_f1"),
+                    "baseline_accuracy": scores.get("majority", {}).get("accuracy"),
+                    "classic_accuracy": scores.get("classic", {}).get("accuracy")},
+        "timings": {"total_s": round(total_s, 1), **{k: report.get("timings", {}).get(k)
+                    for k in ("train_s", "first_loss_s", "examples_per_s")}},
+        "peak_rss_mb": report.get("peak_rss_mb"),
+        "precision": report.get("precision"),
+    }
+    if report:
+        say(f"\nOn {summary['held_out']}:")
+        say(f"  always the majority label  accuracy {scores['majority']['accuracy']:.4f}  "
+            f"macro-F1 {scores['majority']['macro_f1']:.4f}")
+        say(f"  classic TF-IDF model       accuracy {scores['classic']['accuracy']:.4f}  "
+            f"macro-F1 {scores['classic']['macro_f1']:.4f}")
+        say(f"  {summary['model'][:26]:<26} accuracy {model_scores['accuracy']:.4f}  "
+            f"macro-F1 {model_scores['macro_f1']:.4f}")
+    say(f"run {run.run_id}: {status['state']}. {status.get('reason', '')}".strip())
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False), flush=True)
+    state = status["state"]
+    return 0 if state == "succeeded" else EXIT_CANCELLED if state == "cancelled" else EXIT_FAILED
+
+
+# ----- predict, runs, models ---------------------------------------------------------------
+def _predict(args: argparse.Namespace) -> int:
+    from playground.training.agent import load_agent
+
+    if (args.text is None) == (args.csv is None):
+        raise PlaygroundError("Give either a text or --csv FILE, not both or neither.",
+                              'Example: playground predict runs/RUN_ID "my card is lost"')
+    agent = load_agent(args.run_dir)
+    if args.text is not None:
+        prediction = agent.predict([args.text])[0]
+        if args.json:
+            print(json.dumps(prediction.to_dict(), ensure_ascii=False))
+        else:
+            for label, prob in prediction.top(3):
+                print(f"{prob:6.1%}  {label}")
+        return 0
+    from playground.data import guess_columns, read_table
+
+    frame = read_table(args.csv)
+    column = args.text_col or guess_columns(frame).text
+    if column not in frame.columns:
+        raise PlaygroundError(f"The file has no column '{column}'.",
+                              f"Pick one with --text-col: {', '.join(frame.columns)}.")
+    out = args.out or args.csv.with_name(f"{args.csv.stem}.predictions.csv")
+    agent.predict_frame(frame, column).to_csv(out, index=False)
+    print(json.dumps({"predictions": str(out), "rows": len(frame)}) if args.json
+          else f"Wrote {len(frame):,} predictions to {out}")
+    return 0
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from playground.service.jobs import TrainingService
+
+    service = TrainingService(args.runs_dir or default_runs_dir())
+    rows = service.list_runs()
+    service.shutdown()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    if not rows:
+        print(f"No runs yet in {service.runs_dir}.")
+    print(f"{'run':<22} {'state':<10} {'accuracy':>8} {'macro-F1':>8} {'time':>7}  model / data")
+    for r in rows:
+        acc = f"{r['accuracy']:.4f}" if r["accuracy"] is not None else "-"
+        f1 = f"{r['macro_f1']:.4f}" if r["macro_f1"] is not None else "-"
+        took = f"{r['duration_s']:.0f}s" if r["duration_s"] is not None else "-"
+        print(f"{r['run_id']:<22} {r['state']:<10} {acc:>8} {f1:>8} {took:>7}  "
+              f"{r['model']} / {r['data']}")
+    return 0
+
+
+def _models() -> int:
+    from playground.catalog import catalog
+
+    for card in catalog():
+        size = f"{card.params_millions:.0f}M" if card.params_millions else "tiny"
+        where = "installed" if card.installed else "needs the Hugging Face hub"
+        print(f"{card.id:<36} {size:>5}  {'/'.join(card.languages):<6} {card.license:<28} "
+              f"{where}\n    {card.description}")
+    return 0
+
+
+def _app() -> int:
+    print("The web app is not part of this version yet. Use 'playground train --help'.",
+          file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,272 @@
+"""The one typed description of a run.
+
+``RunConfig`` is the single schema behind the command line, the web form, presets and
+``config.json`` in every run folder. Each field carries its own help text, range and
+choices (``FieldSpec`` in the dataclass metadata), so the form is generated from it and
+``validate`` checks every value with a sentence a non-programmer can act on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playground.errors import ConfigError
+
+METHODS = ("full", "head", "freeze", "lora", "bitfit")
+TASKS = ("text-classification",)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What the form and the validator need to know about one setting."""
+
+    help: str
+    help_zh: str
+    group: str = "advanced"  # "basic" fields show in the simple view of the form
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[Any, ...] | None = None
+    optional: bool = False  # None is allowed (meaning "guess it" or "no limit")
+
+
+def _f(default: Any, spec: FieldSpec) -> Any:
+    return field(default=default, metadata={"spec": spec})
+
+
+@dataclass
+class RunConfig:
+    """Every setting of one training run. Defaults are the "Balanced" choice."""
+
+    model: str = _f("auto", FieldSpec(
+        "Which model to fine-tune: 'auto' picks the best one available for your data's "
+        "language; 'classic' is the instant TF-IDF model; or a catalog name, a Hugging Face "
+        "hub id, or a local model folder.",
+        "要微调的模型：'auto' 会按数据语言自动挑选可用的最佳模型；'classic' 是秒级训练的经典模型；"
+        "也可填模型目录中的名字、Hugging Face 模型 id 或本地模型文件夹。",
+        group="basic"))
+    task: str = _f("text-classification", FieldSpec(
+        "What the agent does with a text.", "智能体对文本做什么。", group="basic",
+        choices=TASKS))
+    text_column: str | None = _f(None, FieldSpec(
+        "Column that holds the texts (empty: guessed from the file).",
+        "存放文本的列（留空则自动猜测）。", group="basic", optional=True))
+    label_column: str | None = _f(None, FieldSpec(
+        "Column that holds the labels (empty: guessed from the file).",
+        "存放标签的列（留空则自动猜测）。", group="basic", optional=True))
+    method: str = _f("full", FieldSpec(
+        "How much of the model learns: full (all weights, best quality), head (only the new "
+        "classifier, fastest), freeze (bottom layers fixed), lora (small adapter matrices), "
+        "bitfit (only the bias terms).",
+        "模型中参与学习的部分：full（全部参数，效果最好）、head（只训练新分类层，最快）、"
+        "freeze（冻结底部若干层）、lora（小型适配矩阵）、bitfit（只训练偏置项）。",
+        choices=METHODS))
+    epochs: float = _f(5.0, FieldSpec(
+        "How many times training reads the whole training set. More can help, until the "
+        "validation score stops improving (early stopping then ends the run).",
+        "训练遍历整个训练集的次数。更多轮可能更好，直到验证分数不再提升（此时提前停止）。",
+        group="basic", minimum=0.05, maximum=100))
+    learning_rate: float = _f(1e-4, FieldSpec(
+        "Size of each learning step. Too high and the loss jumps around; too low and it "
+        "learns slowly. 1e-4 suits small encoders; LoRA likes 5e-4.",
+        "每一步学习的幅度。太大损失会剧烈波动，太小学得慢。小型编码器常用 1e-4，LoRA 常用 5e-4。",
+        group="basic", minimum=1e-7, maximum=1.0))
+    batch_size: int = _f(32, FieldSpec(
+        "Examples per training step. Larger is faster per example but needs more memory.",
+        "每一步训练的样本数。越大单样本越快，但更占内存。", minimum=1, maximum=1024))
+    max_length: int = _f(128, FieldSpec(
+        "Longest text the model reads, in tokens; longer texts are cut.",
+        "模型读取的最大长度（词元数），更长的文本会被截断。", minimum=8, maximum=8192))
+    weight_decay: float = _f(0.01, FieldSpec(
+        "Pull on the weights towards zero, against over-fitting.",
+        "权重衰减，抑制过拟合。", minimum=0.0, maximum=1.0))
+    warmup_ratio: float = _f(0.06, FieldSpec(
+        "Share of the steps over which the learning rate rises from zero at the start.",
+        "开始时学习率从零升高所占的步数比例。", minimum=0.0, maximum=0.5))
+    optimizer: str = _f("adamw", FieldSpec(
+        "The optimizer: AdamW suits almost every fine-tuning; SGD uses less memory.",
+        "优化器：AdamW 适合几乎所有微调；SGD 更省内存。", choices=("adamw", "sgd")))
+    scheduler: str = _f("linear", FieldSpec(
+        "How the learning rate changes over the run.", "学习率在训练中如何变化。",
+        choices=("linear", "cosine", "constant", "constant_with_warmup")))
+    dropout: float = _f(0.1, FieldSpec(
+        "Share of the model's units switched off at random while training, against "
+        "over-fitting.", "训练时随机关闭的单元比例，抑制过拟合。", minimum=0.0, maximum=0.9))
+    gradient_accumulation: int = _f(1, FieldSpec(
+        "Add up this many batches before each update: a larger effective batch without "
+        "more memory.", "累积多少个批次再更新一次：不增加内存即可得到更大的等效批次。",
+        minimum=1, maximum=256))
+    precision: str = _f("auto", FieldSpec(
+        "Number format for training. auto: bf16 or fp16 on a GPU, bf16 on a CPU with native "
+        "bf16 instructions (about twice as fast), fp32 elsewhere.",
+        "训练的数值精度。auto：GPU 上用 bf16 或 fp16，支持 bf16 指令的 CPU 上用 bf16（约快一倍），否则 fp32。",
+        choices=("auto", "fp32", "bf16", "fp16")))
+    seed: int = _f(42, FieldSpec(
+        "Random seed: the same seed and settings give the same run.",
+        "随机种子：相同种子与设置得到相同结果。", minimum=0, maximum=2**31 - 1))
+    early_stopping_patience: int = _f(2, FieldSpec(
+        "Stop when the validation score has not improved for this many evaluations "
+        "(0: never stop early). The best checkpoint is kept either way.",
+        "验证分数连续这么多次评估没有提升就停止（0 表示不提前停止）。始终保留最佳检查点。",
+        minimum=0, maximum=100))
+    early_stopping_metric: str = _f("accuracy", FieldSpec(
+        "Which validation score picks the best checkpoint.", "用哪个验证分数挑选最佳检查点。",
+        choices=("accuracy", "macro_f1", "loss")))
+    eval_every_steps: int = _f(0, FieldSpec(
+        "Evaluate on the validation set every this many steps (0: once per epoch).",
+        "每隔多少步在验证集上评估一次（0 表示每轮一次）。", minimum=0, maximum=1_000_000))
+    freeze_layers: int = _f(0, FieldSpec(
+        "With method 'freeze': how many bottom layers (and the embeddings) stay fixed.",
+        "method 为 'freeze' 时：固定底部多少层（以及词嵌入）。", minimum=0, maximum=128))
+    lora_rank: int = _f(8, FieldSpec(
+        "With method 'lora': size of the adapter matrices.", "method 为 'lora' 时：适配矩阵的秩。",
+        minimum=1, maximum=256))
+    lora_alpha: int = _f(16, FieldSpec(
+        "With method 'lora': scale of the adapter's update.", "method 为 'lora' 时：适配更新的缩放。",
+        minimum=1, maximum=1024))
+    validation_fraction: float = _f(0.1, FieldSpec(
+        "Share of the training file kept aside to pick the best checkpoint.",
+        "从训练文件中留出用于挑选最佳检查点的比例。", minimum=0.02, maximum=0.5))
+    test_fraction: float = _f(0.2, FieldSpec(
+        "Without a separate evaluation file: share of the file held out for the final, "
+        "honest score.", "没有单独的评估文件时：留出用于最终评分的比例。",
+        minimum=0.05, maximum=0.5))
+    max_train_rows: int | None = _f(None, FieldSpec(
+        "Use at most this many training rows (a stratified sample), for quick tries.",
+        "最多使用这么多训练行（分层抽样），用于快速尝试。", minimum=10, maximum=10_000_000,
+        optional=True))
+    device: str = _f("auto", FieldSpec(
+        "Where to train: auto uses the GPU when there is one.", "在哪里训练：auto 表示有 GPU 就用 GPU。",
+        choices=("auto", "cpu", "cuda")))
+
+    def validate(self) -> RunConfig:
+        """Check every value against its spec; raise ConfigError naming the first bad one."""
+        for f in dataclasses.fields(self):
+            _check_value(f.name, getattr(self, f.name), f.metadata["spec"], f.type)
+        if self.method != "freeze" and self.freeze_layers:
+            raise ConfigError(
+                f"'freeze_layers' is {self.freeze_layers} but the method is '{self.method}'.",
+                "Choose the method 'freeze' or set freeze_layers to 0.")
+        if not str(self.model).strip():
+            raise ConfigError("No model is chosen.", "Pick 'auto' or a model from the catalog.")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                              encoding="utf-8")
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> RunConfig:
+        """Build and validate a config; unknown keys are an error, not silently dropped."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(f"Unknown setting(s): {', '.join(unknown)}.",
+                              f"Known settings are: {', '.join(sorted(known))}.")
+        coerced = {name: _coerce(name, value, cls) for name, value in values.items()}
+        return cls(**coerced).validate()
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> RunConfig:
+        try:
+            values = json.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"The settings file {path} does not exist.",
+                              "Check the path and try again.") from exc
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"The settings file {path} is not valid JSON ({exc}).",
+                              "Save the settings again from the app, or fix the file.") from exc
+        if not isinstance(values, dict):
+            raise ConfigError(f"The settings file {path} does not hold a settings object.",
+                              "Save the settings again from the app.")
+        return cls.from_dict(values)
+
+    def with_overrides(self, **values: Any) -> RunConfig:
+        """A copy with some values replaced (None values are ignored), validated."""
+        merged = self.to_dict()
+        merged.update({k: v for k, v in values.items() if v is not None})
+        return RunConfig.from_dict(merged)
+
+
+def field_specs() -> dict[str, FieldSpec]:
+    """Name -> spec for every setting, in form order."""
+    return {f.name: f.metadata["spec"] for f in dataclasses.fields(RunConfig)}
+
+
+def _base_type(annotation: Any) -> type:
+    text = str(annotation)
+    for name, typ in (("int", int), ("float", float), ("str", str), ("bool", bool)):
+        if text.startswith(name):
+            return typ
+    raise TypeError(f"unsupported field type {annotation!r}")
+
+
+def _coerce(name: str, value: Any, cls: type) -> Any:
+    """Turn form and JSON values ("5", 5, 5.0) into the field's type where it is lossless."""
+    annotation = next(f.type for f in dataclasses.fields(cls) if f.name == name)
+    if value is None or value == "":
+        return None if "None" in str(annotation) else value
+    typ = _base_type(annotation)
+    try:
+        if typ is int and isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            as_float = float(value)
+            if as_float == int(as_float):
+                return int(as_float)
+        if typ is float and isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            return float(value)
+    except ValueError:
+        pass
+    return value
+
+
+def _check_value(name: str, value: Any, spec: FieldSpec, annotation: Any) -> None:
+    if value is None:
+        if spec.optional:
+            return
+        raise ConfigError(f"The setting '{name}' is empty.", f"Give a value: {spec.help}")
+    typ = _base_type(annotation)
+    ok_type = isinstance(value, typ) and not isinstance(value, bool)
+    if typ is float and isinstance(value, int) and not isinstance(value, bool):
+        ok_type = True
+    if not ok_type:
+        kind = {int: "a whole number", float: "a number", str: "text"}[typ]
+        raise ConfigError(f"The setting '{name}' must be {kind} (got {value!r}).", spec.help)
+    if spec.choices is not None and value not in spec.choices:
+        raise ConfigError(f"The setting '{name}' cannot be {value!r}.",
+                          f"Choose one of: {', '.join(map(str, spec.choices))}.")
+    if spec.minimum is not None and value < spec.minimum or \
+            spec.maximum is not None and value > spec.maximum:
+        raise ConfigError(
+            f"The setting '{name}' must be between {spec.minimum:g} and {spec.maximum:g} "
+            f"(got {value:g}).", spec.help)
+
+
+def presets_dir() -> Path:
+    """The bundled presets (the repo's presets/, installed as playground.presets)."""
+    from importlib.resources import files
+
+    return Path(str(files("playground.presets")))
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in presets_dir().glob("*.json"))
+
+
+def load_preset(name_or_path: str) -> RunConfig:
+    """A preset is a small JSON file of overrides on the defaults (see presets/)."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = presets_dir() / f"{name_or_path}.json"
+    if not path.exists():
+        names = preset_names()
+        raise ConfigError(f"There is no preset called '{name_or_path}'.",
+                          f"Choose one of: {', '.join(names)}.")
+    values = json.loads(path.read_text(encoding="utf-8"))
+    values = {k: v for k, v in values.items() if not k.startswith("_")}
+    return RunConfig.from_dict(values)

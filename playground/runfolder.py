@@ -1,0 +1,157 @@
+"""The run folder: the single source of truth for one training run.
+
+Layout (every file name lives here and nowhere else)::
+
+    runs/<run_id>/
+        config.json     the RunConfig that made the run (plus the resolved model)
+        status.json     state, timings, pid, failure reason
+        events.jsonl    one JSON event per line, appended by the worker
+        report.json     the final held-out scores and data statistics
+        worker.log      the worker's stdout and stderr
+        data/           train.csv, validation.csv, test.csv as the worker will read them
+        model/          the agent: weights, tokenizer or vectorizer, labels.json, config
+        CANCEL          present when someone asked the run to stop
+
+Readers tail ``events.jsonl`` from an offset and never re-read what they have seen.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CONFIG = "config.json"
+STATUS = "status.json"
+EVENTS = "events.jsonl"
+REPORT = "report.json"
+LOG = "worker.log"
+DATA = "data"
+MODEL = "model"
+CANCEL = "CANCEL"
+CHECKPOINTS = "checkpoints"
+SPLITS = ("train", "validation", "test")
+
+
+def new_run_id(prefix: str = "") -> str:
+    """Sortable by creation time, unique without a lock: 20261124-071152-3fa9."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return f"{prefix}{stamp}-{secrets.token_hex(2)}"
+
+
+def write_json(path: Path, value: Any) -> None:
+    """Write atomically, so a reader never sees half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """Paths and small read/write helpers for one run folder."""
+
+    path: Path
+
+    @property
+    def run_id(self) -> str:
+        return self.path.name
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / CONFIG
+
+    @property
+    def status_path(self) -> Path:
+        return self.path / STATUS
+
+    @property
+    def events_path(self) -> Path:
+        return self.path / EVENTS
+
+    @property
+    def report_path(self) -> Path:
+        return self.path / REPORT
+
+    @property
+    def log_path(self) -> Path:
+        return self.path / LOG
+
+    @property
+    def model_dir(self) -> Path:
+        return self.path / MODEL
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.path / CHECKPOINTS
+
+    @property
+    def cancel_path(self) -> Path:
+        return self.path / CANCEL
+
+    def split_path(self, split: str) -> Path:
+        return self.path / DATA / f"{split}.csv"
+
+    def exists(self) -> bool:
+        return self.config_path.exists()
+
+    def read_config(self) -> dict[str, Any]:
+        return read_json(self.config_path)
+
+    def read_status(self) -> dict[str, Any]:
+        try:
+            return read_json(self.status_path)
+        except FileNotFoundError:
+            return {}
+
+    def update_status(self, **changes: Any) -> dict[str, Any]:
+        """Merge ``changes`` into status.json (stamping updated_at) and return the result.
+
+        The service and the worker both write here; a file lock keeps one from undoing
+        the other's change.
+        """
+        with (self.path / ".status.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            status = self.read_status()
+            status.update(changes, updated_at=time.time())
+            write_json(self.status_path, status)
+        return status
+
+    def read_report(self) -> dict[str, Any] | None:
+        try:
+            return read_json(self.report_path)
+        except FileNotFoundError:
+            return None
+
+    def append_event(self, event: dict[str, Any]) -> None:
+        """One JSON object per line; the line is written whole, then flushed."""
+        line = json.dumps({"time": round(time.time(), 3), **event}, ensure_ascii=False)
+        with self.events_path.open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+    def read_events(self, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """Events appended after byte ``offset``, and the offset to pass next time.
+
+        A trailing line without its newline is still being written: it is left for the
+        next call.
+        """
+        try:
+            with self.events_path.open("rb") as fh:
+                fh.seek(offset)
+                chunk = fh.read()
+        except FileNotFoundError:
+            return [], offset
+        end = chunk.rfind(b"\n") + 1
+        events = [json.loads(line) for line in chunk[:end].splitlines() if line.strip()]
+        return events, offset + end
+
+    def cancel_requested(self) -> bool:
+        return self.cancel_path.exists()

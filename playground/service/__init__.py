@@ -1,0 +1,1 @@
+"""The training service: prepare runs, queue them, start and watch their workers."""

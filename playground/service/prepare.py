@@ -1,0 +1,136 @@
+"""Everything that happens before a run is queued: read, check, choose a model, split.
+
+``prepare`` never trains anything; it returns what it found (data statistics, every
+problem as a sentence, the model picked and why), so the command line and the web app
+can show it before the user commits to a run. ``create_run`` then writes the run folder.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from playground.catalog import Choice, choose
+from playground.config import RunConfig
+from playground.data import check_dataset, check_eval_table, make_splits, read_table
+from playground.data.checks import DataReport
+from playground.data.splits import Splits
+from playground.errors import DataError
+from playground.runfolder import SPLITS, RunFolder, new_run_id, write_json
+
+
+@dataclass
+class Preparation:
+    """The checked data, the model choice and the splits a run would use."""
+
+    config: RunConfig
+    data_name: str
+    report: DataReport
+    eval_name: str = ""
+    eval_report: DataReport | None = None
+    choice: Choice | None = None
+    splits: Splits | None = None
+    notes: list[str] = field(default_factory=list)  # warnings about the model choice
+
+    @property
+    def errors(self) -> list[str]:
+        reports = [self.report] + ([self.eval_report] if self.eval_report else [])
+        return [p.message for r in reports for p in r.errors]
+
+    @property
+    def warnings(self) -> list[str]:
+        reports = [self.report] + ([self.eval_report] if self.eval_report else [])
+        return [p.message for r in reports for p in r.warnings] + self.notes
+
+    def raise_for_errors(self) -> None:
+        if self.errors:
+            raise DataError(" ".join(self.errors), "Fix the file and try again.")
+
+
+def _language_note(choice: Choice, language: str) -> str | None:
+    card = choice.card
+    if card.reads(language) or language != "zh":
+        return None
+    return (f"Your data is Chinese, but {card.name} reads only "
+            f"{', '.join(card.languages)}: most Chinese characters become unknown tokens and "
+            "it will learn little. Choose 'auto' or 'classic', or a Chinese model such as "
+            "hfl/rbt3 or bert-base-chinese.")
+
+
+def _limit_rows(train: pd.DataFrame, limit: int | None, seed: int) -> pd.DataFrame:
+    """A stratified sample of at most ``limit`` rows (every label keeps at least one)."""
+    if limit is None or len(train) <= limit:
+        return train
+    share = limit / len(train)
+    parts = [group.sample(n=max(1, round(len(group) * share)), random_state=seed)
+             for _, group in train.groupby("label", sort=True)]
+    return pd.concat(parts).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def prepare(data_path: str | Path, config: RunConfig,
+            eval_path: str | Path | None = None) -> Preparation:
+    """Read and check the data, pick the model, and split. Raises DataError for a file
+    that cannot be read at all and ModelError for a model that cannot be used; other data
+    problems are listed in the result (see ``errors``)."""
+    config.validate()
+    data_path = Path(data_path)
+    frame = read_table(data_path)
+    min_per_label = 2 if eval_path else 3
+    clean, report = check_dataset(frame, config.text_column, config.label_column,
+                                  min_per_label=min_per_label, max_length=config.max_length)
+    prep = Preparation(config=config, data_name=data_path.name, report=report)
+    if eval_path is not None:
+        eval_path = Path(eval_path)
+        prep.eval_name = eval_path.name
+        clean_eval, prep.eval_report = check_eval_table(
+            read_table(eval_path), report.label_counts, report.text_column,
+            report.label_column, train_texts=clean["text"], max_length=config.max_length)
+    if report.errors:
+        return prep
+    prep.choice = choose(config.model, report.language)
+    note = _language_note(prep.choice, report.language)
+    if note:
+        prep.notes.append(note)
+    if prep.errors:
+        return prep
+    splits = make_splits(clean, eval_df=clean_eval if eval_path else None,
+                         validation_fraction=config.validation_fraction,
+                         test_fraction=config.test_fraction, seed=config.seed,
+                         source_name=prep.data_name, eval_name=prep.eval_name)
+    splits.train = _limit_rows(splits.train, config.max_train_rows, config.seed)
+    prep.splits = splits
+    return prep
+
+
+def create_run(runs_dir: str | Path, prep: Preparation) -> RunFolder:
+    """Write a prepared run's folder (config, data splits, queued status)."""
+    prep.raise_for_errors()
+    assert prep.splits is not None and prep.choice is not None
+    runs_dir = Path(runs_dir)
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    run = RunFolder(runs_dir / new_run_id())
+    (run.path / "data").mkdir(parents=True)
+    parts = {"train": prep.splits.train, "validation": prep.splits.validation,
+             "test": prep.splits.test}
+    for name in SPLITS:
+        parts[name].to_csv(run.split_path(name), index=False)
+    spec: dict[str, Any] = {
+        "config": prep.config.to_dict(),
+        "model": prep.choice.card.to_dict(),
+        "model_note": prep.choice.note,
+        "labels": sorted(prep.splits.train["label"].unique().tolist()),
+        "data": {"name": prep.data_name, "eval_name": prep.eval_name,
+                 "held_out": prep.splits.held_out,
+                 "rows": {name: len(frame) for name, frame in parts.items()},
+                 "report": prep.report.to_dict(),
+                 "eval_report": prep.eval_report.to_dict() if prep.eval_report else None,
+                 "warnings": prep.warnings},
+        "created_at": time.time(),
+    }
+    write_json(run.config_path, spec)
+    run.update_status(state="queued", created_at=spec["created_at"])
+    return run

@@ -1,0 +1,107 @@
+"""A trained agent: load a finished run's model folder and predict labels for texts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from playground.errors import RunError
+from playground.runfolder import RunFolder
+from playground.training.classic import ClassicModel
+from playground.training.job import LABELS_FILE
+
+
+def batched_probabilities(model, tokenizer, texts: Sequence[str], max_length: int,
+                          batch_size: int = 64) -> np.ndarray:
+    """Softmax probabilities for ``texts`` in their own order, from an in-memory model."""
+    import torch
+
+    # Sorting by length keeps each batch's padding small; rows go back in input order.
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    out = np.zeros((len(texts), model.config.num_labels), dtype=np.float32)
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    with torch.inference_mode():
+        for start in range(0, len(texts), batch_size):
+            index = order[start:start + batch_size]
+            batch = tokenizer([texts[i] for i in index], truncation=True, max_length=max_length,
+                              padding=True, return_tensors="pt").to(device)
+            out[index] = torch.softmax(model(**batch).logits.float(), dim=-1).cpu().numpy()
+    model.train(was_training)
+    return out
+
+
+@dataclass
+class Prediction:
+    label: str
+    confidence: float
+    probabilities: dict[str, float]  # every label, most likely first
+
+    def top(self, k: int = 3) -> list[tuple[str, float]]:
+        return list(self.probabilities.items())[:k]
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "confidence": self.confidence,
+                "probabilities": self.probabilities}
+
+
+class Agent:
+    """Predicts a label and probabilities for each text, in batches."""
+
+    def __init__(self, model_dir: Path) -> None:
+        self.model_dir = model_dir
+        self.labels: list[str] = json.loads(
+            (model_dir / LABELS_FILE).read_text(encoding="utf-8"))["labels"]
+        self.kind = "classic" if ClassicModel.is_saved_in(model_dir) else "transformer"
+        if self.kind == "classic":
+            self._classic = ClassicModel.load(model_dir)
+        else:
+            from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+            self._tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
+            self._model = AutoModelForSequenceClassification.from_pretrained(
+                model_dir, trust_remote_code=False).eval()
+            self._max_length = min(getattr(self._tokenizer, "model_max_length", 512), 512)
+
+    def probabilities(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Rows of probabilities in the order of ``self.labels``."""
+        texts = [str(t) for t in texts]
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        if self.kind == "classic":
+            order = [self._classic.labels.index(label) for label in self.labels]
+            return self._classic.predict_proba(texts)[:, order]
+        return batched_probabilities(self._model, self._tokenizer, texts,
+                                     self._max_length, batch_size)
+
+    def predict(self, texts: Sequence[str], batch_size: int = 64) -> list[Prediction]:
+        result = []
+        for row in self.probabilities(texts, batch_size):
+            ranked = sorted(zip(self.labels, row.tolist()), key=lambda p: -p[1])
+            result.append(Prediction(ranked[0][0], round(ranked[0][1], 4),
+                                     {label: round(p, 4) for label, p in ranked}))
+        return result
+
+    def predict_frame(self, frame, text_column: str):
+        """A copy of ``frame`` with predicted_label, confidence and the top-3 labels added."""
+        predictions = self.predict(frame[text_column].astype(str).tolist())
+        out = frame.copy()
+        out["predicted_label"] = [p.label for p in predictions]
+        out["confidence"] = [p.confidence for p in predictions]
+        out["top3"] = ["; ".join(f"{label} {prob:.2f}" for label, prob in p.top(3))
+                       for p in predictions]
+        return out
+
+
+def load_agent(run_dir: str | Path) -> Agent:
+    """The agent of a finished (or cancelled-with-checkpoint) run, or a RunError."""
+    model_dir = RunFolder(Path(run_dir)).model_dir
+    if not (model_dir / LABELS_FILE).exists():
+        raise RunError(f"The run at {run_dir} has no trained agent yet.",
+                       "Pick a run that has finished, or wait for this one to finish.")
+    return Agent(model_dir)

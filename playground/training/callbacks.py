@@ -1,0 +1,62 @@
+"""Trainer callbacks: append progress events to the run folder; stop when asked to."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from transformers import TrainerCallback
+
+from playground.runfolder import RunFolder
+
+
+class RunEvents(TrainerCallback):
+    """Writes one event per Trainer log: train loss, learning rate, speed, ETA, eval scores.
+
+    Also the cooperative stop: when the run folder holds the CANCEL flag, training
+    stops at the end of the current step and the best checkpoint is kept.
+    """
+
+    def __init__(self, run: RunFolder, started_at: float) -> None:
+        self.run = run
+        self.started_at = started_at  # when the worker started, for time-to-first-loss
+        self.train_started_at = 0.0
+        self.first_loss_s: float | None = None
+        self.cancelled = False
+        self.examples_per_step = 1
+
+    def on_train_begin(self, args, state, control, **kwargs: Any) -> None:
+        self.train_started_at = time.time()
+        self.examples_per_step = (args.per_device_train_batch_size * args.world_size
+                                  * args.gradient_accumulation_steps)
+        if state.is_world_process_zero:
+            self.run.append_event({"type": "train_begin", "total_steps": state.max_steps,
+                                   "epochs": args.num_train_epochs,
+                                   "examples_per_step": self.examples_per_step})
+
+    def on_step_end(self, args, state, control, **kwargs: Any) -> None:
+        if self.run.cancel_requested():
+            self.cancelled = True
+            control.should_training_stop = True
+
+    def on_log(self, args, state, control, logs=None, **kwargs: Any) -> None:
+        if not state.is_world_process_zero or not logs:
+            return
+        elapsed = time.time() - self.train_started_at
+        step = state.global_step
+        base = {"step": step, "epoch": round(float(state.epoch or 0), 4),
+                "elapsed_s": round(elapsed, 2)}
+        if "eval_loss" in logs:
+            self.run.append_event({
+                "type": "eval", **base, "eval_loss": round(float(logs["eval_loss"]), 5),
+                "accuracy": logs.get("eval_accuracy"), "macro_f1": logs.get("eval_macro_f1")})
+        elif "loss" in logs:
+            if self.first_loss_s is None:
+                self.first_loss_s = round(time.time() - self.started_at, 2)
+            per_step = elapsed / max(step, 1)
+            self.run.append_event({
+                "type": "train", **base, "loss": round(float(logs["loss"]), 5),
+                "learning_rate": float(logs.get("learning_rate", 0.0)),
+                "examples_per_s": round(self.examples_per_step * step / max(elapsed, 1e-9), 1),
+                "eta_s": round(per_step * max(state.max_steps - step, 0), 1),
+                "total_steps": state.max_steps})

@@ -1,0 +1,174 @@
+"""Fine-tune a transformer classifier with transformers' Trainer.
+
+The engine does the heavy lifting (mixed precision, gradient accumulation, several GPUs,
+checkpoints); this module only chooses its settings well: dynamic padding and
+length-grouped batches instead of padding every text to a fixed length, evaluation and
+a checkpoint per epoch (or every N steps), early stopping on the validation score, and
+the best checkpoint loaded at the end.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from playground.runfolder import RunFolder
+from playground.training.agent import batched_probabilities
+from playground.training.callbacks import RunEvents
+from playground.training.methods import apply_method, count_parameters, finish_method
+from playground.training.precision import resolve_precision
+
+# Config keys different architectures use for dropout (BERT, DistilBERT, RoBERTa...).
+_DROPOUT_KEYS = ("hidden_dropout_prob", "attention_probs_dropout_prob", "dropout",
+                 "seq_classif_dropout")
+
+
+@dataclass
+class FinetuneResult:
+    probabilities: np.ndarray  # test rows x labels
+    cancelled: bool
+    precision: str
+    device: str
+    parameters: dict[str, int]
+    train_metrics: dict[str, Any]
+    first_loss_s: float | None
+    best_validation: float | None
+
+
+def load_for_classification(location: str, labels: list[str], dropout: float | None = None):
+    """Tokenizer and a classification model with a fresh head for ``labels``."""
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+
+    config = AutoConfig.from_pretrained(
+        location, num_labels=len(labels), id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)}, trust_remote_code=False)
+    if dropout is not None:
+        for key in _DROPOUT_KEYS:
+            if hasattr(config, key):
+                setattr(config, key, dropout)
+    tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=False)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        location, config=config, ignore_mismatched_sizes=True, trust_remote_code=False)
+    return tokenizer, model
+
+
+def tokenize(frame: pd.DataFrame, tokenizer: Any, max_length: int,
+             label_ids: dict[str, int] | None):
+    """A datasets.Dataset of input ids (unpadded), lengths and label ids."""
+    from datasets import Dataset
+
+    data = {"text": frame["text"].tolist()}
+    if label_ids is not None:
+        data["labels"] = [label_ids[label] for label in frame["label"]]
+    dataset = Dataset.from_dict(data)
+
+    def encode(batch: dict[str, list]) -> dict[str, list]:
+        encoded = tokenizer(batch["text"], truncation=True, max_length=max_length)
+        encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
+        return encoded
+
+    return dataset.map(encode, batched=True, remove_columns=["text"])
+
+
+def _compute_metrics(prediction: Any) -> dict[str, float]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) \
+        else prediction.predictions
+    predicted = np.asarray(logits).argmax(axis=-1)
+    truth = prediction.label_ids
+    return {"accuracy": float(accuracy_score(truth, predicted)),
+            "macro_f1": float(f1_score(truth, predicted, average="macro", zero_division=0))}
+
+
+def _logging_steps(total_steps: int) -> int:
+    """About 20+ loss points per run, and at most every 10 steps for a live curve."""
+    return max(1, min(10, total_steps // 20))
+
+
+def training_arguments(config: dict[str, Any], run: RunFolder, precision: str, device: str,
+                       train_rows: int) -> Any:
+    """The Trainer's settings for a run config (kept apart so tests can read them)."""
+    from transformers import TrainingArguments
+
+    per_step = config["batch_size"] * config["gradient_accumulation"]
+    total_steps = max(1, int(np.ceil(train_rows / per_step) * config["epochs"]))
+    by_steps = config["eval_every_steps"] > 0
+    metric = config["early_stopping_metric"]
+    return TrainingArguments(
+        output_dir=str(run.checkpoints_dir),
+        per_device_train_batch_size=config["batch_size"],
+        per_device_eval_batch_size=config["batch_size"] * 2,
+        gradient_accumulation_steps=config["gradient_accumulation"],
+        num_train_epochs=config["epochs"],
+        learning_rate=config["learning_rate"],
+        weight_decay=config["weight_decay"],
+        warmup_steps=config["warmup_ratio"],  # a float below 1 is a ratio in transformers 5
+        lr_scheduler_type=config["scheduler"],
+        optim="sgd" if config["optimizer"] == "sgd" else "adamw_torch",
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        use_cpu=device == "cpu",
+        seed=config["seed"],
+        train_sampling_strategy="group_by_length",
+        eval_strategy="steps" if by_steps else "epoch",
+        save_strategy="steps" if by_steps else "epoch",
+        eval_steps=config["eval_every_steps"] if by_steps else None,
+        save_steps=config["eval_every_steps"] if by_steps else None,
+        save_total_limit=1,
+        save_only_model=True,
+        load_best_model_at_end=True,
+        metric_for_best_model="eval_loss" if metric == "loss" else metric,
+        greater_is_better=metric != "loss",
+        logging_strategy="steps",
+        logging_steps=_logging_steps(total_steps),
+        logging_first_step=True,
+        report_to="none",
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+    )
+
+
+def finetune(run: RunFolder, config: dict[str, Any], location: str,
+             splits: dict[str, pd.DataFrame], labels: list[str],
+             started_at: float) -> FinetuneResult:
+    """Train on splits["train"], pick the best checkpoint on splits["validation"], predict
+    splits["test"], and save the agent in the run's model folder."""
+    import torch
+    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer
+
+    device = "cuda" if config["device"] != "cpu" and torch.cuda.is_available() else "cpu"
+    precision = resolve_precision(config["precision"], device)
+    tokenizer, model = load_for_classification(location, labels, config["dropout"])
+    model = apply_method(model, config["method"], freeze_layers=config["freeze_layers"],
+                         lora_rank=config["lora_rank"], lora_alpha=config["lora_alpha"])
+    label_ids = {label: i for i, label in enumerate(labels)}
+    data = {name: tokenize(frame, tokenizer, config["max_length"], label_ids)
+            for name, frame in splits.items()}
+    events = RunEvents(run, started_at)
+    callbacks: list[Any] = [events]
+    if config["early_stopping_patience"] > 0:
+        callbacks.append(EarlyStoppingCallback(config["early_stopping_patience"]))
+    args = training_arguments(config, run, precision, device, len(data["train"]))
+    trainer = Trainer(model=model, args=args, train_dataset=data["train"],
+                      eval_dataset=data["validation"], processing_class=tokenizer,
+                      data_collator=DataCollatorWithPadding(tokenizer),
+                      compute_metrics=_compute_metrics, callbacks=callbacks)
+    output = trainer.train()
+    # Not trainer.predict: with length-grouped sampling it returns rows out of order.
+    probabilities = batched_probabilities(trainer.model, tokenizer, splits["test"]["text"].tolist(),
+                                          config["max_length"], config["batch_size"] * 2)
+    parameters = count_parameters(model)
+    if trainer.is_world_process_zero():
+        final = finish_method(trainer.model, config["method"])
+        final.save_pretrained(run.model_dir)
+        tokenizer.save_pretrained(run.model_dir)
+        shutil.rmtree(run.checkpoints_dir, ignore_errors=True)
+    return FinetuneResult(
+        probabilities=probabilities, cancelled=events.cancelled, precision=precision,
+        device=device, parameters=parameters, train_metrics=dict(output.metrics),
+        first_loss_s=events.first_loss_s, best_validation=trainer.state.best_metric)

@@ -1,0 +1,100 @@
+"""One training run from its folder to its report: baselines, the model, the scores.
+
+Every report shows three scores on the same held-out data: always answering the
+majority label, the classic TF-IDF model, and the chosen model, so a user sees what
+fine-tuning bought.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from typing import Any
+
+import pandas as pd
+
+from playground.runfolder import SPLITS, RunFolder, write_json
+from playground.training.classic import ClassicModel
+from playground.training.metrics import headline, majority_baseline, score
+
+LABELS_FILE = "labels.json"
+RUN_CONFIG_FILE = "run_config.json"
+
+
+def read_splits(run: RunFolder) -> dict[str, pd.DataFrame]:
+    return {name: pd.read_csv(run.split_path(name), dtype=str, keep_default_na=False)
+            for name in SPLITS}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (Linux reports kilobytes)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
+    """Train the run's model, save the agent in model/, write and return report.json."""
+    spec = run.read_config()
+    config, model = spec["config"], spec["model"]
+    splits = read_splits(run)
+    labels = spec["labels"]
+    truth = splits["test"]["label"].tolist()
+
+    run.append_event({"type": "phase", "phase": "baselines",
+                      "message": "Scoring the majority label and the classic model."})
+    majority = majority_baseline(splits["train"]["label"], truth, labels)
+    classic_start = time.time()
+    classic = ClassicModel.fit(splits["train"]["text"], splits["train"]["label"], config["seed"])
+    classic_scores = score(truth, classic.predict(splits["test"]["text"]), labels)
+    classic_s = round(time.time() - classic_start, 2)
+    run.append_event({"type": "baselines", "majority_accuracy": majority["accuracy"],
+                      "classic_accuracy": classic_scores["accuracy"], "classic_s": classic_s})
+
+    cancelled, details = False, {}
+    train_start = time.time()
+    if model["id"] == "classic":
+        classic.save(run.model_dir)
+        model_scores = classic_scores
+        details = {"precision": "fp64", "device": "cpu", "first_loss_s": None,
+                   "examples_per_s": round(len(splits["train"]) / max(classic_s, 1e-9), 1)}
+    else:
+        from playground.training.finetune import finetune
+
+        run.append_event({"type": "phase", "phase": "training",
+                          "message": f"Fine-tuning {model['name']}."})
+        result = finetune(run, config, model["location"], splits, labels, started_at)
+        predicted = [labels[i] for i in result.probabilities.argmax(axis=1)]
+        model_scores = score(truth, predicted, labels)
+        cancelled = result.cancelled
+        details = {"precision": result.precision, "device": result.device,
+                   "first_loss_s": result.first_loss_s, "parameters": result.parameters,
+                   "best_validation": result.best_validation,
+                   "examples_per_s": round(result.train_metrics.get(
+                       "train_samples_per_second", 0.0), 1)}
+    train_s = round(time.time() - train_start, 2)
+
+    (run.model_dir / LABELS_FILE).write_text(json.dumps({"labels": labels}, ensure_ascii=False),
+                                             encoding="utf-8")
+    write_json(run.model_dir / RUN_CONFIG_FILE, spec)
+    report = {
+        "run_id": run.run_id,
+        "model": model["name"],
+        "method": config["method"] if model["id"] != "classic" else "classic",
+        "held_out": spec["data"]["held_out"],
+        "test_rows": len(truth),
+        "labels": labels,
+        "cancelled": cancelled,
+        "scores": {"majority": majority, "classic": headline(classic_scores),
+                   "model": model_scores},
+        "timings": {"total_s": round(time.time() - started_at, 2), "train_s": train_s,
+                    "classic_s": classic_s, "first_loss_s": details.pop("first_loss_s"),
+                    "examples_per_s": details.pop("examples_per_s")},
+        "peak_rss_mb": peak_rss_mb(),
+        **details,
+    }
+    write_json(run.report_path, report)
+    run.append_event({"type": "result", "accuracy": model_scores["accuracy"],
+                      "macro_f1": model_scores["macro_f1"],
+                      "majority_accuracy": majority["accuracy"],
+                      "classic_accuracy": classic_scores["accuracy"], "cancelled": cancelled})
+    return report

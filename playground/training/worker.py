@@ -1,0 +1,58 @@
+"""The worker's entry point: ``python -m playground.training.worker RUN_DIR``.
+
+It trains the run described by RUN_DIR/config.json, writes events, the agent and the
+report into the folder, and sets the final state in status.json. Exit codes: 0 for
+succeeded or cancelled, 2 for a failure the user can fix, 1 for anything else.
+Under torchrun only rank 0 writes the status.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from playground.errors import PlaygroundError
+from playground.runfolder import RunFolder
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or not RunFolder(Path(args[0])).exists():
+        print("usage: python -m playground.training.worker RUN_DIR (a prepared run folder)",
+              file=sys.stderr)
+        return 2
+    run = RunFolder(Path(args[0]).resolve())
+    is_main = int(os.environ.get("RANK", "0")) == 0
+    started_at = time.time()
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    try:
+        from playground.training.job import run_job
+
+        report = run_job(run, started_at)
+    except BaseException as exc:  # every failure must reach status.json, then re-exit
+        from playground.training.failures import explain
+
+        traceback.print_exc()
+        failure = explain(exc)
+        if is_main:
+            run.update_status(state="failed", reason=str(failure), error=failure.to_dict(),
+                              finished_at=time.time())
+            run.append_event({"type": "failed", **failure.to_dict()})
+        if isinstance(exc, KeyboardInterrupt):
+            return 130
+        return 2 if type(failure) is not PlaygroundError else 1
+    if is_main:
+        state = "cancelled" if report["cancelled"] else "succeeded"
+        reason = ("Stopped on request; the best checkpoint so far is saved as the agent."
+                  if report["cancelled"] else "")
+        run.update_status(state=state, reason=reason, finished_at=time.time())
+    print(f"run {run.run_id} {report['scores']['model']['accuracy']:.4f} accuracy on "
+          f"{report['held_out']}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
