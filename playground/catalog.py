@@ -177,9 +177,11 @@ def _check_hub_reachable(repo_id: str, timeout_s: float = 4.0) -> None:
     if os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False"):
         raise ModelError(f"The model '{repo_id}' is not on this machine and hub downloads are "
                          "switched off (HF_HUB_OFFLINE is set).", offline_hint)
-    host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
+    url = urlparse(constants.ENDPOINT)
+    host = url.hostname or "huggingface.co"
+    port = url.port or (80 if url.scheme == "http" else 443)
     try:
-        with socket.create_connection((host, 443), timeout=timeout_s):
+        with socket.create_connection((host, port), timeout=timeout_s):
             pass
     except OSError as exc:
         raise ModelError(f"The model '{repo_id}' is not on this machine and the Hugging Face hub "

@@ -1,0 +1,86 @@
+"""Shared fixtures: a tiny real BERT (random weights, real tokenizer) and small data sets.
+
+The tiny model trains in seconds on a CPU, so tests exercise the real Trainer, worker
+process and run folder instead of mocks.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+# Three intents with distinct keywords: even a tiny model learns them in a few steps.
+INTENTS = {
+    "lost_card": ["lost my card", "card is missing", "cannot find my card", "card was stolen"],
+    "refund": ["want a refund", "money back please", "refund my order", "return and refund"],
+    "greeting": ["hello there", "good morning", "hi how are you", "hey friend"],
+}
+
+
+def intent_rows(per_label: int = 30, seed: int = 0) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    fillers = ["please", "today", "now", "quickly", "again", "sir", "thanks", "ok"]
+    rows = []
+    for label, phrases in INTENTS.items():
+        for i in range(per_label):
+            words = [rng.choice(phrases), rng.choice(fillers), rng.choice(fillers), str(i)]
+            rows.append((" ".join(words), label))
+    rng.shuffle(rows)
+    return rows
+
+
+@pytest.fixture
+def intent_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "intents.csv"
+    pd.DataFrame(intent_rows(), columns=["text", "intent"]).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer, 32-wide BERT with the embedded model's tokenizer, saved to a folder."""
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    from playground.catalog import embedded_model_dir
+
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    tokenizer = AutoTokenizer.from_pretrained(embedded_model_dir())
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=64,
+                        max_position_embeddings=128)
+    BertForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture
+def runs_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "runs"
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def make_run(runs_dir: Path):
+    """Prepare a run folder from a data file and config overrides (not yet started)."""
+    from playground.config import RunConfig
+    from playground.service.prepare import create_run, prepare
+
+    def make(data: Path, eval_data: Path | None = None, **overrides):
+        prep = prepare(data, RunConfig(**overrides), eval_data)
+        prep.raise_for_errors()
+        return create_run(runs_dir, prep)
+
+    return make
+
+
+def tiny_settings(model_dir: Path, **extra) -> dict:
+    """Settings that let the tiny model learn the three intents in a few seconds."""
+    return {"model": str(model_dir), "epochs": 8, "learning_rate": 5e-3, "batch_size": 8,
+            "max_length": 32, "precision": "fp32", "early_stopping_patience": 0, **extra}

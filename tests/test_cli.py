@@ -1,0 +1,92 @@
+"""The command line as a user runs it: a separate process, real files, real runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import intent_rows
+
+
+def playground(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "playground", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def _write(path: Path, rows, columns=("text", "intent")) -> Path:
+    pd.DataFrame(rows, columns=list(columns)).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def bad_files(tmp_path: Path) -> dict[str, tuple[Path, list[str], str]]:
+    """name -> (file, extra args, words the message must contain)."""
+    good = intent_rows()
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    png = tmp_path / "picture.csv"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 200)
+    return {
+        "missing": (tmp_path / "nope.csv", [], "not found"),
+        "empty": (empty, [], "empty"),
+        "not a table": (png, [], "not a table"),
+        "no label column": (_write(tmp_path / "one_col.csv", [(t,) for t, _ in good],
+                                   ("text",)), [], "label"),
+        "given column missing": (_write(tmp_path / "ok.csv", good), ["--text-col", "body"],
+                                 "body"),
+        "one label": (_write(tmp_path / "one.csv", [(t, "x") for t, _ in good]), [],
+                      "only one label"),
+        "rare label": (_write(tmp_path / "rare.csv", good + [("odd one", "odd")]), [],
+                       "odd"),
+        "bad setting": (_write(tmp_path / "ok2.csv", good), ["--lr", "7"], "learning_rate"),
+    }
+
+
+def test_bad_input_exits_2_with_a_sentence_and_no_traceback(bad_files, tmp_path: Path) -> None:
+    for name, (path, extra, words) in bad_files.items():
+        result = playground("train", "--data", str(path), "--runs-dir", str(tmp_path / "r"),
+                            "--model", "classic", *extra)
+        assert result.returncode == 2, (name, result.stderr)
+        assert "Traceback" not in result.stderr, name
+        assert "error:" in result.stderr and words.lower() in result.stderr.lower(), \
+            (name, result.stderr)
+
+
+def test_train_json_then_predict_and_list(tmp_path: Path, intent_csv: Path) -> None:
+    runs = tmp_path / "runs"
+    result = playground("train", "--data", str(intent_csv), "--model", "classic",
+                        "--runs-dir", str(runs), "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["status"] == "succeeded"
+    assert set(summary["metrics"]) == {"accuracy", "macro_f1", "baseline_accuracy",
+                                       "classic_accuracy"}
+    assert summary["metrics"]["accuracy"] > summary["metrics"]["baseline_accuracy"]
+    assert set(summary["timings"]) == {"total_s", "train_s", "first_loss_s", "examples_per_s"}
+    assert summary["peak_rss_mb"] > 0 and "held-out" in summary["held_out"]
+    assert "majority label" in result.stderr  # progress went to stderr
+
+    answer = playground("predict", summary["run_dir"], "I lost my card", "--json")
+    assert answer.returncode == 0, answer.stderr
+    assert json.loads(answer.stdout)["label"] == "lost_card"
+
+    texts = tmp_path / "texts.csv"
+    pd.DataFrame({"message": ["good morning", "refund my order"]}).to_csv(texts, index=False)
+    out = playground("predict", summary["run_dir"], "--csv", str(texts))
+    assert out.returncode == 0, out.stderr
+    predicted = pd.read_csv(tmp_path / "texts.predictions.csv")
+    assert predicted["predicted_label"].tolist() == ["greeting", "refund"]
+
+    table = playground("runs", "--runs-dir", str(runs))
+    assert summary["run_id"] in table.stdout and "succeeded" in table.stdout
+
+
+def test_predict_on_a_missing_run_is_a_sentence(tmp_path: Path) -> None:
+    result = playground("predict", str(tmp_path / "nothing"), "hello")
+    assert result.returncode == 2 and "no trained agent" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from playground.config import RunConfig, field_specs, load_preset, preset_names
+from playground.errors import ConfigError
+
+
+def test_defaults_are_valid_and_every_field_has_help() -> None:
+    RunConfig().validate()
+    for name, spec in field_specs().items():
+        assert spec.help and spec.help_zh, name
+        assert spec.choices or spec.minimum is not None or name in (
+            "model", "text_column", "label_column"), name
+
+
+@pytest.mark.parametrize("values, words", [
+    ({"learning_rate": 5.0}, ["learning_rate", "between", "got 5"]),
+    ({"epochs": 0}, ["epochs", "between"]),
+    ({"batch_size": 2.5}, ["batch_size", "whole number"]),
+    ({"method": "magic"}, ["method", "magic", "lora"]),
+    ({"optimizer": "adam"}, ["adamw", "sgd"]),
+    ({"freeze_layers": 2}, ["freeze_layers", "'freeze'"]),
+    ({"warmup": 0.1}, ["Unknown setting", "warmup"]),
+    ({"precision": None}, ["precision", "empty"]),
+])
+def test_bad_values_are_rejected_with_a_sentence(values: dict, words: list[str]) -> None:
+    with pytest.raises(ConfigError) as err:
+        RunConfig.from_dict(values)
+    text = str(err.value)
+    for word in words:
+        assert word in text
+
+
+def test_form_strings_are_coerced() -> None:
+    config = RunConfig.from_dict({"batch_size": "16", "epochs": "3", "learning_rate": "2e-5",
+                                  "max_train_rows": ""})
+    assert config.batch_size == 16 and config.epochs == 3.0 and config.learning_rate == 2e-5
+    assert config.max_train_rows is None
+
+
+def test_json_round_trip(tmp_path) -> None:
+    config = RunConfig(method="freeze", freeze_layers=3, text_column="review", seed=7)
+    path = tmp_path / "settings.json"
+    config.to_json(path)
+    assert RunConfig.from_json(path) == config
+    path.write_text("{not json")
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        RunConfig.from_json(path)
+
+
+def test_presets_load_and_differ_from_defaults() -> None:
+    assert {"quick-demo", "balanced", "best-quality"} <= set(preset_names())
+    assert load_preset("balanced") == RunConfig()
+    quick = load_preset("quick-demo")
+    assert quick.epochs < RunConfig().epochs and quick.max_train_rows
+    with pytest.raises(ConfigError, match="no preset"):
+        load_preset("nope")
+
+
+def test_overrides_ignore_none_and_validate() -> None:
+    config = RunConfig().with_overrides(epochs=None, learning_rate=3e-4)
+    assert config.epochs == 5.0 and config.learning_rate == 3e-4
+    with pytest.raises(ConfigError):
+        RunConfig().with_overrides(dropout=2)
+    json.dumps(config.to_dict())

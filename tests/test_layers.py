@@ -1,0 +1,42 @@
+"""Importing playground stays light, and dependencies point one way."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "playground"
+
+
+def test_import_does_not_load_torch_or_transformers() -> None:
+    code = ("import sys, playground, playground.config, playground.catalog, playground.cli, "
+            "playground.data, playground.service.jobs, playground.service.prepare; "
+            "print(sorted(m for m in ('torch', 'transformers', 'gradio', 'sklearn') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_lower_layers_never_import_upper_ones() -> None:
+    forbidden = {
+        "training": ("playground.service", "playground.ui", "playground.cli", "gradio"),
+        "data": ("playground.service", "playground.training", "playground.ui", "gradio"),
+        "service": ("playground.ui", "playground.cli", "gradio"),
+    }
+    for folder, banned in forbidden.items():
+        for path in (PACKAGE / folder).glob("*.py"):
+            bad = {n for n in _imports(path) if n.startswith(banned)}
+            assert not bad, f"{path.name} imports {bad}"
