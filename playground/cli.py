@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--json", action="store_true")
 
     sub.add_parser("models", help="list the model catalog")
+
+    parser.add_argument("--host", default="127.0.0.1", help="address to serve the app on")
+    parser.add_argument("--port", type=int, default=None, help="port (default: 7860 or next)")
+    parser.add_argument("--share", action="store_true", help="also make a public gradio link")
+    parser.add_argument("--auth", help="require a login: user:password, or a file of such lines")
+    parser.add_argument("--runs-dir", type=Path, default=None, dest="app_runs_dir",
+                        help="where run folders go (default: ./runs)")
     return parser
 
 
@@ -95,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             return _runs(args)
         if args.command == "models":
             return _models()
-        return _app()
+        return _app(args)
     except PlaygroundError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         if exc.hint:
@@ -260,10 +267,24 @@ def _models() -> int:
     return 0
 
 
-def _app() -> int:
-    print("The web app is not part of this version yet. Use 'playground train --help'.",
-          file=sys.stderr)
-    return EXIT_BAD_INPUT
+def _auth_pairs(value: str | None) -> list[tuple[str, str]] | None:
+    """``user:password``, or a file with one such line per user."""
+    if not value:
+        return None
+    lines = Path(value).read_text().splitlines() if Path(value).is_file() else [value]
+    pairs = [tuple(line.strip().split(":", 1)) for line in lines if ":" in line]
+    if not pairs:
+        raise PlaygroundError("--auth needs user:password (or a file of such lines).",
+                              "Example: playground --auth teacher:secret")
+    return pairs  # type: ignore[return-value]
+
+
+def _app(args: argparse.Namespace) -> int:
+    from playground.ui.app import launch
+
+    launch(args.app_runs_dir or default_runs_dir(), host=args.host, port=args.port,
+           share=args.share, auth=_auth_pairs(args.auth))
+    return 0
 
 
 if __name__ == "__main__":

@@ -134,3 +134,16 @@ def create_run(runs_dir: str | Path, prep: Preparation) -> RunFolder:
     write_json(run.config_path, spec)
     run.update_status(state="queued", created_at=spec["created_at"])
     return run
+
+
+def preflight(prep: Preparation) -> dict[str, Any]:
+    """Time and memory a prepared run will need on this machine (a few timed steps)."""
+    assert prep.splits is not None and prep.choice is not None
+    if prep.choice.card.is_classic:
+        return {"classic": True}
+    from playground.training.preflight import estimate
+
+    train = prep.splits.train
+    return estimate(prep.choice.card.location, train["text"].sample(
+        n=min(len(train), prep.config.batch_size), random_state=0).tolist(),
+        sorted(train["label"].unique()), prep.config.to_dict(), len(train))

@@ -1,0 +1,63 @@
+"""Before Start: how long a run will take and how much memory it needs, from timed steps.
+
+A few real training steps of the chosen model on a batch of the user's own texts give a
+time per step; the growth of this process's memory over those steps, plus what the
+worker process itself costs, gives the memory. Cheap enough to run when asked.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Sequence
+
+import psutil
+
+from playground.training.finetune import load_for_classification
+from playground.training.methods import apply_method
+from playground.training.precision import resolve_precision
+
+# What a fresh worker holds before the model: Python, torch, transformers, datasets.
+WORKER_BASE_MB = 700.0
+TIMED_STEPS = 3
+
+
+def _rss_mb() -> float:
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def estimate(location: str, texts: Sequence[str], labels: Sequence[str],
+             config: dict[str, Any], train_rows: int) -> dict[str, float]:
+    """Seconds per step, steps, total seconds and memory (MB) for a fine-tuning run on CPU."""
+    import torch
+
+    before = _rss_mb()
+    tokenizer, model = load_for_classification(location, list(labels), config["dropout"])
+    model = apply_method(model, config["method"], freeze_layers=config["freeze_layers"],
+                         lora_rank=config["lora_rank"], lora_alpha=config["lora_alpha"])
+    model.train()
+    precision = resolve_precision(config["precision"], "cpu")
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
+                                  lr=config["learning_rate"])
+    batch_texts = list(texts[: config["batch_size"]]) or ["x"]
+    batch = tokenizer(batch_texts, truncation=True, max_length=config["max_length"],
+                      padding=True, return_tensors="pt")
+    batch["labels"] = torch.zeros(len(batch_texts), dtype=torch.long)
+    timings = []
+    for _ in range(TIMED_STEPS + 1):  # the first step warms up kernels; it is not counted
+        start = time.perf_counter()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            loss = model(**batch).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        timings.append(time.perf_counter() - start)
+    per_step = sorted(timings[1:])[len(timings[1:]) // 2] * config["gradient_accumulation"]
+    steps = math.ceil(train_rows / (config["batch_size"] * config["gradient_accumulation"]))
+    steps = max(1, math.ceil(steps * config["epochs"]))
+    # Validation passes cost about a third of a training pass over the same rows.
+    total = per_step * steps * 1.1
+    memory = WORKER_BASE_MB + max(_rss_mb() - before, 0.0)
+    del model, optimizer
+    return {"per_step_s": per_step, "steps": steps, "total_s": total, "memory_mb": memory,
+            "free_mb": psutil.virtual_memory().available / 2**20}

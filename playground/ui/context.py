@@ -1,0 +1,18 @@
+"""What every tab's builder gets: the service, the words, and the shared session state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from playground.service.jobs import TrainingService
+
+
+@dataclass
+class Context:
+    service: TrainingService
+    t: Any  # gr.I18n: t("key") is a label the browser translates
+    session: Any  # gr.State holding a Session
+    max_upload_mb: int = 50
+    # (function, inputs, outputs) to run when a page loads, registered by the tabs.
+    on_load: list[tuple[Any, list, list]] = field(default_factory=list)

@@ -1,0 +1,112 @@
+"""Tab 2: upload a table or pick a sample; preview, columns, label chart, every check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from playground.data import check_dataset, guess_columns, read_table
+from playground.errors import PlaygroundError
+from playground.ui.context import Context
+from playground.ui.session import Session
+from playground.ui.texts import lang_of, say
+
+FILE_TYPES = [".csv", ".tsv", ".txt", ".xlsx", ".jsonl", ".json"]
+PREVIEW_ROWS = 8
+
+
+@dataclass
+class DataTab:
+    text_column: gr.Dropdown
+    label_column: gr.Dropdown
+    eval_file: gr.File
+
+
+def samples() -> dict[str, Path]:
+    """Bundled sample files (assets/), name -> path."""
+    folder = Path(str(files("playground.assets")))
+    return {p.name: p for p in sorted(folder.glob("*.csv"))}
+
+
+def _checks_markdown(report, lang: str) -> str:
+    lines = [("❌ " if p.level == "error" else "⚠️ ") + p.message for p in report.problems]
+    if report.ok:
+        lines.insert(0, say(lang, "data_ready", rows=f"{report.rows_used:,}",
+                            labels=len(report.label_counts)))
+    lines += [f"- {line}" for line in report.summary_lines()]
+    return "\n\n".join(lines)
+
+
+def analyse(path: str, text_column: str | None, label_column: str | None, lang: str,
+            max_mb: int):
+    """Everything the tab shows for a file: preview, column choices, chart, checks."""
+    size_mb = Path(path).stat().st_size / 2**20
+    if size_mb > max_mb:
+        raise gr.Error(say(lang, "too_big", size=f"{size_mb:.0f}", limit=max_mb))
+    try:
+        frame = read_table(path)
+    except PlaygroundError as exc:
+        raise gr.Error(str(exc)) from exc
+    guess = guess_columns(frame)
+    text_column = text_column if text_column in frame.columns else guess.text
+    label_column = label_column if label_column in frame.columns else guess.label
+    _, report = check_dataset(frame, text_column, label_column)
+    counts = pd.DataFrame({"label": list(report.label_counts),
+                           "examples": list(report.label_counts.values())})
+    columns = list(frame.columns)
+    return (frame.head(PREVIEW_ROWS),
+            gr.update(choices=columns, value=text_column),
+            gr.update(choices=columns, value=label_column),
+            counts, _checks_markdown(report, lang))
+
+
+def build(ctx: Context) -> DataTab:
+    t = ctx.t
+    gr.Markdown(t("data_next"))
+    with gr.Row():
+        with gr.Column(scale=2):
+            upload = gr.File(label=t("data_file"), file_types=FILE_TYPES, height=120)
+        with gr.Column(scale=1):
+            sample = gr.Dropdown(list(samples()), label=t("data_sample"), value=None)
+            use_sample = gr.Button(t("data_use_sample"), size="sm")
+    with gr.Row():
+        text_column = gr.Dropdown([], label=t("text_column"), interactive=True)
+        label_column = gr.Dropdown([], label=t("label_column"), interactive=True)
+    with gr.Row():
+        with gr.Column(scale=3):
+            preview = gr.Dataframe(label=t("preview"), interactive=False, wrap=True,
+                                   max_height=300)
+        with gr.Column(scale=2):
+            chart = gr.BarPlot(x="label", y="examples", label=t("label_chart"), height=260,
+                               x_label_angle=-30)
+    checks = gr.Markdown(label=t("data_checks"))
+    with gr.Accordion(t("data_eval_file"), open=False):
+        eval_file = gr.File(label=t("data_eval_file"), file_types=FILE_TYPES, height=100)
+    outputs = [preview, text_column, label_column, chart, checks]
+
+    def load_file(session: Session, path: str | None, request: gr.Request):
+        if not path:
+            return session, *([gr.update()] * len(outputs))
+        shown = analyse(path, None, None, lang_of(request), ctx.max_upload_mb)
+        session.data_path, session.data_name = path, Path(path).name
+        return session, *shown
+
+    def load_sample(session: Session, name: str | None, request: gr.Request):
+        if not name:
+            raise gr.Error(say(lang_of(request), "no_data"))
+        return load_file(session, str(samples()[name]), request)
+
+    def recheck(session: Session, text: str, label: str, request: gr.Request):
+        if not session.data_path:
+            return [gr.update()] * len(outputs)
+        return analyse(session.data_path, text, label, lang_of(request), ctx.max_upload_mb)
+
+    upload.upload(load_file, [ctx.session, upload], [ctx.session, *outputs])
+    use_sample.click(load_sample, [ctx.session, sample], [ctx.session, *outputs])
+    text_column.input(recheck, [ctx.session, text_column, label_column], outputs)
+    label_column.input(recheck, [ctx.session, text_column, label_column], outputs)
+    return DataTab(text_column=text_column, label_column=label_column, eval_file=eval_file)

@@ -1,0 +1,90 @@
+"""Tab 1: the model catalog as cards, a box for any hub id or folder, and the task."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import gradio as gr
+import psutil
+
+from playground.catalog import AUTO, ModelCard, catalog, choose
+from playground.errors import PlaygroundError
+from playground.ui.context import Context
+from playground.ui.texts import lang_of, say
+
+# Fine-tuning needs weights, gradients and two optimizer moments in fp32 (16 bytes per
+# parameter) plus activations; twice that is a safe bound for a laptop.
+BYTES_PER_PARAMETER = 32
+
+LANGUAGE_NAMES = {"en": ("English", "英文"), "zh": ("Chinese", "中文"), "any": ("any", "任意"),
+                  "multi": ("100+ languages", "100+ 种语言"), "unknown": ("?", "?")}
+
+
+@dataclass
+class ModelTab:
+    choice: gr.Radio
+    custom: gr.Textbox
+    task: gr.Dropdown
+
+
+def fits_here(card: ModelCard) -> bool:
+    if card.params_millions is None:
+        return True
+    need = card.params_millions * 1e6 * BYTES_PER_PARAMETER
+    return need < psutil.virtual_memory().available / 2
+
+
+def cards_markdown(lang: str) -> str:
+    zh = lang == "zh"
+    head = ("| 模型 | 大小 | 语言 | 许可 | 本机 | 说明 |" if zh else
+            "| Model | Size | Languages | License | This machine | About |")
+    rows = [head, "|---|---|---|---|---|---|"]
+    for card in catalog():
+        size = f"{card.params_millions:.0f}M" if card.params_millions else ("秒级" if zh else "tiny")
+        langs = ", ".join(LANGUAGE_NAMES.get(code, (code, code))[zh] for code in card.languages)
+        where = ("✅ " + say(lang, "fits_here")) if fits_here(card) else "⚠️"
+        if not card.installed:
+            where += " · " + say(lang, "needs_hub")
+        rows.append(f"| **{card.name}** `{card.id}` | {size} | {langs} | {card.license} | "
+                    f"{where} | {card.description} |")
+    return "\n".join(rows)
+
+
+def _choices() -> list[tuple[str, str]]:
+    return [("Auto", AUTO)] + [(card.name, card.id) for card in catalog()]
+
+
+def build(ctx: Context) -> ModelTab:
+    t = ctx.t
+    gr.Markdown(t("model_next"))
+    with gr.Row():
+        choice = gr.Radio(_choices(), value=AUTO, label=t("model_choice"),
+                          info=t("model_auto"), scale=2)
+        with gr.Column(scale=1):
+            task = gr.Dropdown([(t("task_text_classification"), "text-classification")],
+                               value="text-classification", label=t("model_task"))
+            custom = gr.Textbox(label=t("model_custom"), placeholder="hfl/rbt3  ·  /path/to/model")
+            check = gr.Button(t("model_check"), size="sm")
+            verdict = gr.Markdown()
+    with gr.Accordion(t("model_cards"), open=True):
+        cards = gr.Markdown()
+
+    def check_model(name: str, picked: str, request: gr.Request) -> str:
+        lang = lang_of(request)
+        wanted = (name or "").strip() or picked
+        try:
+            found = choose(wanted, "en")
+        except PlaygroundError as exc:
+            raise gr.Error(str(exc)) from exc
+        return say(lang, "model_ok", name=found.card.name)
+
+    def show_cards(request: gr.Request) -> str:
+        return cards_markdown(lang_of(request))
+
+    check.click(check_model, [custom, choice], verdict)
+    ctx.on_load.append((show_cards, [], [cards]))
+    return ModelTab(choice=choice, custom=custom, task=task)
+
+
+def model_setting(choice: str, custom: str) -> str:
+    """The model value for the run config: the custom box wins when filled."""
+    return (custom or "").strip() or choice or AUTO

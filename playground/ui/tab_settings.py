@@ -1,0 +1,120 @@
+"""Tab 3: the settings form, generated from RunConfig; presets, save/load, a preflight."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from playground.config import RunConfig, field_specs, load_preset, preset_names
+from playground.errors import PlaygroundError
+from playground.ui.context import Context
+from playground.ui.texts import lang_of, say
+
+# Chosen on the Model and Data tabs, not in this form.
+ELSEWHERE = ("model", "task", "text_column", "label_column")
+BASIC = ("epochs", "learning_rate")
+TOO_LONG_S = 15 * 60
+
+
+@dataclass
+class SettingsTab:
+    preset: gr.Dropdown
+    fields: dict[str, Any]  # setting name -> its form component, in RunConfig order
+    estimate_button: gr.Button  # wired in app.py: the estimate needs the data and model too
+    estimate_text: gr.Markdown
+
+
+def form_names() -> list[str]:
+    return [name for name in field_specs() if name not in ELSEWHERE]
+
+
+def _component(name: str, value: Any, t: Any) -> Any:
+    spec = field_specs()[name]
+    label, info = t(f"field_{name}"), t(f"help_{name}")
+    if spec.choices:
+        return gr.Dropdown(list(spec.choices), value=value, label=label, info=info)
+    is_int = isinstance(value, int) or (value is None and name == "max_train_rows")
+    return gr.Number(value=value, label=label, info=info, minimum=spec.minimum,
+                     maximum=spec.maximum, precision=0 if is_int else None)
+
+
+def values_of(config: RunConfig) -> list[Any]:
+    return [getattr(config, name) for name in form_names()]
+
+
+def config_from_form(values: dict[str, Any], lang: str) -> RunConfig:
+    """A validated RunConfig from the form's values (gr.Error with the sentence if bad)."""
+    try:
+        return RunConfig.from_dict(values)
+    except PlaygroundError as exc:
+        raise gr.Error(str(exc)) from exc
+
+
+def format_estimate(found: dict[str, Any], lang: str) -> str:
+    if found.get("classic"):
+        return say(lang, "estimate_classic")
+    minutes = found["total_s"] / 60
+    text = say(lang, "estimate", minutes=f"{minutes:.0f} min" if minutes >= 1 else
+               f"{found['total_s']:.0f} s", steps=found["steps"],
+               per_step=found["per_step_s"], memory=f"{found['memory_mb'] / 1024:.1f} GB",
+               free=f"{found['free_mb'] / 1024:.1f} GB")
+    if found["total_s"] > TOO_LONG_S:
+        text += "\n\n" + say(lang, "too_slow")
+    if found["memory_mb"] > found["free_mb"] * 0.8:
+        text += "\n\n" + say(lang, "too_much_memory")
+    return text
+
+
+def build(ctx: Context) -> SettingsTab:
+    t = ctx.t
+    defaults = RunConfig()
+    gr.Markdown(t("settings_next"))
+    fields: dict[str, Any] = {}
+    with gr.Row():
+        preset = gr.Dropdown(preset_names(), value="balanced",
+                             label=t("preset"))
+        for name in BASIC:
+            fields[name] = _component(name, getattr(defaults, name), t)
+    with gr.Accordion(t("advanced"), open=False):
+        rest = [n for n in form_names() if n not in BASIC]
+        for start in range(0, len(rest), 3):
+            with gr.Row():
+                for name in rest[start:start + 3]:
+                    fields[name] = _component(name, getattr(defaults, name), t)
+    fields = {name: fields[name] for name in form_names()}
+    with gr.Row():
+        estimate_button = gr.Button(t("preflight"), variant="secondary")
+        save_button = gr.Button(t("save_settings"))
+        load_file = gr.File(label=t("load_settings"), file_types=[".json"], height=80)
+    estimate_text = gr.Markdown()
+    saved = gr.File(label=t("settings_file"), visible=False)
+    components = list(fields.values())
+
+    def apply_preset(name: str):
+        return values_of(load_preset(name))
+
+    def save(*values: Any, request: gr.Request):
+        config = config_from_form(dict(zip(form_names(), values)), lang_of(request))
+        path = Path(tempfile.mkdtemp()) / "playground-settings.json"
+        config.to_json(path)
+        return gr.update(value=str(path), visible=True)
+
+    def load(path: str | None, request: gr.Request):
+        if not path:
+            return [gr.update()] * len(components)
+        try:
+            config = RunConfig.from_json(path)
+        except PlaygroundError as exc:
+            raise gr.Error(str(exc)) from exc
+        return values_of(config)
+
+    preset.change(apply_preset, preset, components)
+    save_button.click(save, components, saved)
+    load_file.upload(load, load_file, components)
+    return SettingsTab(preset=preset, fields=fields, estimate_button=estimate_button,
+                       estimate_text=estimate_text)
+

@@ -1,0 +1,152 @@
+"""Tab 5: talk to a finished agent, test it on a labeled file, label a whole file."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from playground.data import check_dataset, guess_columns, read_table
+from playground.errors import PlaygroundError
+from playground.service.agents import agent_for, finished_runs
+from playground.training.metrics import score
+from playground.ui.charts import confidence_histogram, confusion_figure, trend_frame
+from playground.ui.context import Context
+from playground.ui.tab_data import FILE_TYPES
+from playground.ui.texts import lang_of, say
+
+MAX_MISTAKES = 200
+
+
+@dataclass
+class TestTab:
+    run: gr.Dropdown
+    chatbot: gr.Chatbot
+    message: gr.Textbox
+    scores: gr.Label
+
+
+def _agent(ctx: Context, run_id: str | None, lang: str):
+    if not run_id:
+        raise gr.Error(say(lang, "no_run"))
+    try:
+        return agent_for(ctx.service.run(run_id).path)
+    except PlaygroundError as exc:
+        raise gr.Error(str(exc)) from exc
+
+
+def _read(path: str | None, lang: str) -> pd.DataFrame:
+    if not path:
+        raise gr.Error(say(lang, "no_data"))
+    try:
+        return read_table(path)
+    except PlaygroundError as exc:
+        raise gr.Error(str(exc)) from exc
+
+
+def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
+    """Accuracy, per-label report, confusion matrix and mistakes on a labeled file."""
+    agent = _agent(ctx, run_id, lang)
+    clean, report = check_dataset(_read(path, lang), min_per_label=1)
+    if report.errors:
+        raise gr.Error(" ".join(p.message for p in report.errors))
+    predictions = agent.predict(clean["text"].tolist())
+    predicted = [p.label for p in predictions]
+    labels = sorted(set(agent.labels) | set(clean["label"]))
+    result = score(clean["label"].tolist(), predicted, labels)
+    run_report = ctx.service.run(run_id).read_report() or {}
+    majority_label = run_report.get("scores", {}).get("majority", {}).get("label")
+    majority = float((clean["label"] == majority_label).mean()) if majority_label else 0.0
+    summary = say(lang, "test_score", acc=result["accuracy"], f1=result["macro_f1"],
+                  rows=len(clean), maj=majority)
+    per_label = pd.DataFrame([{"label": label, **values}
+                              for label, values in result["per_label"].items()])
+    wrong = clean.assign(predicted=predicted, confidence=[p.confidence for p in predictions])
+    wrong = wrong[wrong["label"] != wrong["predicted"]].head(MAX_MISTAKES)
+    return summary, per_label, confusion_figure(result["confusion_matrix"]), wrong
+
+
+def label_file(ctx: Context, run_id: str, path: str, lang: str):
+    """The file with predictions added (to download) and what the agent found in it."""
+    agent = _agent(ctx, run_id, lang)
+    frame = _read(path, lang)
+    column = guess_columns(frame).text or frame.columns[0]
+    labelled = agent.predict_frame(frame, column)
+    out = Path(tempfile.mkdtemp()) / f"{Path(path).stem}.predictions.csv"
+    labelled.to_csv(out, index=False)
+    counts = labelled["predicted_label"].value_counts().rename_axis("label") \
+        .reset_index(name="texts")
+    examples = labelled.groupby("predicted_label", sort=False).head(3)[
+        ["predicted_label", "confidence", column]].sort_values("predicted_label")
+    trend = trend_frame(labelled)
+    return (str(out), counts, confidence_histogram(labelled["confidence"]), examples,
+            gr.update(value=trend, visible=trend is not None))
+
+
+def build(ctx: Context) -> TestTab:
+    t = ctx.t
+    gr.Markdown(t("test_next"))
+    with gr.Row():
+        run = gr.Dropdown([], label=t("pick_run"), scale=4)
+        refresh = gr.Button(t("refresh"), size="sm", scale=1)
+    with gr.Row():
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(label=t("chat"), height=320)
+            with gr.Row():
+                message = gr.Textbox(label=t("message"), scale=4, lines=1)
+                send = gr.Button(t("send"), variant="primary", scale=1)
+        scores = gr.Label(num_top_classes=3, label="Top 3", scale=2)
+    with gr.Tab(t("run_test")):
+        with gr.Row():
+            test_file = gr.File(label=t("test_file"), file_types=FILE_TYPES, height=100)
+            test_button = gr.Button(t("run_test"))
+        test_summary = gr.Markdown()
+        with gr.Row():
+            per_label = gr.Dataframe(label=t("per_label"), interactive=False)
+            confusion = gr.Plot(label=t("confusion"))
+        mistakes = gr.Dataframe(label=t("mistakes"), interactive=False, wrap=True)
+    with gr.Tab(t("run_predict")):
+        with gr.Row():
+            predict_file = gr.File(label=t("predict_file"), file_types=FILE_TYPES, height=100)
+            predict_button = gr.Button(t("run_predict"))
+        download = gr.File(label=t("download"))
+        gr.Markdown(t("insights"))
+        with gr.Row():
+            distribution = gr.BarPlot(x="label", y="texts", height=260, x_label_angle=-30)
+            spread = gr.Plot()
+        with gr.Row():
+            examples = gr.Dataframe(interactive=False, wrap=True)
+            trend = gr.LinePlot(x="date", y="texts", color="label", height=260, visible=False)
+
+    def choices():
+        return gr.update(choices=finished_runs(ctx.service))
+
+    def chat(run_id: str | None, text: str, history: list[dict[str, Any]],
+             request: gr.Request):
+        lang = lang_of(request)
+        if not (text or "").strip():
+            return history, "", gr.update()
+        prediction = _agent(ctx, run_id, lang).predict([text])[0]
+        answer = say(lang, "answer", label=prediction.label, confidence=prediction.confidence)
+        history = history + [{"role": "user", "content": text},
+                             {"role": "assistant", "content": answer}]
+        return history, "", dict(prediction.top(3))
+
+    refresh.click(choices, None, run)
+    ctx.on_load.append((choices, [], [run]))
+    send.click(chat, [run, message, chatbot], [chatbot, message, scores])
+    message.submit(chat, [run, message, chatbot], [chatbot, message, scores])
+    def run_test(run_id: str | None, path: str | None, request: gr.Request):
+        return test_on_file(ctx, run_id, path, lang_of(request))
+
+    def run_predict(run_id: str | None, path: str | None, request: gr.Request):
+        return label_file(ctx, run_id, path, lang_of(request))
+
+    test_button.click(run_test, [run, test_file], [test_summary, per_label, confusion, mistakes])
+    predict_button.click(run_predict, [run, predict_file],
+                         [download, distribution, spread, examples, trend])
+    return TestTab(run=run, chatbot=chatbot, message=message, scores=scores)

@@ -1,0 +1,201 @@
+"""Tab 4: start and stop, the queue, live loss curves, and the list of every run.
+
+The curve is fed by a gr.Timer that reads only the events appended since the last tick
+(the offset lives in the session). The run this window follows is also kept in the
+browser (gr.BrowserState), so a reload reconnects to it with its full curve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from playground.errors import PlaygroundError
+from playground.service.prepare import create_run, prepare
+from playground.ui.context import Context
+from playground.ui.session import Session
+from playground.ui.texts import lang_of, say
+
+TICK_S = 1.5
+RUN_COLUMNS = ["run_id", "state", "model", "data", "accuracy", "macro_f1", "duration_s"]
+
+
+@dataclass
+class TrainTab:
+    start: gr.Button
+    stop: gr.Button
+    status: gr.HTML
+    loss_plot: gr.LinePlot
+    runs: gr.Dataframe
+    browser_run: gr.BrowserState
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def read_new_events(ctx: Context, session: Session) -> None:
+    """Append the events written since the last call to the session's curves."""
+    if not session.run_id:
+        return
+    run = ctx.service.run(session.run_id)
+    events, session.offset = run.read_events(session.offset)
+    for event in events:
+        if event["type"] == "train":
+            session.train_points.append({"step": event["step"], "loss": event["loss"],
+                                         "series": "train"})
+            session.last_train = event
+        elif event["type"] == "eval":
+            session.eval_points.append({"step": event["step"], "loss": event["eval_loss"],
+                                        "series": "validation",
+                                        "accuracy": event["accuracy"]})
+
+
+def status_html(ctx: Context, session: Session, lang: str) -> str:
+    if not session.run_id:
+        return say(lang, "nothing_running")
+    status = ctx.service.status(session.run_id)
+    state = status.get("state", "queued")
+    done, total = 0, 1
+    if state == "queued":
+        text = say(lang, "queued", ahead=status.get("queue_position", 0))
+    elif state == "running" and session.last_train:
+        last = session.last_train
+        done, total = last["step"], max(last["total_steps"], 1)
+        text = say(lang, "running", step=done, total=total, epoch=last["epoch"],
+                   loss=last["loss"], eta=_duration(last["eta_s"]))
+    elif state == "running":
+        text = say(lang, "starting")
+    elif state == "succeeded":
+        report = ctx.service.run(session.run_id).read_report() or {}
+        scores = report.get("scores", {})
+        done = total
+        text = say(lang, "succeeded", acc=scores["model"]["accuracy"],
+                   held_out=report["held_out"], maj=scores["majority"]["accuracy"],
+                   classic=scores["classic"]["accuracy"])
+    elif state == "cancelled":
+        text = say(lang, "cancelled")
+    else:
+        text = say(lang, "failed", reason=status.get("reason", ""))
+    bar = f'<progress value="{done}" max="{total}" style="width:100%"></progress>'
+    return f"<div><b>{session.run_id}</b> · {state}</div>{bar}<div>{text}</div>"
+
+
+def curves(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
+    loss = pd.DataFrame(session.train_points + [
+        {k: p[k] for k in ("step", "loss", "series")} for p in session.eval_points],
+        columns=["step", "loss", "series"])
+    metric = pd.DataFrame([{"step": p["step"], "accuracy": p["accuracy"]}
+                           for p in session.eval_points], columns=["step", "accuracy"])
+    return loss, metric
+
+
+def runs_table(ctx: Context) -> pd.DataFrame:
+    return pd.DataFrame(ctx.service.list_runs(), columns=RUN_COLUMNS)
+
+
+def start_run(ctx: Context, session: Session, model: str, text_column: str | None,
+              label_column: str | None, eval_path: str | None, settings: dict[str, Any],
+              lang: str) -> Session:
+    """Check everything, then queue a run and follow it in this window."""
+    from playground.ui.tab_settings import config_from_form
+
+    if not session.data_path:
+        raise gr.Error(say(lang, "no_data"))
+    config = config_from_form({**settings, "model": model, "text_column": text_column,
+                               "label_column": label_column}, lang)
+    try:
+        prep = prepare(session.data_path, config, eval_path)
+        prep.raise_for_errors()
+        run = create_run(ctx.service.runs_dir, prep)
+    except PlaygroundError as exc:
+        raise gr.Error(str(exc)) from exc
+    ctx.service.submit(run)
+    session.follow(run.run_id)
+    return session
+
+
+def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> TrainTab:
+    t = ctx.t
+    gr.Markdown(t("train_next"))
+    with gr.Row():
+        start = gr.Button(t("start"), variant="primary", scale=2)
+        stop = gr.Button(t("stop"), variant="stop", scale=1)
+    status = gr.HTML()
+    with gr.Row():
+        loss_plot = gr.LinePlot(x="step", y="loss", color="series", label=t("loss_plot"),
+                                height=300, scale=3)
+        metric_plot = gr.LinePlot(x="step", y="accuracy", label=t("metric_plot"), height=300,
+                                  y_lim=[0, 1], scale=2)
+    with gr.Accordion(t("runs"), open=False):
+        with gr.Row():
+            pick = gr.Dropdown([], label=t("open_run"), scale=3)
+            refresh = gr.Button(t("refresh"), size="sm", scale=1)
+        runs = gr.Dataframe(runs_table(ctx), interactive=False, wrap=True)
+    timer = gr.Timer(TICK_S)
+    browser_run = gr.BrowserState(None, storage_key="playground-run")
+
+    def tick(session: Session, request: gr.Request):
+        read_new_events(ctx, session)
+        loss, metric = curves(session)
+        return session, status_html(ctx, session, lang_of(request)), loss, metric
+
+    def stop_run(session: Session, request: gr.Request) -> str:
+        lang = lang_of(request)
+        if not session.run_id:
+            gr.Warning(say(lang, "nothing_running"))
+            return status_html(ctx, session, lang)
+        message = ctx.service.cancel(session.run_id)
+        gr.Info(message)
+        return status_html(ctx, session, lang)
+
+    def open_run(session: Session, run_id: str | None, request: gr.Request):
+        if not run_id:
+            raise gr.Error(say(lang_of(request), "no_run"))
+        ctx.service.run(run_id)
+        session.follow(run_id)
+        return (session, run_id, *tick(session, request)[1:])
+
+    def refresh_runs():
+        table = runs_table(ctx)
+        return table, gr.update(choices=table["run_id"].tolist())
+
+    def reconnect(session: Session, remembered: str | None, request: gr.Request):
+        if remembered and not session.run_id:
+            try:
+                ctx.service.run(remembered)
+                session.follow(remembered)
+            except PlaygroundError:
+                pass  # the run folder was deleted: nothing to reconnect to
+        return (session, *tick(session, request)[1:], *refresh_runs())
+
+    names = list(settings_tab.fields)
+
+    def start_clicked(session: Session, choice: str, custom: str, text_column: str | None,
+                      label_column: str | None, eval_path: str | None, *values: Any,
+                      request: gr.Request):
+        from playground.ui.tab_model import model_setting
+
+        lang = lang_of(request)
+        settings = {n: v for n, v in zip(names, values)}
+        session = start_run(ctx, session, model_setting(choice, custom), text_column,
+                            label_column, eval_path, settings, lang)
+        return (session, session.run_id, *tick(session, request)[1:])
+
+    outputs = [ctx.session, status, loss_plot, metric_plot]
+    start.click(start_clicked,
+                [ctx.session, model_tab.choice, model_tab.custom, data_tab.text_column,
+                 data_tab.label_column, data_tab.eval_file, *settings_tab.fields.values()],
+                [ctx.session, browser_run, *outputs[1:]])
+    timer.tick(tick, ctx.session, outputs, show_progress="hidden")
+    stop.click(stop_run, ctx.session, status)
+    refresh.click(refresh_runs, None, [runs, pick])
+    pick.input(open_run, [ctx.session, pick], [ctx.session, browser_run, *outputs[1:]])
+    ctx.on_load.append((reconnect, [ctx.session, browser_run], [*outputs, runs, pick]))
+    return TrainTab(start=start, stop=stop, status=status, loss_plot=loss_plot, runs=runs,
+                    browser_run=browser_run)
+

@@ -1,0 +1,191 @@
+"""Every word the web app shows, in English and Chinese.
+
+Static labels go through ``gr.I18n`` (the browser's language picks them); sentences built
+in event handlers go through ``say(lang, key)``, with ``lang`` read from the request's
+Accept-Language header, so a message and the page around it speak the same language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # page
+    "title": ("# 🤖 Agent Playground", "# 🤖 智能体训练场"),
+    "subtitle": ("Teach a text agent from your own examples: pick a model, add a labeled "
+                 "spreadsheet, press Train, then talk to what you made.",
+                 "用你自己的例子教会一个文本智能体：选模型、上传带标签的表格、点击训练，然后和它对话。"),
+    "tab_model": ("1 · Model", "1 · 模型"),
+    "tab_data": ("2 · Data", "2 · 数据"),
+    "tab_settings": ("3 · Settings", "3 · 设置"),
+    "tab_train": ("4 · Train", "4 · 训练"),
+    "tab_test": ("5 · Test & chat", "5 · 测试与对话"),
+    # model tab
+    "model_next": ("Pick the model to teach. **Auto** chooses for your data's language. "
+                   "Then go to **2 · Data**.",
+                   "选择要训练的模型。**自动** 会按数据语言挑选。然后前往 **2 · 数据**。"),
+    "model_choice": ("Model", "模型"),
+    "model_auto": ("Auto: the embedded MiniLM for English, Instant (classic) for Chinese",
+                   "自动：英文用内置 MiniLM，中文用秒训经典模型"),
+    "model_custom": ("Or a Hugging Face model id or a local model folder",
+                     "或填写 Hugging Face 模型 id / 本地模型文件夹"),
+    "model_check": ("Check this model", "检查该模型"),
+    "model_task": ("Task", "任务"),
+    "task_text_classification": ("Text classification (intents, sentiment, topics)",
+                                 "文本分类（意图、情感、主题）"),
+    "model_ok": ("{name} can be used.", "可以使用 {name}。"),
+    "model_cards": ("Models", "模型目录"),
+    "fits_here": ("fits this machine", "适合本机"),
+    "needs_hub": ("downloads from the Hugging Face hub", "需从 Hugging Face 下载"),
+    # data tab
+    "data_next": ("Upload a table with a text column and a label column, or try a sample. "
+                  "Fix anything marked ❌, then go to **3 · Settings**.",
+                  "上传包含文本列和标签列的表格，或试用示例数据。修正标记 ❌ 的问题，然后前往 **3 · 设置**。"),
+    "data_file": ("Training data (CSV, TSV, Excel or JSON lines)", "训练数据（CSV、TSV、Excel 或 JSON lines）"),
+    "data_eval_file": ("Optional: a separate labeled file for the final score",
+                       "可选：用于最终评分的单独带标签文件"),
+    "data_sample": ("Or try a sample", "或试用示例数据"),
+    "data_use_sample": ("Use this sample", "使用该示例"),
+    "text_column": ("Text column", "文本列"),
+    "label_column": ("Label column", "标签列"),
+    "preview": ("Preview (first rows)", "预览（前几行）"),
+    "label_chart": ("Examples per label", "每个标签的样本数"),
+    "data_checks": ("Checks", "检查结果"),
+    "data_ready": ("✅ Ready to train: {rows} rows, {labels} labels.",
+                   "✅ 可以训练：{rows} 行，{labels} 个标签。"),
+    "no_data": ("Add training data first (tab 2 · Data).", "请先添加训练数据（第 2 步 · 数据）。"),
+    "too_big": ("This file is {size} MB; the limit is {limit} MB. Use a smaller sample.",
+                "该文件 {size} MB，上限为 {limit} MB。请使用更小的样本。"),
+    # settings tab
+    "settings_next": ("The defaults suit most data. Pick a preset, check the estimate, then "
+                      "go to **4 · Train**.",
+                      "默认设置适合大多数数据。选择预设、查看预估，然后前往 **4 · 训练**。"),
+    "preset": ("Preset", "预设"),
+    "preset_quick-demo": ("Quick demo (about 2 minutes)", "快速演示（约 2 分钟）"),
+    "preset_balanced": ("Balanced", "均衡"),
+    "preset_best-quality": ("Best quality (slower)", "最佳效果（较慢）"),
+    "advanced": ("Advanced settings", "高级设置"),
+    "preflight": ("Estimate time and memory", "预估时间和内存"),
+    "save_settings": ("Save settings to a file", "保存设置到文件"),
+    "load_settings": ("Load settings from a file", "从文件加载设置"),
+    "settings_file": ("Settings file", "设置文件"),
+    "estimate": ("About {minutes} to train ({steps} steps at {per_step:.2f} s each) and about "
+                 "{memory} of memory; this machine has {free} free.",
+                 "预计训练约 {minutes}（{steps} 步，每步 {per_step:.2f} 秒），需要约 {memory} 内存；本机可用 {free}。"),
+    "estimate_classic": ("The classic model trains in seconds and needs little memory.",
+                         "经典模型几秒即可训练完成，占用内存很少。"),
+    "too_slow": ("⚠️ That is long for a demo: try the Quick demo preset or fewer epochs.",
+                 "⚠️ 对演示来说太久：试试“快速演示”预设或减少训练轮数。"),
+    "too_much_memory": ("⚠️ It may not fit in memory: halve the batch size or the max length.",
+                        "⚠️ 内存可能不足：把批次大小或最大长度减半。"),
+    # train tab
+    "train_next": ("Press **Start**. The curve shows the loss falling; when it is done, go to "
+                   "**5 · Test & chat**.",
+                   "点击 **开始**。曲线显示损失下降；完成后前往 **5 · 测试与对话**。"),
+    "start": ("Start training", "开始训练"),
+    "stop": ("Stop", "停止"),
+    "progress": ("Progress", "进度"),
+    "loss_plot": ("Loss (lower is better)", "损失（越低越好）"),
+    "metric_plot": ("Validation accuracy", "验证准确率"),
+    "runs": ("All runs", "全部训练记录"),
+    "open_run": ("Open run", "打开记录"),
+    "refresh": ("Refresh", "刷新"),
+    "queued": ("Waiting in the queue: {ahead} run(s) ahead.", "排队中：前面还有 {ahead} 个任务。"),
+    "running": ("Training: step {step} of {total}, epoch {epoch:.1f}, loss {loss:.3f}, "
+                "about {eta} left.", "训练中：第 {step}/{total} 步，第 {epoch:.1f} 轮，损失 {loss:.3f}，约剩 {eta}。"),
+    "starting": ("Starting: loading the model and scoring the baselines…",
+                 "正在启动：加载模型并计算基线分数…"),
+    "succeeded": ("✅ Done. Accuracy {acc:.1%} on {held_out}. Always answering the most common "
+                  "label: {maj:.1%}; classic model: {classic:.1%}.",
+                  "✅ 完成。准确率 {acc:.1%}（{held_out}）。总答最常见标签：{maj:.1%}；经典模型：{classic:.1%}。"),
+    "cancelled": ("⏹ Stopped. The best checkpoint so far is kept as the agent.",
+                  "⏹ 已停止。已保存目前最好的检查点作为智能体。"),
+    "failed": ("❌ The run failed: {reason}", "❌ 训练失败：{reason}"),
+    "nothing_running": ("Nothing is running in this window.", "此窗口没有正在进行的训练。"),
+    "stopping": ("Stopping at the next step…", "将在下一步停止…"),
+    "no_run": ("Pick a run first.", "请先选择一个训练记录。"),
+    # test tab
+    "test_next": ("Pick a finished run and talk to it, or test it on a labeled file.",
+                  "选择已完成的训练记录与它对话，或用带标签的文件测试。"),
+    "pick_run": ("Agent (a finished run)", "智能体（已完成的训练）"),
+    "chat": ("Chat", "对话"),
+    "message": ("Type a message and press Enter", "输入一句话并按回车"),
+    "send": ("Send", "发送"),
+    "answer": ("**{label}** ({confidence:.0%} sure)", "**{label}**（把握 {confidence:.0%}）"),
+    "test_file": ("Labeled file to test on", "用于测试的带标签文件"),
+    "run_test": ("Test", "测试"),
+    "predict_file": ("File of texts to label (no labels needed)", "待标注的文本文件（无需标签）"),
+    "run_predict": ("Label this file", "标注该文件"),
+    "download": ("Download the labeled file", "下载标注结果"),
+    "mistakes": ("Mistakes", "错误样本"),
+    "per_label": ("Per-label scores", "各标签得分"),
+    "confusion": ("Confusion matrix", "混淆矩阵"),
+    "insights": ("What the agent found", "智能体的发现"),
+    "test_score": ("Accuracy {acc:.1%} and macro-F1 {f1:.1%} on {rows} rows. Before "
+                   "fine-tuning (always the most common label): {maj:.1%}.",
+                   "在 {rows} 行上准确率 {acc:.1%}，宏平均 F1 {f1:.1%}。微调前（总答最常见标签）：{maj:.1%}。"),
+    "language_note": ("Language", "语言"),
+}
+
+
+def i18n() -> Any:
+    """The gr.I18n object for the page (the browser's language picks the words)."""
+    import gradio as gr
+
+    fields = field_texts()
+    return gr.I18n(en={**{k: v[0] for k, v in TEXTS.items()}, **fields["en"]},
+                   zh={**{k: v[1] for k, v in TEXTS.items()}, **fields["zh"]})
+
+
+def lang_of(request: Any) -> str:
+    """"zh" when the browser prefers Chinese, else "en"."""
+    header = ""
+    if request is not None:
+        header = (request.headers.get("accept-language") or "").lower()
+    return "zh" if header.startswith("zh") else "en"
+
+
+def say(lang: str, key: str, **values: Any) -> str:
+    """A sentence in ``lang`` with ``values`` filled in."""
+    english, chinese = TEXTS[key]
+    return (chinese if lang == "zh" else english).format(**values)
+
+
+# Names of the run settings on the form (help texts come from the config's own specs).
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "method": ("Fine-tuning method", "微调方式"),
+    "epochs": ("Epochs", "训练轮数"),
+    "learning_rate": ("Learning rate", "学习率"),
+    "batch_size": ("Batch size", "批次大小"),
+    "max_length": ("Max length (tokens)", "最大长度（词元）"),
+    "weight_decay": ("Weight decay", "权重衰减"),
+    "warmup_ratio": ("Warm-up share", "预热比例"),
+    "optimizer": ("Optimizer", "优化器"),
+    "scheduler": ("Learning-rate schedule", "学习率调度"),
+    "dropout": ("Dropout", "丢弃率"),
+    "gradient_accumulation": ("Gradient accumulation", "梯度累积"),
+    "precision": ("Precision", "数值精度"),
+    "seed": ("Seed", "随机种子"),
+    "early_stopping_patience": ("Early-stopping patience", "提前停止耐心值"),
+    "early_stopping_metric": ("Best-checkpoint metric", "最佳检查点指标"),
+    "eval_every_steps": ("Evaluate every N steps (0: each epoch)", "每 N 步评估（0：每轮）"),
+    "freeze_layers": ("Layers to freeze", "冻结层数"),
+    "lora_rank": ("LoRA rank", "LoRA 秩"),
+    "lora_alpha": ("LoRA alpha", "LoRA alpha"),
+    "validation_fraction": ("Validation share", "验证集比例"),
+    "test_fraction": ("Held-out test share", "测试集比例"),
+    "max_train_rows": ("At most this many training rows (empty: all)", "最多训练行数（留空：全部）"),
+    "device": ("Device", "设备"),
+}
+
+
+def field_texts() -> dict[str, dict[str, str]]:
+    """i18n entries field_<name> and help_<name> for the generated settings form."""
+    from playground.config import field_specs
+
+    en, zh = {}, {}
+    for name, spec in field_specs().items():
+        if name in FIELD_LABELS:
+            en[f"field_{name}"], zh[f"field_{name}"] = FIELD_LABELS[name]
+            en[f"help_{name}"], zh[f"help_{name}"] = spec.help, spec.help_zh
+    return {"en": en, "zh": zh}
