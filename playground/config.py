@@ -69,10 +69,11 @@ class RunConfig:
         "validation score stops improving (early stopping then ends the run).",
         "训练遍历整个训练集的次数。更多轮可能更好，直到验证分数不再提升（此时提前停止）。",
         group="basic", minimum=0.05, maximum=100))
-    learning_rate: float = _f(1e-4, FieldSpec(
+    learning_rate: float = _f(2e-4, FieldSpec(
         "Size of each learning step. Too high and the loss jumps around; too low and it "
-        "learns slowly. 1e-4 suits small encoders; LoRA likes 5e-4.",
-        "每一步学习的幅度。太大损失会剧烈波动，太小学得慢。小型编码器常用 1e-4，LoRA 常用 5e-4。",
+        "learns slowly. 2e-4 suits small encoders such as MiniLM; base-size models like "
+        "3e-5; LoRA likes 5e-4.",
+        "每一步学习的幅度。太大损失会剧烈波动，太小学得慢。MiniLM 等小模型常用 2e-4，base 规模模型常用 3e-5，LoRA 常用 5e-4。",
         group="basic", minimum=1e-7, maximum=1.0))
     batch_size: int = _f(32, FieldSpec(
         "Examples per training step. Larger is faster per example but needs more memory.",

@@ -30,7 +30,12 @@ class _Worker:
         self.run = run
         self.popen = popen
         self.pid = popen.pid if popen else pid
-        self.started_at = psutil.Process(self.pid).create_time() if popen else None
+        self.started_at: float | None = None
+        if popen is not None:
+            try:
+                self.started_at = psutil.Process(self.pid).create_time()
+            except psutil.Error:  # it already exited; poll() will say how
+                pass
 
     def poll(self) -> tuple[bool, int | None]:
         """(still alive, exit code if known)."""

@@ -51,7 +51,7 @@ class Preparation:
             raise DataError(" ".join(self.errors), "Fix the file and try again.")
 
 
-def _language_note(choice: Choice, language: str) -> str | None:
+def language_note(choice: Choice, language: str) -> str | None:
     card = choice.card
     if card.reads(language) or language != "zh":
         return None
@@ -92,7 +92,7 @@ def prepare(data_path: str | Path, config: RunConfig,
     if report.errors:
         return prep
     prep.choice = choose(config.model, report.language)
-    note = _language_note(prep.choice, report.language)
+    note = language_note(prep.choice, report.language)
     if note:
         prep.notes.append(note)
     if prep.errors:

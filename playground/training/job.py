@@ -8,6 +8,7 @@ fine-tuning bought.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import time
 from typing import Any
@@ -33,14 +34,19 @@ def peak_rss_mb() -> float:
 
 
 def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
-    """Train the run's model, save the agent in model/, write and return report.json."""
+    """Train the run's model, save the agent in model/, write and return report.json.
+
+    Under torchrun every rank trains; only rank 0 writes to the run folder.
+    """
+    main = int(os.environ.get("RANK", "0")) == 0
+    emit = run.append_event if main else (lambda event: None)
     spec = run.read_config()
     config, model = spec["config"], spec["model"]
     splits = read_splits(run)
     labels = spec["labels"]
     truth = splits["test"]["label"].tolist()
 
-    run.append_event({"type": "phase", "phase": "baselines",
+    emit({"type": "phase", "phase": "baselines",
                       "message": "Scoring the majority label and the classic model."})
     majority = majority_baseline(splits["train"]["label"], truth, labels)
     classic_start = time.time()
@@ -50,20 +56,21 @@ def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
     classic = ClassicModel.fit(seen["text"], seen["label"], config["seed"])
     classic_scores = score(truth, classic.predict(splits["test"]["text"]), labels)
     classic_s = round(time.time() - classic_start, 2)
-    run.append_event({"type": "baselines", "majority_accuracy": majority["accuracy"],
+    emit({"type": "baselines", "majority_accuracy": majority["accuracy"],
                       "classic_accuracy": classic_scores["accuracy"], "classic_s": classic_s})
 
     cancelled, details = False, {}
     train_start = time.time()
     if model["id"] == "classic":
-        classic.save(run.model_dir)
+        if main:
+            classic.save(run.model_dir)
         model_scores = classic_scores
         details = {"precision": "fp64", "device": "cpu", "first_loss_s": None,
                    "examples_per_s": round(len(splits["train"]) / max(classic_s, 1e-9), 1)}
     else:
         from playground.training.finetune import finetune
 
-        run.append_event({"type": "phase", "phase": "training",
+        emit({"type": "phase", "phase": "training",
                           "message": f"Fine-tuning {model['name']}."})
         result = finetune(run, config, model["location"], splits, labels, started_at)
         predicted = [labels[i] for i in result.probabilities.argmax(axis=1)]
@@ -76,6 +83,8 @@ def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
                        "train_samples_per_second", 0.0), 1)}
     train_s = round(time.time() - train_start, 2)
 
+    if not main:
+        return {"cancelled": cancelled}
     (run.model_dir / LABELS_FILE).write_text(json.dumps({"labels": labels}, ensure_ascii=False),
                                              encoding="utf-8")
     write_json(run.model_dir / RUN_CONFIG_FILE, spec)

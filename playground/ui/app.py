@@ -35,7 +35,7 @@ def build_app(service: TrainingService, max_upload_mb: int = 50) -> gr.Blocks:
             with gr.Tab(words("tab_model"), id="model"):
                 model_tab = tab_model.build(ctx)
             with gr.Tab(words("tab_data"), id="data"):
-                data_tab = tab_data.build(ctx)
+                data_tab = tab_data.build(ctx, model_tab)
             with gr.Tab(words("tab_settings"), id="settings"):
                 settings_tab = tab_settings.build(ctx)
             with gr.Tab(words("tab_train"), id="train"):
@@ -71,7 +71,7 @@ def _wire_estimate(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: An
     settings_tab.estimate_button.click(
         estimate, [ctx.session, model_tab.choice, model_tab.custom, data_tab.text_column,
                    data_tab.label_column, *settings_tab.fields.values()],
-        settings_tab.estimate_text)
+        settings_tab.estimate_text, api_name="estimate")
 
 
 def launch(runs_dir: Path, host: str = "127.0.0.1", port: int | None = None,

@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import pandas as pd
 
+from playground.catalog import choose
 from playground.data import check_dataset, guess_columns, read_table
 from playground.errors import PlaygroundError
+from playground.service.prepare import language_note
 from playground.ui.context import Context
 from playground.ui.session import Session
+from playground.ui.tab_model import model_setting
 from playground.ui.texts import lang_of, say
 
 FILE_TYPES = [".csv", ".tsv", ".txt", ".xlsx", ".jsonl", ".json"]
@@ -32,17 +36,28 @@ def samples() -> dict[str, Path]:
     return {p.name: p for p in sorted(folder.glob("*.csv"))}
 
 
-def _checks_markdown(report, lang: str) -> str:
+def _model_line(model: str, language: str) -> str:
+    """Which model will read this data, and a warning when it cannot read the language."""
+    try:
+        choice = choose(model, language)
+    except PlaygroundError as exc:
+        return f"❌ {exc}"
+    note = language_note(choice, language)
+    return f"🧠 {choice.note}" + (f"\n\n⚠️ {note}" if note else "")
+
+
+def _checks_markdown(report, lang: str, model: str) -> str:
     lines = [("❌ " if p.level == "error" else "⚠️ ") + p.message for p in report.problems]
     if report.ok:
         lines.insert(0, say(lang, "data_ready", rows=f"{report.rows_used:,}",
                             labels=len(report.label_counts)))
+        lines.append(_model_line(model, report.language))
     lines += [f"- {line}" for line in report.summary_lines()]
     return "\n\n".join(lines)
 
 
 def analyse(path: str, text_column: str | None, label_column: str | None, lang: str,
-            max_mb: int):
+            max_mb: int, model: str):
     """Everything the tab shows for a file: preview, column choices, chart, checks."""
     size_mb = Path(path).stat().st_size / 2**20
     if size_mb > max_mb:
@@ -61,18 +76,18 @@ def analyse(path: str, text_column: str | None, label_column: str | None, lang: 
     return (frame.head(PREVIEW_ROWS),
             gr.update(choices=columns, value=text_column),
             gr.update(choices=columns, value=label_column),
-            counts, _checks_markdown(report, lang))
+            counts, _checks_markdown(report, lang, model))
 
 
-def build(ctx: Context) -> DataTab:
+def build(ctx: Context, model_tab: Any) -> DataTab:
     t = ctx.t
     gr.Markdown(t("data_next"))
     with gr.Row():
         with gr.Column(scale=2):
-            upload = gr.File(label=t("data_file"), file_types=FILE_TYPES, height=120)
+            upload = gr.File(label=t("data_file"), file_types=FILE_TYPES, height=120,
+                             elem_id="upload")
         with gr.Column(scale=1):
             sample = gr.Dropdown(list(samples()), label=t("data_sample"), value=None)
-            use_sample = gr.Button(t("data_use_sample"), size="sm")
     with gr.Row():
         text_column = gr.Dropdown([], label=t("text_column"), interactive=True)
         label_column = gr.Dropdown([], label=t("label_column"), interactive=True)
@@ -83,30 +98,40 @@ def build(ctx: Context) -> DataTab:
         with gr.Column(scale=2):
             chart = gr.BarPlot(x="label", y="examples", label=t("label_chart"), height=260,
                                x_label_angle=-30)
-    checks = gr.Markdown(label=t("data_checks"))
+    checks = gr.Markdown(label=t("data_checks"), elem_id="data-checks")
     with gr.Accordion(t("data_eval_file"), open=False):
         eval_file = gr.File(label=t("data_eval_file"), file_types=FILE_TYPES, height=100)
     outputs = [preview, text_column, label_column, chart, checks]
 
-    def load_file(session: Session, path: str | None, request: gr.Request):
+    model = [model_tab.choice, model_tab.custom]
+
+    def load_file(session: Session, path: str | None, choice: str, custom: str,
+                  request: gr.Request):
         if not path:
             return session, *([gr.update()] * len(outputs))
-        shown = analyse(path, None, None, lang_of(request), ctx.max_upload_mb)
+        shown = analyse(path, None, None, lang_of(request), ctx.max_upload_mb,
+                        model_setting(choice, custom))
         session.data_path, session.data_name = path, Path(path).name
         return session, *shown
 
-    def load_sample(session: Session, name: str | None, request: gr.Request):
+    def load_sample(session: Session, name: str | None, choice: str, custom: str,
+                    request: gr.Request):
         if not name:
             raise gr.Error(say(lang_of(request), "no_data"))
-        return load_file(session, str(samples()[name]), request)
+        return load_file(session, str(samples()[name]), choice, custom, request)
 
-    def recheck(session: Session, text: str, label: str, request: gr.Request):
+    def recheck(session: Session, text: str, label: str, choice: str, custom: str,
+                request: gr.Request):
         if not session.data_path:
             return [gr.update()] * len(outputs)
-        return analyse(session.data_path, text, label, lang_of(request), ctx.max_upload_mb)
+        return analyse(session.data_path, text, label, lang_of(request), ctx.max_upload_mb,
+                       model_setting(choice, custom))
 
-    upload.upload(load_file, [ctx.session, upload], [ctx.session, *outputs])
-    use_sample.click(load_sample, [ctx.session, sample], [ctx.session, *outputs])
-    text_column.input(recheck, [ctx.session, text_column, label_column], outputs)
-    label_column.input(recheck, [ctx.session, text_column, label_column], outputs)
+    upload.upload(load_file, [ctx.session, upload, *model], [ctx.session, *outputs],
+                  api_name="load_file")
+    sample.input(load_sample, [ctx.session, sample, *model], [ctx.session, *outputs],
+                 api_name="load_sample")
+    columns = [ctx.session, text_column, label_column, *model]
+    text_column.input(recheck, columns, outputs, api_name="set_text_column")
+    label_column.input(recheck, columns, outputs, api_name="set_label_column")
     return DataTab(text_column=text_column, label_column=label_column, eval_file=eval_file)

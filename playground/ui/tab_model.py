@@ -62,7 +62,8 @@ def build(ctx: Context) -> ModelTab:
         with gr.Column(scale=1):
             task = gr.Dropdown([(t("task_text_classification"), "text-classification")],
                                value="text-classification", label=t("model_task"))
-            custom = gr.Textbox(label=t("model_custom"), placeholder="hfl/rbt3  ·  /path/to/model")
+            custom = gr.Textbox(label=t("model_custom"), placeholder="hfl/rbt3  ·  /path/to/model",
+                                elem_id="custom-model")
             check = gr.Button(t("model_check"), size="sm")
             verdict = gr.Markdown()
     with gr.Accordion(t("model_cards"), open=True):
@@ -80,7 +81,7 @@ def build(ctx: Context) -> ModelTab:
     def show_cards(request: gr.Request) -> str:
         return cards_markdown(lang_of(request))
 
-    check.click(check_model, [custom, choice], verdict)
+    check.click(check_model, [custom, choice], verdict, api_name="check_model")
     ctx.on_load.append((show_cards, [], [cards]))
     return ModelTab(choice=choice, custom=custom, task=task)
 

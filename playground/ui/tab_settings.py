@@ -89,7 +89,8 @@ def build(ctx: Context) -> SettingsTab:
     with gr.Row():
         estimate_button = gr.Button(t("preflight"), variant="secondary")
         save_button = gr.Button(t("save_settings"))
-        load_file = gr.File(label=t("load_settings"), file_types=[".json"], height=80)
+        load_file = gr.File(label=t("load_settings"), file_types=[".json"], height=80,
+                            elem_id="settings-file")
     estimate_text = gr.Markdown()
     saved = gr.File(label=t("settings_file"), visible=False)
     components = list(fields.values())

@@ -91,13 +91,13 @@ def build(ctx: Context) -> TestTab:
     t = ctx.t
     gr.Markdown(t("test_next"))
     with gr.Row():
-        run = gr.Dropdown([], label=t("pick_run"), scale=4)
-        refresh = gr.Button(t("refresh"), size="sm", scale=1)
+        run = gr.Dropdown([], label=t("pick_run"), scale=4, elem_id="agent-pick")
+        refresh = gr.Button(t("refresh"), size="sm", scale=1, elem_id="agents-refresh")
     with gr.Row():
         with gr.Column(scale=3):
-            chatbot = gr.Chatbot(label=t("chat"), height=320)
+            chatbot = gr.Chatbot(label=t("chat"), height=320, elem_id="chatbot")
             with gr.Row():
-                message = gr.Textbox(label=t("message"), scale=4, lines=1)
+                message = gr.Textbox(label=t("message"), scale=4, lines=1, elem_id="chat-input")
                 send = gr.Button(t("send"), variant="primary", scale=1)
         scores = gr.Label(num_top_classes=3, label="Top 3", scale=2)
     with gr.Tab(t("run_test")):
@@ -136,9 +136,9 @@ def build(ctx: Context) -> TestTab:
                              {"role": "assistant", "content": answer}]
         return history, "", dict(prediction.top(3))
 
-    refresh.click(choices, None, run)
+    refresh.click(choices, None, run, api_name="agents")
     ctx.on_load.append((choices, [], [run]))
-    send.click(chat, [run, message, chatbot], [chatbot, message, scores])
+    send.click(chat, [run, message, chatbot], [chatbot, message, scores], api_name="chat")
     message.submit(chat, [run, message, chatbot], [chatbot, message, scores])
     def run_test(run_id: str | None, path: str | None, request: gr.Request):
         return test_on_file(ctx, run_id, path, lang_of(request))
@@ -146,7 +146,9 @@ def build(ctx: Context) -> TestTab:
     def run_predict(run_id: str | None, path: str | None, request: gr.Request):
         return label_file(ctx, run_id, path, lang_of(request))
 
-    test_button.click(run_test, [run, test_file], [test_summary, per_label, confusion, mistakes])
+    test_button.click(run_test, [run, test_file], [test_summary, per_label, confusion, mistakes],
+                      api_name="test_file")
     predict_button.click(run_predict, [run, predict_file],
-                         [download, distribution, spread, examples, trend])
+                         [download, distribution, spread, examples, trend],
+                         api_name="label_file")
     return TestTab(run=run, chatbot=chatbot, message=message, scores=scores)

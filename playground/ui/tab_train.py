@@ -17,6 +17,8 @@ from playground.errors import PlaygroundError
 from playground.service.prepare import create_run, prepare
 from playground.ui.context import Context
 from playground.ui.session import Session
+from playground.ui.tab_model import model_setting
+from playground.ui.tab_settings import config_from_form
 from playground.ui.texts import lang_of, say
 
 TICK_S = 1.5
@@ -102,8 +104,6 @@ def start_run(ctx: Context, session: Session, model: str, text_column: str | Non
               label_column: str | None, eval_path: str | None, settings: dict[str, Any],
               lang: str) -> Session:
     """Check everything, then queue a run and follow it in this window."""
-    from playground.ui.tab_settings import config_from_form
-
     if not session.data_path:
         raise gr.Error(say(lang, "no_data"))
     config = config_from_form({**settings, "model": model, "text_column": text_column,
@@ -123,12 +123,12 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
     t = ctx.t
     gr.Markdown(t("train_next"))
     with gr.Row():
-        start = gr.Button(t("start"), variant="primary", scale=2)
-        stop = gr.Button(t("stop"), variant="stop", scale=1)
-    status = gr.HTML()
+        start = gr.Button(t("start"), variant="primary", scale=2, elem_id="start")
+        stop = gr.Button(t("stop"), variant="stop", scale=1, elem_id="stop")
+    status = gr.HTML(elem_id="run-status")
     with gr.Row():
         loss_plot = gr.LinePlot(x="step", y="loss", color="series", label=t("loss_plot"),
-                                height=300, scale=3)
+                                height=300, scale=3, elem_id="loss-plot")
         metric_plot = gr.LinePlot(x="step", y="accuracy", label=t("metric_plot"), height=300,
                                   y_lim=[0, 1], scale=2)
     with gr.Accordion(t("runs"), open=False):
@@ -178,8 +178,6 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
     def start_clicked(session: Session, choice: str, custom: str, text_column: str | None,
                       label_column: str | None, eval_path: str | None, *values: Any,
                       request: gr.Request):
-        from playground.ui.tab_model import model_setting
-
         lang = lang_of(request)
         settings = {n: v for n, v in zip(names, values)}
         session = start_run(ctx, session, model_setting(choice, custom), text_column,
@@ -190,11 +188,12 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
     start.click(start_clicked,
                 [ctx.session, model_tab.choice, model_tab.custom, data_tab.text_column,
                  data_tab.label_column, data_tab.eval_file, *settings_tab.fields.values()],
-                [ctx.session, browser_run, *outputs[1:]])
-    timer.tick(tick, ctx.session, outputs, show_progress="hidden")
-    stop.click(stop_run, ctx.session, status)
-    refresh.click(refresh_runs, None, [runs, pick])
-    pick.input(open_run, [ctx.session, pick], [ctx.session, browser_run, *outputs[1:]])
+                [ctx.session, browser_run, *outputs[1:]], api_name="start")
+    timer.tick(tick, ctx.session, outputs, show_progress="hidden", api_name="tick")
+    stop.click(stop_run, ctx.session, status, api_name="stop")
+    refresh.click(refresh_runs, None, [runs, pick], api_name="runs")
+    pick.input(open_run, [ctx.session, pick], [ctx.session, browser_run, *outputs[1:]],
+               api_name="open_run")
     ctx.on_load.append((reconnect, [ctx.session, browser_run], [*outputs, runs, pick]))
     return TrainTab(start=start, stop=stop, status=status, loss_plot=loss_plot, runs=runs,
                     browser_run=browser_run)

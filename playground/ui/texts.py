@@ -45,7 +45,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "data_eval_file": ("Optional: a separate labeled file for the final score",
                        "可选：用于最终评分的单独带标签文件"),
     "data_sample": ("Or try a sample", "或试用示例数据"),
-    "data_use_sample": ("Use this sample", "使用该示例"),
     "text_column": ("Text column", "文本列"),
     "label_column": ("Label column", "标签列"),
     "preview": ("Preview (first rows)", "预览（前几行）"),

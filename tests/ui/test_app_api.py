@@ -1,0 +1,122 @@
+"""The app's event handlers through gradio_client, against a live server."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+from .conftest import tiny_form
+
+
+def client(url: str, lang: str = "en-US") -> Client:
+    return Client(url, verbose=False, headers={"Accept-Language": lang})
+
+
+def wait_until_done(c: Client, timeout_s: float = 180) -> tuple[str, dict]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status, loss, _ = c.predict(api_name="/tick")
+        if any(word in status for word in ("Done", "failed", "Stopped", "完成", "失败")):
+            return status, loss
+        time.sleep(0.5)
+    raise AssertionError(f"run did not finish: {status}")
+
+
+def test_sample_loads_with_guessed_columns_and_checks(live_app) -> None:
+    url, _ = live_app
+    c = client(url)
+    preview, text, label, chart, checks = c.predict("banking_intents_en.csv", "auto", "",
+                                                     api_name="/load_sample")
+    assert text == "text" and label == "category"
+    assert "Ready to train: 400 rows, 8 labels" in checks
+    assert "embedded MiniLM" in checks
+    assert len(preview["data"]) == 8
+
+
+def test_start_without_data_says_what_to_do(live_app, tiny_model_dir: Path) -> None:
+    url, _ = live_app
+    with pytest.raises(AppError, match="Add training data first"):
+        client(url).predict("auto", str(tiny_model_dir), None, None, None, *tiny_form(),
+                            api_name="/start")
+    with pytest.raises(AppError, match="请先添加训练数据"):
+        client(url, "zh-CN").predict("auto", "", None, None, None, *tiny_form(),
+                                     api_name="/start")
+
+
+def test_stop_with_nothing_running_is_harmless(live_app) -> None:
+    url, _ = live_app
+    assert "Nothing is running" in client(url).predict(api_name="/stop")
+    assert "没有正在进行的训练" in client(url, "zh-CN").predict(api_name="/stop")
+
+
+def test_bad_uploads_get_a_sentence(live_app, tmp_path: Path) -> None:
+    url, _ = live_app
+    png = tmp_path / "photo.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    with pytest.raises(AppError, match="not a table"):
+        client(url).predict(handle_file(str(png)), "auto", "", api_name="/load_file")
+    gbk = tmp_path / "reviews.csv"
+    rows = [("房间很干净服务很好", "好评"), ("太吵了再也不来", "差评")] * 10
+    pd.DataFrame(rows, columns=["评论", "标签"]).to_csv(gbk, index=False, encoding="gbk")
+    _, text, label, _, checks = client(url).predict(handle_file(str(gbk)), "auto", "",
+                                                    api_name="/load_file")
+    assert (text, label) == ("评论", "标签") and "Chinese" in checks
+    assert "Instant (classic)" in checks  # auto picks the model that reads Chinese
+
+
+def test_train_watch_chat_test_and_label(live_app, tiny_model_dir: Path, assets: Path,
+                                         tmp_path: Path) -> None:
+    url, service = live_app
+    c = client(url)
+    c.predict("banking_intents_en.csv", "auto", "", api_name="/load_sample")
+    status, _, _ = c.predict("auto", str(tiny_model_dir), "text", "category", None,
+                             *tiny_form(), api_name="/start")
+    assert "queued" in status or "running" in status
+    status, loss = wait_until_done(c)
+    assert "Done" in status and "Always answering the most common label" in status
+    series = {row[-1] for row in loss["value"]["data"]} if "value" in loss else set()
+    assert not series or {"train", "validation"} <= series
+
+    run_id = next(r["run_id"] for r in service.list_runs() if r["state"] == "succeeded")
+    history, _, top = c.predict(run_id, "my card has not arrived yet", [], api_name="/chat")
+    assert history[-1]["role"] == "assistant" and "sure" in str(history[-1]["content"])
+    assert len(top["confidences"]) == 3
+
+    summary, per_label, _, _ = c.predict(run_id, handle_file(str(assets / "banking_intents_en.csv")),
+                                         api_name="/test_file")
+    assert "Accuracy" in summary and "Before fine-tuning" in summary
+    assert len(per_label["data"]) == 8
+
+    tickets = tmp_path / "tickets.csv"
+    pd.DataFrame({"date": ["2026-01-01", "2026-01-01", "2026-01-02"],
+                  "message": ["lost my card", "what is the exchange rate", "pin is blocked"]}
+                 ).to_csv(tickets, index=False)
+    download, counts, _, examples, trend = c.predict(run_id, handle_file(str(tickets)),
+                                                     api_name="/label_file")
+    labelled = pd.read_csv(download)
+    assert {"predicted_label", "confidence"} <= set(labelled.columns) and len(labelled) == 3
+    assert sum(row[1] for row in counts["value"]["data"]) == 3 if "value" in counts else True
+
+
+def test_two_sessions_keep_their_own_runs(live_app, tiny_model_dir: Path) -> None:
+    url, service = live_app
+    first, second = client(url), client(url)
+    for c in (first, second):
+        c.predict("banking_intents_en.csv", "auto", "", api_name="/load_sample")
+        c.predict("auto", str(tiny_model_dir), "text", "category", None,
+                  *tiny_form(epochs=50), api_name="/start")
+    time.sleep(1.0)
+    one, two = first.predict(api_name="/tick")[0], second.predict(api_name="/tick")[0]
+    first_id, second_id = one.split("</b>")[0].split("<b>")[1], two.split("</b>")[0].split("<b>")[1]
+    assert first_id != second_id
+    assert "Waiting in the queue" in two
+    first.predict(api_name="/stop")  # stops only the first window's run
+    assert service.status(second_id)["state"] in ("queued", "running")
+    assert wait_until_done(first)[0].startswith("<div><b>" + first_id)
+    second.predict(api_name="/stop")
+    assert "Stopped" in wait_until_done(second)[0]

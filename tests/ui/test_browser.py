@@ -1,0 +1,100 @@
+"""The app in headless Chromium, as a person clicks it, in English and in Chinese.
+
+Uploads a CSV, loads settings from a file, starts a quick run, sees loss points appear,
+reloads the page mid-run and finds the same run, waits for it to finish, then chats.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import intent_rows
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run "
+                                                         "installs it)")
+SCREENSHOTS = Path(os.environ.get("PLAYGROUND_SCREENSHOTS", "")) if os.environ.get(
+    "PLAYGROUND_SCREENSHOTS") else None
+
+WORDS = {
+    "en-US": {"tab_train": "4 · Train", "tab_test": "5 · Test & chat", "done": "Done",
+              "answer": "sure", "tab_data": "2 · Data", "tab_settings": "3 · Settings"},
+    "zh-CN": {"tab_train": "4 · 训练", "tab_test": "5 · 测试与对话", "done": "完成",
+              "answer": "把握", "tab_data": "2 · 数据", "tab_settings": "3 · 设置"},
+}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+def _shot(page, name: str) -> None:
+    if SCREENSHOTS:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_upload_train_reload_and_chat(browser, live_app, tiny_model_dir: Path,
+                                      tmp_path: Path, locale: str) -> None:
+    import pandas as pd
+    from playwright.sync_api import expect
+
+    url, _ = live_app
+    words = WORDS[locale]
+    data = tmp_path / "intents.csv"
+    pd.DataFrame(intent_rows(per_label=30), columns=["text", "intent"]).to_csv(data, index=False)
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"epochs": 30, "learning_rate": 5e-3, "batch_size": 8,
+                                    "max_length": 32, "precision": "fp32",
+                                    "early_stopping_patience": 0}))
+    page = browser.new_page(locale=locale, viewport={"width": 1366, "height": 900})
+    page.goto(url)
+    page.locator("#custom-model textarea, #custom-model input").first.fill(str(tiny_model_dir))
+
+    page.get_by_role("tab", name=words["tab_data"]).click()
+    page.locator("#upload input[type=file]").set_input_files(str(data))
+    expect(page.locator("#data-checks")).to_contain_text("90", timeout=30_000)
+    _shot(page, f"data-{locale}")
+
+    page.get_by_role("tab", name=words["tab_settings"]).click()
+    page.locator("#settings-file input[type=file]").set_input_files(str(settings))
+    page.wait_for_timeout(1500)
+
+    page.get_by_role("tab", name=words["tab_train"]).click()
+    page.locator("#start").click()
+    status = page.locator("#run-status")
+    expect(status).to_contain_text("loss", timeout=60_000) if locale == "en-US" else \
+        expect(status).to_contain_text("损失", timeout=60_000)
+    run_id = status.locator("b").first.inner_text()
+    expect(page.locator("#loss-plot canvas, #loss-plot svg").first).to_be_visible()
+    _shot(page, f"train-{locale}")
+
+    page.reload()  # a reload mid-run reconnects to the same run, curve and all
+    page.get_by_role("tab", name=words["tab_train"]).click()
+    expect(page.locator("#run-status b").first).to_have_text(run_id, timeout=30_000)
+    expect(page.locator("#run-status")).to_contain_text(words["done"], timeout=120_000)
+
+    page.get_by_role("tab", name=words["tab_test"]).click()
+    page.locator("#agents-refresh").click()
+    page.locator("#agent-pick input").click()
+    page.get_by_role("option", name=run_id).click()
+    chat_input = page.locator("#chat-input textarea").first
+    chat_input.fill("I want a refund for my order")
+    chat_input.press("Enter")
+    expect(page.locator("#chatbot")).to_contain_text(words["answer"], timeout=30_000)
+    _shot(page, f"chat-{locale}")
+    page.close()
