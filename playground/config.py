@@ -96,6 +96,9 @@ class RunConfig:
     dropout: float = _f(0.1, FieldSpec(
         "Share of the model's units switched off at random while training, against "
         "over-fitting.", "训练时随机关闭的单元比例，抑制过拟合。", minimum=0.0, maximum=0.9))
+    max_grad_norm: float = _f(1.0, FieldSpec(
+        "Clip each update's gradient to this size, against sudden jumps (0: no clipping).",
+        "把每次更新的梯度裁剪到该大小，防止突然的跳变（0 表示不裁剪）。", minimum=0.0, maximum=100.0))
     gradient_accumulation: int = _f(1, FieldSpec(
         "Add up this many batches before each update: a larger effective batch without "
         "more memory.", "累积多少个批次再更新一次：不增加内存即可得到更大的等效批次。",

@@ -107,6 +107,7 @@ def training_arguments(config: dict[str, Any], run: RunFolder, precision: str, d
         num_train_epochs=config["epochs"],
         learning_rate=config["learning_rate"],
         weight_decay=config["weight_decay"],
+        max_grad_norm=config["max_grad_norm"],
         warmup_steps=config["warmup_ratio"],  # a float below 1 is a ratio in transformers 5
         lr_scheduler_type=config["scheduler"],
         optim="sgd" if config["optimizer"] == "sgd" else "adamw_torch",

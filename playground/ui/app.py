@@ -53,13 +53,13 @@ def _wire_estimate(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: An
     """The preflight needs the model (tab 1), the data (tab 2) and the settings (tab 3)."""
     names = list(settings_tab.fields)
 
-    def estimate(session: Session, choice: str, custom: str, text_column: str | None,
-                 label_column: str | None, *values: Any, request: gr.Request) -> str:
+    def estimate(request: gr.Request, session: Session, choice: str, custom: str,
+                 text_column: str | None, label_column: str | None, *settings: Any) -> str:
         lang = lang_of(request)
         if not session.data_path:
             raise gr.Error(say(lang, "no_data"))
         config = tab_settings.config_from_form(
-            {**dict(zip(names, values)), "model": tab_model.model_setting(choice, custom),
+            {**dict(zip(names, settings)), "model": tab_model.model_setting(choice, custom),
              "text_column": text_column, "label_column": label_column}, lang)
         try:
             prep = prepare(session.data_path, config)

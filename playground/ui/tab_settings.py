@@ -98,8 +98,8 @@ def build(ctx: Context) -> SettingsTab:
     def apply_preset(name: str):
         return values_of(load_preset(name))
 
-    def save(*values: Any, request: gr.Request):
-        config = config_from_form(dict(zip(form_names(), values)), lang_of(request))
+    def save(request: gr.Request, *values: Any):
+        config = config_from_form(dict(zip(fields, values)), lang_of(request))
         path = Path(tempfile.mkdtemp()) / "playground-settings.json"
         config.to_json(path)
         return gr.update(value=str(path), visible=True)
@@ -114,7 +114,7 @@ def build(ctx: Context) -> SettingsTab:
         return values_of(config)
 
     preset.change(apply_preset, preset, components)
-    save_button.click(save, components, saved)
+    save_button.click(save, components, saved, api_name="save_settings")
     load_file.upload(load, load_file, components)
     return SettingsTab(preset=preset, fields=fields, estimate_button=estimate_button,
                        estimate_text=estimate_text)

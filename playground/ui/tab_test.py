@@ -91,7 +91,8 @@ def build(ctx: Context) -> TestTab:
     t = ctx.t
     gr.Markdown(t("test_next"))
     with gr.Row():
-        run = gr.Dropdown([], label=t("pick_run"), scale=4, elem_id="agent-pick")
+        run = gr.Dropdown([], label=t("pick_run"), scale=4, elem_id="agent-pick",
+                          allow_custom_value=True)  # runs appear while the page is open
         refresh = gr.Button(t("refresh"), size="sm", scale=1, elem_id="agents-refresh")
     with gr.Row():
         with gr.Column(scale=3):

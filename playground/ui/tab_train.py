@@ -133,7 +133,7 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
                                   y_lim=[0, 1], scale=2)
     with gr.Accordion(t("runs"), open=False):
         with gr.Row():
-            pick = gr.Dropdown([], label=t("open_run"), scale=3)
+            pick = gr.Dropdown([], label=t("open_run"), scale=3, allow_custom_value=True)
             refresh = gr.Button(t("refresh"), size="sm", scale=1)
         runs = gr.Dataframe(runs_table(ctx), interactive=False, wrap=True)
     timer = gr.Timer(TICK_S)
@@ -175,13 +175,13 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
 
     names = list(settings_tab.fields)
 
-    def start_clicked(session: Session, choice: str, custom: str, text_column: str | None,
-                      label_column: str | None, eval_path: str | None, *values: Any,
-                      request: gr.Request):
-        lang = lang_of(request)
-        settings = {n: v for n, v in zip(names, values)}
+    # gr.Request comes first: gradio injects it by position, before the *settings.
+    def start_clicked(request: gr.Request, session: Session, choice: str, custom: str,
+                      text_column: str | None, label_column: str | None,
+                      eval_path: str | None, *settings: Any):
         session = start_run(ctx, session, model_setting(choice, custom), text_column,
-                            label_column, eval_path, settings, lang)
+                            label_column, eval_path, dict(zip(names, settings)),
+                            lang_of(request))
         return (session, session.run_id, *tick(session, request)[1:])
 
     outputs = [ctx.session, status, loss_plot, metric_plot]

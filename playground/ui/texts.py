@@ -163,6 +163,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "scheduler": ("Learning-rate schedule", "学习率调度"),
     "dropout": ("Dropout", "丢弃率"),
     "gradient_accumulation": ("Gradient accumulation", "梯度累积"),
+    "max_grad_norm": ("Gradient clipping", "梯度裁剪"),
     "precision": ("Precision", "数值精度"),
     "seed": ("Seed", "随机种子"),
     "early_stopping_patience": ("Early-stopping patience", "提前停止耐心值"),

@@ -25,8 +25,9 @@ def form(**overrides) -> list:
 
 
 def tiny_form(**extra) -> list:
-    return form(epochs=3, learning_rate=5e-3, batch_size=8, max_length=32, precision="fp32",
-                early_stopping_patience=0, **extra)
+    """Settings that let the tiny test model learn in seconds."""
+    return form(**{"epochs": 3, "learning_rate": 5e-3, "batch_size": 8, "max_length": 32,
+                   "precision": "fp32", "early_stopping_patience": 0, **extra})
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,11 @@ def client(url: str, lang: str = "en-US") -> Client:
     return Client(url, verbose=False, headers={"Accept-Language": lang})
 
 
+def value(output):
+    """A component's value, whether the handler returned it plainly or as gr.update()."""
+    return output["value"] if isinstance(output, dict) and "__type__" in output else output
+
+
 def wait_until_done(c: Client, timeout_s: float = 180) -> tuple[str, dict]:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -32,7 +37,7 @@ def test_sample_loads_with_guessed_columns_and_checks(live_app) -> None:
     c = client(url)
     preview, text, label, chart, checks = c.predict("banking_intents_en.csv", "auto", "",
                                                      api_name="/load_sample")
-    assert text == "text" and label == "category"
+    assert value(text) == "text" and value(label) == "category"
     assert "Ready to train: 400 rows, 8 labels" in checks
     assert "embedded MiniLM" in checks
     assert len(preview["data"]) == 8
@@ -58,14 +63,19 @@ def test_bad_uploads_get_a_sentence(live_app, tmp_path: Path) -> None:
     url, _ = live_app
     png = tmp_path / "photo.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
-    with pytest.raises(AppError, match="not a table"):
+    with pytest.raises(AppError, match="Invalid file type"):
         client(url).predict(handle_file(str(png)), "auto", "", api_name="/load_file")
+    renamed = tmp_path / "photo.csv"  # a picture saved under a table's name
+    renamed.write_bytes(png.read_bytes())
+    with pytest.raises(AppError, match="not a table"):
+        client(url).predict(handle_file(str(renamed)), "auto", "", api_name="/load_file")
     gbk = tmp_path / "reviews.csv"
-    rows = [("房间很干净服务很好", "好评"), ("太吵了再也不来", "差评")] * 10
+    rows = [(f"房间很干净服务很好第{i}次", "好评") for i in range(10)] + \
+        [(f"太吵了再也不来第{i}次", "差评") for i in range(10)]
     pd.DataFrame(rows, columns=["评论", "标签"]).to_csv(gbk, index=False, encoding="gbk")
     _, text, label, _, checks = client(url).predict(handle_file(str(gbk)), "auto", "",
                                                     api_name="/load_file")
-    assert (text, label) == ("评论", "标签") and "Chinese" in checks
+    assert (value(text), value(label)) == ("评论", "标签") and "Chinese" in checks
     assert "Instant (classic)" in checks  # auto picks the model that reads Chinese
 
 
@@ -74,7 +84,7 @@ def test_train_watch_chat_test_and_label(live_app, tiny_model_dir: Path, assets:
     url, service = live_app
     c = client(url)
     c.predict("banking_intents_en.csv", "auto", "", api_name="/load_sample")
-    status, _, _ = c.predict("auto", str(tiny_model_dir), "text", "category", None,
+    _, status, _, _ = c.predict("auto", str(tiny_model_dir), "text", "category", None,
                              *tiny_form(), api_name="/start")
     assert "queued" in status or "running" in status
     status, loss = wait_until_done(c)
