@@ -280,10 +280,13 @@ def _auth_pairs(value: str | None) -> list[tuple[str, str]] | None:
 
 
 def _app(args: argparse.Namespace) -> int:
+    from playground.service.jobs import TrainingService
     from playground.ui.app import launch
 
-    launch(args.app_runs_dir or default_runs_dir(), host=args.host, port=args.port,
-           share=args.share, auth=_auth_pairs(args.auth))
+    auth = _auth_pairs(args.auth)
+    service = TrainingService(args.app_runs_dir or default_runs_dir())
+    print(f"Agent Playground: runs are kept in {service.runs_dir}", flush=True)
+    launch(service, host=args.host, port=args.port, share=args.share, auth=auth)
     return 0
 
 

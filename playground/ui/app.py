@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -20,15 +19,16 @@ from playground.ui.texts import i18n, lang_of, say
 
 CSS = """
 .gradio-container {max-width: 1200px !important; margin: auto;}
-#title h1 {margin-bottom: 0;}
+#title p {font-size: 1.9em; font-weight: 700; margin: 0.2em 0 0 0;}
 """
 
 
 def build_app(service: TrainingService, max_upload_mb: int = 50) -> gr.Blocks:
     words = i18n()
     with gr.Blocks(title="Agent Playground") as app:
-        session = gr.State(Session())
-        ctx = Context(service=service, t=words, session=session, max_upload_mb=max_upload_mb)
+        ctx = Context(service=service, t=words, session=gr.State(Session()),
+                      browser_run=gr.BrowserState(None, storage_key="playground-run"),
+                      max_upload_mb=max_upload_mb)
         gr.Markdown(words("title"), elem_id="title", container=False)
         gr.Markdown(words("subtitle"))
         with gr.Tabs():
@@ -74,13 +74,13 @@ def _wire_estimate(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: An
         settings_tab.estimate_text, api_name="estimate")
 
 
-def launch(runs_dir: Path, host: str = "127.0.0.1", port: int | None = None,
+def launch(service: TrainingService, host: str = "127.0.0.1", port: int | None = None,
            share: bool = False, auth: list[tuple[str, str]] | None = None,
-           max_upload_mb: int = 50) -> None:
-    service = TrainingService(runs_dir)
+           max_upload_mb: int = 50, block: bool = True) -> gr.Blocks:
+    """Serve the app (``block=False`` returns at once, for tests; close() stops it)."""
     app = build_app(service, max_upload_mb)
-    print(f"Agent Playground: runs are kept in {service.runs_dir}", flush=True)
     app.queue(default_concurrency_limit=8).launch(
         server_name=host, server_port=port, share=share, auth=auth, i18n=app.i18n_words,
         max_file_size=f"{max_upload_mb}mb", css=CSS, theme=gr.themes.Soft(),
-        footer_links=["api"])
+        footer_links=["api"], prevent_thread_lock=not block, quiet=not block)
+    return app

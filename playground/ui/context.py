@@ -13,6 +13,10 @@ class Context:
     service: TrainingService
     t: Any  # gr.I18n: t("key") is a label the browser translates
     session: Any  # gr.State holding a Session
+    # gr.BrowserState with the run this browser follows, so a reload reconnects to it.
+    # Made outside the tabs: a component in a tab that is not shown yet is not mounted,
+    # and would not send its stored value with the page's load events.
+    browser_run: Any
     max_upload_mb: int = 50
     # (function, inputs, outputs) to run when a page loads, registered by the tabs.
     on_load: list[tuple[Any, list, list]] = field(default_factory=list)

@@ -1,4 +1,9 @@
-"""What one browser session has chosen so far (kept in gr.State, never in a global)."""
+"""Per-browser-session state (kept in gr.State, never in a module global).
+
+Two separate states, so that the timer's writes never race with a user's clicks:
+``Session`` is what the user chose (written by the Data tab), ``Curve`` is what the Train
+tab has read of the followed run's events (written only by the timer).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,12 @@ from typing import Any
 class Session:
     data_path: str | None = None
     data_name: str = ""
-    run_id: str | None = None  # the run this window follows on the Train tab
-    offset: int = 0  # bytes of that run's events.jsonl already read
+
+
+@dataclass
+class Curve:
+    run_id: str | None = None  # the run these points belong to
+    offset: int = 0  # bytes of its events.jsonl already read
     train_points: list[dict[str, Any]] = field(default_factory=list)
     eval_points: list[dict[str, Any]] = field(default_factory=list)
     last_train: dict[str, Any] = field(default_factory=dict)
-
-    def follow(self, run_id: str | None) -> None:
-        """Start following another run: its curve is read again from the beginning."""
-        self.run_id, self.offset = run_id, 0
-        self.train_points, self.eval_points, self.last_train = [], [], {}

@@ -16,7 +16,7 @@ import pandas as pd
 from playground.errors import PlaygroundError
 from playground.service.prepare import create_run, prepare
 from playground.ui.context import Context
-from playground.ui.session import Session
+from playground.ui.session import Curve, Session
 from playground.ui.tab_model import model_setting
 from playground.ui.tab_settings import config_from_form
 from playground.ui.texts import lang_of, say
@@ -40,12 +40,14 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
-def read_new_events(ctx: Context, session: Session) -> None:
-    """Append the events written since the last call to the session's curves."""
-    if not session.run_id:
-        return
-    run = ctx.service.run(session.run_id)
-    events, session.offset = run.read_events(session.offset)
+def read_new_events(ctx: Context, run_id: str | None, curve: Curve) -> Curve:
+    """The curve of ``run_id`` with the events written since the last call appended."""
+    if curve.run_id != run_id:
+        curve = Curve(run_id=run_id)  # another run: read its events from the start
+    if not run_id:
+        return curve
+    session = curve
+    events, session.offset = ctx.service.run(run_id).read_events(session.offset)
     for event in events:
         if event["type"] == "train":
             session.train_points.append({"step": event["step"], "loss": event["loss"],
@@ -55,9 +57,10 @@ def read_new_events(ctx: Context, session: Session) -> None:
             session.eval_points.append({"step": event["step"], "loss": event["eval_loss"],
                                         "series": "validation",
                                         "accuracy": event["accuracy"]})
+    return curve
 
 
-def status_html(ctx: Context, session: Session, lang: str) -> str:
+def status_html(ctx: Context, session: Curve, lang: str) -> str:
     if not session.run_id:
         return say(lang, "nothing_running")
     status = ctx.service.status(session.run_id)
@@ -87,7 +90,7 @@ def status_html(ctx: Context, session: Session, lang: str) -> str:
     return f"<div><b>{session.run_id}</b> · {state}</div>{bar}<div>{text}</div>"
 
 
-def curves(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
+def curves(session: Curve) -> tuple[pd.DataFrame, pd.DataFrame]:
     loss = pd.DataFrame(session.train_points + [
         {k: p[k] for k in ("step", "loss", "series")} for p in session.eval_points],
         columns=["step", "loss", "series"])
@@ -102,8 +105,8 @@ def runs_table(ctx: Context) -> pd.DataFrame:
 
 def start_run(ctx: Context, session: Session, model: str, text_column: str | None,
               label_column: str | None, eval_path: str | None, settings: dict[str, Any],
-              lang: str) -> Session:
-    """Check everything, then queue a run and follow it in this window."""
+              lang: str) -> str:
+    """Check everything, then queue a run; returns its id (this window follows it)."""
     if not session.data_path:
         raise gr.Error(say(lang, "no_data"))
     config = config_from_form({**settings, "model": model, "text_column": text_column,
@@ -115,8 +118,7 @@ def start_run(ctx: Context, session: Session, model: str, text_column: str | Non
     except PlaygroundError as exc:
         raise gr.Error(str(exc)) from exc
     ctx.service.submit(run)
-    session.follow(run.run_id)
-    return session
+    return run.run_id
 
 
 def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> TrainTab:
@@ -137,41 +139,43 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
             refresh = gr.Button(t("refresh"), size="sm", scale=1)
         runs = gr.Dataframe(runs_table(ctx), interactive=False, wrap=True)
     timer = gr.Timer(TICK_S)
-    browser_run = gr.BrowserState(None, storage_key="playground-run")
+    followed = gr.State(None)  # the run id this window follows; set by clicks only
+    curve = gr.State(Curve())  # what has been read of it; written by the timer only
+    browser_run = ctx.browser_run
 
-    def tick(session: Session, request: gr.Request):
-        read_new_events(ctx, session)
-        loss, metric = curves(session)
-        return session, status_html(ctx, session, lang_of(request)), loss, metric
+    def tick(run_id: str | None, points: Curve, request: gr.Request):
+        points = read_new_events(ctx, run_id, points)
+        loss, metric = curves(points)
+        return points, status_html(ctx, points, lang_of(request)), loss, metric
 
-    def stop_run(session: Session, request: gr.Request) -> str:
+    def stop_run(run_id: str | None, request: gr.Request) -> str:
         lang = lang_of(request)
-        if not session.run_id:
+        if not run_id:
             gr.Warning(say(lang, "nothing_running"))
-            return status_html(ctx, session, lang)
-        message = ctx.service.cancel(session.run_id)
+            return say(lang, "nothing_running")
+        message = ctx.service.cancel(run_id)
         gr.Info(message)
-        return status_html(ctx, session, lang)
+        return message
 
-    def open_run(session: Session, run_id: str | None, request: gr.Request):
+    def open_run(run_id: str | None, request: gr.Request):
         if not run_id:
             raise gr.Error(say(lang_of(request), "no_run"))
-        ctx.service.run(run_id)
-        session.follow(run_id)
-        return (session, run_id, *tick(session, request)[1:])
+        try:
+            ctx.service.run(run_id)
+        except PlaygroundError as exc:
+            raise gr.Error(str(exc)) from exc
+        return run_id, run_id
 
     def refresh_runs():
         table = runs_table(ctx)
         return table, gr.update(choices=table["run_id"].tolist())
 
-    def reconnect(session: Session, remembered: str | None, request: gr.Request):
-        if remembered and not session.run_id:
-            try:
-                ctx.service.run(remembered)
-                session.follow(remembered)
-            except PlaygroundError:
-                pass  # the run folder was deleted: nothing to reconnect to
-        return (session, *tick(session, request)[1:], *refresh_runs())
+    def reconnect(remembered: str | None):
+        try:
+            run_id = ctx.service.run(remembered).run_id if remembered else None
+        except PlaygroundError:
+            run_id = None  # the run folder was deleted: nothing to reconnect to
+        return (run_id, *refresh_runs())
 
     names = list(settings_tab.fields)
 
@@ -179,22 +183,21 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
     def start_clicked(request: gr.Request, session: Session, choice: str, custom: str,
                       text_column: str | None, label_column: str | None,
                       eval_path: str | None, *settings: Any):
-        session = start_run(ctx, session, model_setting(choice, custom), text_column,
-                            label_column, eval_path, dict(zip(names, settings)),
-                            lang_of(request))
-        return (session, session.run_id, *tick(session, request)[1:])
+        run_id = start_run(ctx, session, model_setting(choice, custom), text_column,
+                           label_column, eval_path, dict(zip(names, settings)),
+                           lang_of(request))
+        return run_id, run_id
 
-    outputs = [ctx.session, status, loss_plot, metric_plot]
     start.click(start_clicked,
                 [ctx.session, model_tab.choice, model_tab.custom, data_tab.text_column,
                  data_tab.label_column, data_tab.eval_file, *settings_tab.fields.values()],
-                [ctx.session, browser_run, *outputs[1:]], api_name="start")
-    timer.tick(tick, ctx.session, outputs, show_progress="hidden", api_name="tick")
-    stop.click(stop_run, ctx.session, status, api_name="stop")
+                [followed, browser_run], api_name="start")
+    timer.tick(tick, [followed, curve], [curve, status, loss_plot, metric_plot],
+               show_progress="hidden", api_name="tick")
+    stop.click(stop_run, followed, status, api_name="stop")
     refresh.click(refresh_runs, None, [runs, pick], api_name="runs")
-    pick.input(open_run, [ctx.session, pick], [ctx.session, browser_run, *outputs[1:]],
-               api_name="open_run")
-    ctx.on_load.append((reconnect, [ctx.session, browser_run], [*outputs, runs, pick]))
+    pick.input(open_run, pick, [followed, browser_run], api_name="open_run")
+    ctx.on_load.append((reconnect, [browser_run], [followed, runs, pick]))
     return TrainTab(start=start, stop=stop, status=status, loss_plot=loss_plot, runs=runs,
                     browser_run=browser_run)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 TEXTS: dict[str, tuple[str, str]] = {
     # page
-    "title": ("# 🤖 Agent Playground", "# 🤖 智能体训练场"),
+    "title": ("Agent Playground", "智能体训练场"),
     "subtitle": ("Teach a text agent from your own examples: pick a model, add a labeled "
                  "spreadsheet, press Train, then talk to what you made.",
                  "用你自己的例子教会一个文本智能体：选模型、上传带标签的表格、点击训练，然后和它对话。"),

@@ -33,13 +33,12 @@ def tiny_form(**extra) -> list:
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory: pytest.TempPathFactory):
     from playground.service.jobs import TrainingService
-    from playground.ui.app import build_app
+    from playground.ui.app import launch
 
     runs = tmp_path_factory.mktemp("app-runs")
     service = TrainingService(runs, poll_s=0.2, gpu_count=0)
-    app = build_app(service)
     port = free_port()
-    app.queue().launch(prevent_thread_lock=True, server_port=port, quiet=True)
+    app = launch(service, port=port, block=False)
     yield f"http://127.0.0.1:{port}/", service
     app.close()
     service.shutdown(cancel_running=True)
