@@ -92,6 +92,9 @@ def prepare(data_path: str | Path, config: RunConfig,
     if report.errors:
         return prep
     prep.choice = choose(config.model, report.language)
+    if prep.choice.card.is_classic:  # character n-grams read the whole text: no cut-off
+        for checked in filter(None, (report, prep.eval_report)):
+            checked.problems = [p for p in checked.problems if p.code != "long_texts"]
     note = language_note(prep.choice, report.language)
     if note:
         prep.notes.append(note)

@@ -81,7 +81,8 @@ def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
                    "best_validation": result.best_validation,
                    "examples_per_s": round(result.train_metrics.get(
                        "train_samples_per_second", 0.0), 1)}
-    train_s = round(time.time() - train_start, 2)
+    # The classic agent is the model fitted with the baselines: its training time is that.
+    train_s = classic_s if model["id"] == "classic" else round(time.time() - train_start, 2)
 
     if not main:
         return {"cancelled": cancelled}
