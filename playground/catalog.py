@@ -112,6 +112,7 @@ class Choice:
 
     card: ModelCard
     note: str
+    note_zh: str = ""
 
 
 def choose(model: str, language: str) -> Choice:
@@ -138,7 +139,7 @@ def choose(model: str, language: str) -> Choice:
             card = replace(card, location=cached, installed=True)
         else:
             _check_hub_reachable(card.id)
-    return Choice(card, f"Using {card.name}, as chosen.")
+    return Choice(card, f"Using {card.name}, as chosen.", f"使用所选的 {card.name}。")
 
 
 def _auto(cards: dict[str, ModelCard], language: str) -> Choice:
@@ -146,17 +147,21 @@ def _auto(cards: dict[str, ModelCard], language: str) -> Choice:
         for card in cards.values():
             if card.source == "hub" and card.installed and card.reads("zh"):
                 return Choice(card, f"Your data is Chinese: picked {card.name}, a Chinese "
-                                    "encoder already on this machine.")
+                                    "encoder already on this machine.",
+                              f"数据是中文：已选择本机已有的中文编码器 {card.name}。")
         return Choice(cards[CLASSIC],
                       "Your data is Chinese and the embedded model reads only English, so auto "
                       "picked Instant (classic), which reads any language. For a neural model, "
                       "choose hfl/rbt3 or bert-base-chinese if this machine can reach the "
-                      "Hugging Face hub.")
+                      "Hugging Face hub.",
+                      "数据是中文，而内置模型只能读英文，所以自动选择了可读任何语言的秒训经典模型。"
+                      "如需神经网络模型，且本机能连接 Hugging Face，可选 hfl/rbt3 或 bert-base-chinese。")
     if cards[EMBEDDED].installed:
         return Choice(cards[EMBEDDED], "Picked the embedded MiniLM-L6 encoder: it reads "
-                                       "English, works offline and fine-tunes on a CPU.")
+                                       "English, works offline and fine-tunes on a CPU.",
+                      "已选择内置的 MiniLM-L6 编码器：读英文、可离线使用、CPU 上即可微调。")
     return Choice(cards[CLASSIC], "The embedded model is not installed, so auto picked "
-                                  "Instant (classic).")
+                                  "Instant (classic).", "内置模型未安装，已自动选择秒训经典模型。")
 
 
 def _local_card(folder: Path) -> ModelCard:

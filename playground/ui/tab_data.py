@@ -17,7 +17,7 @@ from playground.service.prepare import language_note
 from playground.ui.context import Context
 from playground.ui.session import Session
 from playground.ui.tab_model import model_setting
-from playground.ui.texts import lang_of, say
+from playground.ui.texts import PROBLEM_ZH, lang_of, say, summary_zh
 
 FILE_TYPES = [".csv", ".tsv", ".txt", ".xlsx", ".jsonl", ".json"]
 PREVIEW_ROWS = 8
@@ -36,23 +36,32 @@ def samples() -> dict[str, Path]:
     return {p.name: p for p in sorted(folder.glob("*.csv"))}
 
 
-def _model_line(model: str, language: str) -> str:
+def _model_line(model: str, language: str, lang: str) -> str:
     """Which model will read this data, and a warning when it cannot read the language."""
     try:
         choice = choose(model, language)
     except PlaygroundError as exc:
         return f"❌ {exc}"
     note = language_note(choice, language)
-    return f"🧠 {choice.note}" + (f"\n\n⚠️ {note}" if note else "")
+    said = choice.note_zh if lang == "zh" and choice.note_zh else choice.note
+    return f"🧠 {said}" + (f"\n\n⚠️ {note}" if note else "")
+
+
+def _problem_line(problem, lang: str) -> str:
+    mark = "❌ " if problem.level == "error" else "⚠️ "
+    if lang == "zh" and problem.code in PROBLEM_ZH:
+        return f"{mark}{PROBLEM_ZH[problem.code]}（{problem.message}）"
+    return mark + problem.message
 
 
 def _checks_markdown(report, lang: str, model: str) -> str:
-    lines = [("❌ " if p.level == "error" else "⚠️ ") + p.message for p in report.problems]
+    lines = [_problem_line(p, lang) for p in report.problems]
     if report.ok:
         lines.insert(0, say(lang, "data_ready", rows=f"{report.rows_used:,}",
                             labels=len(report.label_counts)))
-        lines.append(_model_line(model, report.language))
-    lines += [f"- {line}" for line in report.summary_lines()]
+        lines.append(_model_line(model, report.language, lang))
+    summary = summary_zh(report) if lang == "zh" else report.summary_lines()
+    lines += [f"- {line}" for line in summary]
     return "\n\n".join(lines)
 
 

@@ -153,7 +153,10 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
         if not run_id:
             gr.Warning(say(lang, "nothing_running"))
             return say(lang, "nothing_running")
-        message = ctx.service.cancel(run_id)
+        state = ctx.service.status(run_id).get("state")
+        ctx.service.cancel(run_id)
+        message = say(lang, {"queued": "removed_from_queue", "running": "stopping"}.get(
+            state, "nothing_running"))
         gr.Info(message)
         return message
 

@@ -101,7 +101,9 @@ TEXTS: dict[str, tuple[str, str]] = {
                   "⏹ 已停止。已保存目前最好的检查点作为智能体。"),
     "failed": ("❌ The run failed: {reason}", "❌ 训练失败：{reason}"),
     "nothing_running": ("Nothing is running in this window.", "此窗口没有正在进行的训练。"),
-    "stopping": ("Stopping at the next step…", "将在下一步停止…"),
+    "stopping": ("Stopping at the next step; the best checkpoint so far is kept.",
+                 "将在下一步停止，并保留目前最好的检查点。"),
+    "removed_from_queue": ("The run was removed from the queue.", "已从队列中移除该任务。"),
     "no_run": ("Pick a run first.", "请先选择一个训练记录。"),
     # test tab
     "test_next": ("Pick a finished run and talk to it, or test it on a labeled file.",
@@ -189,3 +191,40 @@ def field_texts() -> dict[str, dict[str, str]]:
             en[f"field_{name}"], zh[f"field_{name}"] = FIELD_LABELS[name]
             en[f"help_{name}"], zh[f"help_{name}"] = spec.help, spec.help_zh
     return {"en": en, "zh": zh}
+
+
+# Data problems in Chinese, by the code the data checks give each one. The English
+# sentence (with the exact rows and labels) follows in brackets.
+PROBLEM_ZH: dict[str, str] = {
+    "missing_column": "找不到指定的列，请从下拉框中重新选择文本列和标签列。",
+    "no_text_column": "找不到可用的文本列，请确认表格中有一列文字。",
+    "no_label_column": "找不到标签列，请添加一列标签（例如 label），或在下拉框中选择。",
+    "same_column": "文本列和标签列不能是同一列，请分别选择。",
+    "no_rows": "表格中没有数据行，请检查文件。",
+    "empty_rows": "部分行的文本或标签为空，已跳过；如需使用请补全。",
+    "duplicate_rows": "发现完全重复的行，已去重，避免同一样本被计算两次。",
+    "conflicting_labels": "有相同文本被标成了不同标签，请检查这些行。",
+    "one_label": "只有一个标签，分类器至少需要两个不同的标签。",
+    "rare_labels": "有的标签样本太少，无法留出验证和测试数据：请为它们补充样本或删除这些行。",
+    "too_few_rows": "数据太少（少于 10 行），请添加更多样本。",
+    "long_texts": "部分文本超过模型的最大长度，末尾会被截断；可在设置中调大最大长度。",
+    "unknown_labels": "评估文件中有训练数据里没有的标签，请删除这些行或为其补充训练样本。",
+    "overlap": "评估文件中有文本也出现在训练数据中，测试分数会偏高。",
+}
+
+
+def summary_zh(report: Any) -> list[str]:
+    """The data statistics of a DataReport, in Chinese."""
+    names = {"en": "英文", "zh": "中文"}
+    lines = [f"使用 {report.rows_in:,} 行中的 {report.rows_used:,} 行。"]
+    if report.text_column and report.label_column:
+        lines.append(f"文本列：'{report.text_column}'；标签列：'{report.label_column}'。")
+    if report.label_counts:
+        shown = "、".join(f"{label}（{n:,}）" for label, n in list(report.label_counts.items())[:10])
+        lines.append(f"{len(report.label_counts):,} 个标签：{shown}。")
+    if report.char_lengths:
+        c = report.char_lengths
+        lines.append(f"文本长度（字符）：平均 {c['mean']:.0f}，中位数 {c['median']:.0f}，"
+                     f"最长的 5% 为 {c['p95']:.0f}，最长 {c['max']:.0f}。")
+    lines.append(f"语言：{names.get(report.language, '其他/混合')}。")
+    return lines

@@ -77,6 +77,9 @@ def test_bad_uploads_get_a_sentence(live_app, tmp_path: Path) -> None:
                                                     api_name="/load_file")
     assert (value(text), value(label)) == ("评论", "标签") and "Chinese" in checks
     assert "Instant (classic)" in checks  # auto picks the model that reads Chinese
+    _, _, _, _, checks_zh = client(url, "zh-CN").predict(handle_file(str(gbk)), "auto", "",
+                                                         api_name="/load_file")
+    assert "语言：中文" in checks_zh and "秒训经典模型" in checks_zh
 
 
 def test_train_watch_chat_test_and_label(live_app, tiny_model_dir: Path, assets: Path,
