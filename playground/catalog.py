@@ -101,8 +101,10 @@ def _cached_hub_folder(repo_id: str) -> str | None:
 
 def catalog() -> list[ModelCard]:
     """All cards, the embedded default first, then classic, then the named hub models."""
-    hub = [replace(c, location=_cached_hub_folder(c.id) or c.id,
-                   installed=_cached_hub_folder(c.id) is not None) for c in _HUB_MODELS]
+    hub = []
+    for card in _HUB_MODELS:
+        cached = _cached_hub_folder(card.id)
+        hub.append(replace(card, location=cached or card.id, installed=cached is not None))
     return [_embedded_card(), _classic_card(), *hub]
 
 

@@ -166,7 +166,11 @@ def _train(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
     signal.signal(signal.SIGINT, stop)
-    status = service.wait(run.run_id, on_tick=show_new_events)
+    try:
+        status = service.wait(run.run_id, on_tick=show_new_events)
+    except KeyboardInterrupt:
+        say(f"Left run {run.run_id} while it stops; see it with: playground runs")
+        return EXIT_CANCELLED
     show_new_events()
     service.shutdown()
     return _finish(run, status, prep, args.json, time.time() - started, say)
@@ -246,6 +250,7 @@ def _runs(args: argparse.Namespace) -> int:
         return 0
     if not rows:
         print(f"No runs yet in {service.runs_dir}.")
+        return 0
     print(f"{'run':<22} {'state':<10} {'accuracy':>8} {'macro-F1':>8} {'time':>7}  model / data")
     for r in rows:
         acc = f"{r['accuracy']:.4f}" if r["accuracy"] is not None else "-"

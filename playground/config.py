@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,7 +225,7 @@ def _coerce(name: str, value: Any, cls: type) -> Any:
                 return int(as_float)
         if typ is float and isinstance(value, (int, float, str)) and not isinstance(value, bool):
             return float(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", "inf": left for the check to name
         pass
     return value
 
@@ -241,6 +242,9 @@ def _check_value(name: str, value: Any, spec: FieldSpec, annotation: Any) -> Non
     if not ok_type:
         kind = {int: "a whole number", float: "a number", str: "text"}[typ]
         raise ConfigError(f"The setting '{name}' must be {kind} (got {value!r}).", spec.help)
+    if typ in (int, float) and not math.isfinite(value):
+        raise ConfigError(f"The setting '{name}' must be a finite number (got {value!r}).",
+                          spec.help)
     if spec.choices is not None and value not in spec.choices:
         raise ConfigError(f"The setting '{name}' cannot be {value!r}.",
                           f"Choose one of: {', '.join(map(str, spec.choices))}.")

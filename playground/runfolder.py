@@ -35,13 +35,15 @@ DATA = "data"
 MODEL = "model"
 CANCEL = "CANCEL"
 CHECKPOINTS = "checkpoints"
+LABELS = "labels.json"  # in model/: the label names, in the model's output order
+RUN_CONFIG = "run_config.json"  # in model/: the config.json of the run that made it
 SPLITS = ("train", "validation", "test")
 
 
 def new_run_id(prefix: str = "") -> str:
-    """Sortable by creation time, unique without a lock: 20261124-071152-3fa9."""
+    """Sortable by creation time, unique without a lock: 20261124-071152-3fa9c01e."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return f"{prefix}{stamp}-{secrets.token_hex(2)}"
+    return f"{prefix}{stamp}-{secrets.token_hex(4)}"
 
 
 def write_json(path: Path, value: Any) -> None:

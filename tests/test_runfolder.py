@@ -32,7 +32,10 @@ def test_status_updates_merge(tmp_path: Path) -> None:
     assert status["state"] == "queued" and status["pid"] == 123 and "updated_at" in status
 
 
-def test_run_ids_sort_by_time_and_are_unique() -> None:
-    ids = {new_run_id() for _ in range(50)}
-    assert len(ids) == 50
-    assert all(len(i.split("-")) == 3 for i in ids)
+def test_run_ids_start_with_the_time_and_are_unique() -> None:
+    import time
+
+    before = time.strftime("%Y%m%d-%H%M%S")
+    ids = {new_run_id() for _ in range(200)}
+    assert len(ids) == 200
+    assert all(before <= i.rsplit("-", 1)[0] <= time.strftime("%Y%m%d-%H%M%S") for i in ids)

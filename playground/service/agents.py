@@ -5,8 +5,15 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import pandas as pd
+
+from playground.data import check_eval_table
+from playground.errors import DataError
+
+from playground.runfolder import LABELS, RunFolder
 from playground.service.jobs import TrainingService
 from playground.training.agent import Agent, load_agent
+from playground.training.metrics import score
 
 
 @functools.lru_cache(maxsize=4)
@@ -16,7 +23,7 @@ def _cached(run_dir: str, model_mtime: float) -> Agent:
 
 def agent_for(run_dir: Path) -> Agent:
     """The agent of a run, from a small cache keyed by folder and model time."""
-    labels = run_dir / "model" / "labels.json"
+    labels = RunFolder(run_dir).model_dir / LABELS
     return _cached(str(run_dir), labels.stat().st_mtime if labels.exists() else 0.0)
 
 
@@ -24,3 +31,23 @@ def finished_runs(service: TrainingService) -> list[str]:
     """Run ids that have an agent to talk to (succeeded, or cancelled with a checkpoint)."""
     return [row["run_id"] for row in service.list_runs()
             if row["state"] in ("succeeded", "cancelled") and row["accuracy"] is not None]
+
+
+def evaluate_table(run: RunFolder, frame: pd.DataFrame, max_mistakes: int = 200) -> dict:
+    """Score a run's agent on a labeled table: scores, the majority baseline, mistakes.
+
+    The table is checked as an evaluation file (any size; only labels the agent knows).
+    """
+    agent = agent_for(run.path)
+    clean, report = check_eval_table(frame, agent.labels)
+    if report.errors:
+        raise DataError(" ".join(p.message for p in report.errors),
+                        "Fix the file and test again.")
+    predictions = agent.predict(clean["text"].tolist())
+    predicted = [p.label for p in predictions]
+    majority = ((run.read_report() or {}).get("scores", {}).get("majority", {})
+                .get("label"))
+    wrong = clean.assign(predicted=predicted, confidence=[p.confidence for p in predictions])
+    return {"rows": len(clean), "scores": score(clean["label"].tolist(), predicted, agent.labels),
+            "majority_accuracy": float((clean["label"] == majority).mean()) if majority else 0.0,
+            "mistakes": wrong[wrong["label"] != wrong["predicted"]].head(max_mistakes)}

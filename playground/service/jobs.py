@@ -8,6 +8,7 @@ by id. The folders are the truth; the in-memory queue is rebuilt from them on st
 from __future__ import annotations
 
 import collections
+import fcntl
 import subprocess
 import threading
 import time
@@ -16,8 +17,8 @@ from typing import Any, Callable
 
 import psutil
 
-from playground.errors import RunError
-from playground.runfolder import RunFolder, read_json
+from playground.errors import ConfigError, RunError
+from playground.runfolder import RunFolder
 from playground.service.launch import count_gpus, worker_command
 from playground.service.states import State, process_alive, reconcile
 
@@ -26,11 +27,11 @@ class _Worker:
     """A worker process: one we started (Popen) or one adopted from an earlier service."""
 
     def __init__(self, run: RunFolder, popen: subprocess.Popen | None = None,
-                 pid: int | None = None) -> None:
+                 pid: int | None = None, started_at: float | None = None) -> None:
         self.run = run
         self.popen = popen
         self.pid = popen.pid if popen else pid
-        self.started_at: float | None = None
+        self.started_at = started_at
         if popen is not None:
             try:
                 self.started_at = psutil.Process(self.pid).create_time()
@@ -42,7 +43,7 @@ class _Worker:
         if self.popen is not None:
             code = self.popen.poll()
             return code is None, code
-        return process_alive(self.pid, None), None
+        return process_alive(self.pid, self.started_at), None
 
     def kill(self) -> None:
         try:
@@ -55,9 +56,16 @@ class _Worker:
 
 
 class TrainingService:
-    """Queue runs, start their workers one per device, cancel them, list them."""
+    """Queue runs, start their workers one per device, cancel them, list them.
 
-    def __init__(self, runs_dir: str | Path, *, cancel_timeout_s: float = 60.0,
+    One service per runs folder starts workers (it holds a lock file); any other, such
+    as ``playground runs`` beside a running app, only reads the folders and queues runs,
+    which the owner picks up from the folders within a second or two.
+    """
+
+    RESCAN_S = 1.5  # how often the owner looks for runs queued by other processes
+
+    def __init__(self, runs_dir: str | Path, *, cancel_timeout_s: float = 300.0,
                  poll_s: float = 0.3, gpu_count: int | None = None) -> None:
         self.runs_dir = Path(runs_dir).expanduser().resolve()
         self.runs_dir.mkdir(parents=True, exist_ok=True)
@@ -69,15 +77,24 @@ class TrainingService:
             collections.deque)
         self._active: dict[str, _Worker] = {}
         self._stop = threading.Event()
-        self._recover()
-        self._thread = threading.Thread(target=self._loop, name="training-service",
-                                        daemon=True)
-        self._thread.start()
+        self._lock_file = (self.runs_dir / ".service.lock").open("w")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self.owner = True
+        except OSError:
+            self.owner = False
+        self._thread: threading.Thread | None = None
+        if self.owner:
+            self._reconcile_running()
+            self._adopt_queued()
+            self._thread = threading.Thread(target=self._loop, name="training-service",
+                                            daemon=True)
+            self._thread.start()
 
     # ----- public API -------------------------------------------------------------
     def run(self, run_id: str) -> RunFolder:
-        folder = RunFolder(self.runs_dir / run_id)
-        if not run_id or "/" in run_id or not folder.exists():
+        folder = RunFolder(self.runs_dir / (run_id or ""))
+        if not run_id or folder.path.resolve().parent != self.runs_dir or not folder.exists():
             raise RunError(f"There is no run called '{run_id}' in {self.runs_dir}.",
                            "Pick a run from the list of runs.")
         return folder
@@ -88,10 +105,18 @@ class TrainingService:
         with self._lock:
             run.update_status(state=State.QUEUED.value, device=device,
                               queued_at=time.time())
-            self._queues[device].append(run.run_id)
+            if self.owner:
+                self._queues[device].append(run.run_id)
 
     def device_for(self, run: RunFolder) -> str:
-        wanted = run.read_config()["config"]["device"]
+        """"cpu" or "cuda": the queue the run waits in (classic runs never need a GPU)."""
+        spec = run.read_config()
+        wanted = spec["config"]["device"]
+        if spec["model"]["id"] == "classic":
+            return "cpu"
+        if wanted == "cuda" and self.gpu_count == 0:
+            raise ConfigError("The setting 'device' is 'cuda' but this machine has no GPU.",
+                              "Choose 'auto' or 'cpu'.")
         if wanted == "auto":
             return "cuda" if self.gpu_count > 0 else "cpu"
         return wanted
@@ -99,33 +124,37 @@ class TrainingService:
     def queue_position(self, run_id: str) -> int | None:
         """0 for the next to start; None when the run is not waiting."""
         with self._lock:
-            for queue in self._queues.values():
-                if run_id in queue:
-                    return list(queue).index(run_id)
+            if self.owner:
+                for queue in self._queues.values():
+                    if run_id in queue:
+                        return list(queue).index(run_id)
+                return None
+        waiting = self._queued_in_folders()
+        for device_runs in waiting.values():
+            if run_id in device_runs:
+                return device_runs.index(run_id)
         return None
 
     def cancel(self, run_id: str) -> str:
-        """Stop a run: drop it from its queue, or ask its worker to stop at the next step.
-
-        Returns a sentence saying what happened. The worker keeps its best checkpoint;
-        if it does not stop within ``cancel_timeout_s`` it is killed.
-        """
+        """Stop a run. Returns what happened: "removed" (it had not started), "stopping"
+        (its worker stops at the next step and keeps the best checkpoint; it is killed if
+        it has not stopped after ``cancel_timeout_s``) or "finished" (nothing to stop)."""
         run = self.run(run_id)
         with self._lock:
             for queue in self._queues.values():
                 if run_id in queue:
                     queue.remove(run_id)
-                    run.update_status(state=State.CANCELLED.value,
-                                      reason="Cancelled before it started.",
-                                      finished_at=time.time())
-                    return "The run was removed from the queue."
             state = State(run.read_status().get("state", "queued"))
+            if state is State.QUEUED:
+                run.update_status(state=State.CANCELLED.value,
+                                  reason="Cancelled before it started.",
+                                  finished_at=time.time())
+                return "removed"
             if state is not State.RUNNING:
-                return f"The run has already {state.value}; there is nothing to stop."
+                return "finished"
             run.cancel_path.touch()
             run.update_status(cancel_requested=True, cancel_requested_at=time.time())
-        return ("Stopping at the next training step; the best checkpoint so far will be "
-                "kept as the agent.")
+        return "stopping"
 
     def status(self, run_id: str) -> dict[str, Any]:
         run = self.run(run_id)
@@ -152,10 +181,7 @@ class TrainingService:
     def list_runs(self) -> list[dict[str, Any]]:
         """Every run folder, newest first, with its state and headline scores."""
         rows = []
-        for path in sorted(self.runs_dir.iterdir(), reverse=True):
-            run = RunFolder(path)
-            if not path.is_dir() or not run.exists():
-                continue
+        for run in sorted(self._folders(), key=lambda r: r.run_id, reverse=True):
             status, report = run.read_status(), run.read_report() or {}
             spec = run.read_config()
             started, finished = status.get("started_at"), status.get("finished_at")
@@ -174,37 +200,57 @@ class TrainingService:
             for worker in list(self._active.values()):
                 self.cancel(worker.run.run_id)
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._lock_file.close()  # releases the lock for the next service
 
     # ----- internals ------------------------------------------------------------
-    def _recover(self) -> None:
-        """Rebuild the queue from the folders; reconcile runs whose worker is gone."""
-        waiting = []
-        for path in sorted(self.runs_dir.iterdir()):
-            run = RunFolder(path)
-            if not path.is_dir() or not run.exists():
-                continue
+    def _folders(self) -> list[RunFolder]:
+        return [RunFolder(p) for p in self.runs_dir.iterdir()
+                if p.is_dir() and RunFolder(p).exists()]
+
+    def _queued_in_folders(self) -> dict[str, list[str]]:
+        """Device -> ids of the runs whose status says queued, oldest first."""
+        waiting: dict[str, list[tuple[float, str]]] = collections.defaultdict(list)
+        for run in self._folders():
             status = run.read_status()
-            state = status.get("state")
-            if state == State.QUEUED.value:
-                waiting.append((status.get("queued_at", 0.0), run))
-            elif state == State.RUNNING.value:
-                alive = process_alive(status.get("pid"), status.get("pid_started_at"))
-                if alive:
-                    self._active[status.get("device", "cpu")] = _Worker(run, pid=status["pid"])
-                else:
-                    run.update_status(**reconcile(status, alive=False),
-                                      finished_at=time.time())
-        for _, run in sorted(waiting, key=lambda item: item[0]):
-            self._queues[run.read_status().get("device", "cpu")].append(run.run_id)
+            if status.get("state") == State.QUEUED.value:
+                waiting[status.get("device", "cpu")].append(
+                    (status.get("queued_at", 0.0), run.run_id))
+        return {device: [run_id for _, run_id in sorted(items)]
+                for device, items in waiting.items()}
+
+    def _reconcile_running(self) -> None:
+        """On start: adopt live workers, and fail runs whose worker is gone (with why)."""
+        for run in self._folders():
+            status = run.read_status()
+            if status.get("state") != State.RUNNING.value:
+                continue
+            started = status.get("pid_started_at")
+            if process_alive(status.get("pid"), started):
+                self._active[status.get("device", "cpu")] = _Worker(
+                    run, pid=status["pid"], started_at=started)
+            else:
+                run.update_status(**reconcile(status, alive=False), finished_at=time.time())
+
+    def _adopt_queued(self) -> None:
+        """Add runs queued in the folders (by us earlier, or by another process)."""
+        known = {run_id for queue in self._queues.values() for run_id in queue}
+        known |= {worker.run.run_id for worker in self._active.values()}
+        for device, run_ids in self._queued_in_folders().items():
+            self._queues[device].extend(r for r in run_ids if r not in known)
 
     def _loop(self) -> None:
+        last_scan = time.monotonic()
         while not self._stop.is_set():
             try:
                 with self._lock:
                     self._check_active()
+                    if time.monotonic() - last_scan > self.RESCAN_S:
+                        self._adopt_queued()
+                        last_scan = time.monotonic()
                     self._start_next()
-            except Exception as exc:  # keep serving other runs; the failure is recorded
+            except Exception as exc:  # keep serving; the failure is logged, not hidden
                 self._record_loop_error(exc)
             self._stop.wait(self.poll_s)
 
@@ -217,9 +263,11 @@ class TrainingService:
                 asked = status.get("cancel_requested_at")
                 if asked and time.time() - asked > self.cancel_timeout_s:
                     worker.kill()
-                    run.update_status(state=State.CANCELLED.value, finished_at=time.time(),
-                                      reason="Stopped by force: the worker did not stop in "
-                                             f"{self.cancel_timeout_s:.0f} s.")
+                    if status.get("state") == State.RUNNING.value:
+                        run.update_status(
+                            state=State.CANCELLED.value, finished_at=time.time(),
+                            reason="Stopped by force: the worker did not stop within "
+                                   f"{self.cancel_timeout_s:.0f} s, so no agent was saved.")
                 continue
             del self._active[device]
             changes = reconcile(run.read_status(), alive=False, returncode=code)
@@ -228,28 +276,31 @@ class TrainingService:
 
     def _start_next(self) -> None:
         for device, queue in self._queues.items():
-            if device in self._active or not queue:
-                continue
-            run = RunFolder(self.runs_dir / queue.popleft())
-            argv, env = worker_command(run.path, device=device, gpu_count=self.gpu_count)
+            while device not in self._active and queue:
+                run = RunFolder(self.runs_dir / queue.popleft())
+                if run.read_status().get("state") != State.QUEUED.value:
+                    continue  # cancelled (or started) since it was queued
+                self._launch(run, device)
+
+    def _launch(self, run: RunFolder, device: str) -> None:
+        argv, env = worker_command(run.path, device=device, gpu_count=self.gpu_count)
+        try:
             with run.log_path.open("ab") as log:
                 popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, env=env,
                                          cwd=run.path, start_new_session=True)
-            worker = _Worker(run, popen=popen)
-            self._active[device] = worker
-            run.update_status(state=State.RUNNING.value, pid=popen.pid,
-                              pid_started_at=worker.started_at, started_at=time.time())
+        except OSError as exc:
+            run.update_status(state=State.FAILED.value, finished_at=time.time(),
+                              reason=f"The training process could not start: {exc}.")
+            return
+        worker = _Worker(run, popen=popen)
+        self._active[device] = worker
+        run.update_status(state=State.RUNNING.value, pid=popen.pid,
+                          pid_started_at=worker.started_at, started_at=time.time())
 
     def _record_loop_error(self, exc: Exception) -> None:
-        (self.runs_dir / "service-errors.log").open("a").write(
-            f"{time.strftime('%Y-%m-%d %H:%M:%S')} {type(exc).__name__}: {exc}\n")
-
-
-def load_report(run: RunFolder) -> dict[str, Any]:
-    """The final report of a finished run, or a RunError that says why there is none."""
-    if not run.report_path.exists():
-        state = run.read_status().get("state", "queued")
-        raise RunError(f"The run {run.run_id} has no report yet (it is {state}).",
-                       "Wait for it to finish, or pick a finished run.")
-    return read_json(run.report_path)
+        try:
+            with (self.runs_dir / "service-errors.log").open("a") as log:
+                log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {type(exc).__name__}: {exc}\n")
+        except OSError:
+            pass  # the runs folder itself is gone; nothing left to record into

@@ -116,7 +116,7 @@ def create_run(runs_dir: str | Path, prep: Preparation) -> RunFolder:
     runs_dir = Path(runs_dir)
     runs_dir.mkdir(parents=True, exist_ok=True)
     run = RunFolder(runs_dir / new_run_id())
-    (run.path / "data").mkdir(parents=True)
+    run.split_path("train").parent.mkdir(parents=True)
     parts = {"train": prep.splits.train, "validation": prep.splits.validation,
              "test": prep.splits.test}
     for name in SPLITS:

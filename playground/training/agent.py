@@ -10,9 +10,8 @@ from typing import Sequence
 import numpy as np
 
 from playground.errors import RunError
-from playground.runfolder import RunFolder
+from playground.runfolder import LABELS, RUN_CONFIG, RunFolder, read_json
 from playground.training.classic import ClassicModel
-from playground.training.job import LABELS_FILE
 
 
 def batched_probabilities(model, tokenizer, texts: Sequence[str], max_length: int,
@@ -56,7 +55,7 @@ class Agent:
     def __init__(self, model_dir: Path) -> None:
         self.model_dir = model_dir
         self.labels: list[str] = json.loads(
-            (model_dir / LABELS_FILE).read_text(encoding="utf-8"))["labels"]
+            (model_dir / LABELS).read_text(encoding="utf-8"))["labels"]
         self.kind = "classic" if ClassicModel.is_saved_in(model_dir) else "transformer"
         if self.kind == "classic":
             self._classic = ClassicModel.load(model_dir)
@@ -66,7 +65,8 @@ class Agent:
             self._tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
             self._model = AutoModelForSequenceClassification.from_pretrained(
                 model_dir, trust_remote_code=False).eval()
-            self._max_length = min(getattr(self._tokenizer, "model_max_length", 512), 512)
+            # Read texts as training did: the run's max length, not the tokenizer's.
+            self._max_length = read_json(model_dir / RUN_CONFIG)["config"]["max_length"]
 
     def probabilities(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Rows of probabilities in the order of ``self.labels``."""
@@ -101,7 +101,7 @@ class Agent:
 def load_agent(run_dir: str | Path) -> Agent:
     """The agent of a finished (or cancelled-with-checkpoint) run, or a RunError."""
     model_dir = RunFolder(Path(run_dir)).model_dir
-    if not (model_dir / LABELS_FILE).exists():
+    if not (model_dir / LABELS).exists():
         raise RunError(f"The run at {run_dir} has no trained agent yet.",
                        "Pick a run that has finished, or wait for this one to finish.")
     return Agent(model_dir)

@@ -15,12 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from playground.runfolder import SPLITS, RunFolder, write_json
+from playground.runfolder import LABELS, RUN_CONFIG, SPLITS, RunFolder, write_json
 from playground.training.classic import ClassicModel
 from playground.training.metrics import headline, majority_baseline, score
-
-LABELS_FILE = "labels.json"
-RUN_CONFIG_FILE = "run_config.json"
 
 
 def read_splits(run: RunFolder) -> dict[str, pd.DataFrame]:
@@ -86,9 +83,9 @@ def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
 
     if not main:
         return {"cancelled": cancelled}
-    (run.model_dir / LABELS_FILE).write_text(json.dumps({"labels": labels}, ensure_ascii=False),
+    (run.model_dir / LABELS).write_text(json.dumps({"labels": labels}, ensure_ascii=False),
                                              encoding="utf-8")
-    write_json(run.model_dir / RUN_CONFIG_FILE, spec)
+    write_json(run.model_dir / RUN_CONFIG, spec)
     report = {
         "run_id": run.run_id,
         "model": model["name"],

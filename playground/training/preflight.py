@@ -55,7 +55,7 @@ def estimate(location: str, texts: Sequence[str], labels: Sequence[str],
     per_step = sorted(timings[1:])[len(timings[1:]) // 2] * config["gradient_accumulation"]
     steps = math.ceil(train_rows / (config["batch_size"] * config["gradient_accumulation"]))
     steps = max(1, math.ceil(steps * config["epochs"]))
-    # Validation passes cost about a third of a training pass over the same rows.
+    # Validation (a tenth of the rows, forward only) and checkpoints add about a tenth.
     total = per_step * steps * 1.1
     memory = WORKER_BASE_MB + max(_rss_mb() - before, 0.0)
     del model, optimizer

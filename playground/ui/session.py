@@ -13,8 +13,7 @@ from typing import Any
 
 @dataclass
 class Session:
-    data_path: str | None = None
-    data_name: str = ""
+    data_path: str | None = None  # the uploaded or sample file the user picked
 
 
 @dataclass

@@ -120,7 +120,7 @@ def build(ctx: Context, model_tab: Any) -> DataTab:
             return session, *([gr.update()] * len(outputs))
         shown = analyse(path, None, None, lang_of(request), ctx.max_upload_mb,
                         model_setting(choice, custom))
-        session.data_path, session.data_name = path, Path(path).name
+        session.data_path = path
         return session, *shown
 
     def load_sample(session: Session, name: str | None, choice: str, custom: str,

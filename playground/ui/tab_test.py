@@ -10,17 +10,13 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from playground.data import check_dataset, guess_columns, read_table
+from playground.data import guess_columns, read_table
 from playground.errors import PlaygroundError
-from playground.service.agents import agent_for, finished_runs
-from playground.training.metrics import score
+from playground.service.agents import agent_for, evaluate_table, finished_runs
 from playground.ui.charts import confidence_histogram, confusion_figure, trend_frame
 from playground.ui.context import Context
 from playground.ui.tab_data import FILE_TYPES
 from playground.ui.texts import lang_of, say
-
-MAX_MISTAKES = 200
-
 
 @dataclass
 class TestTab:
@@ -50,24 +46,17 @@ def _read(path: str | None, lang: str) -> pd.DataFrame:
 
 def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
     """Accuracy, per-label report, confusion matrix and mistakes on a labeled file."""
-    agent = _agent(ctx, run_id, lang)
-    clean, report = check_dataset(_read(path, lang), min_per_label=1)
-    if report.errors:
-        raise gr.Error(" ".join(p.message for p in report.errors))
-    predictions = agent.predict(clean["text"].tolist())
-    predicted = [p.label for p in predictions]
-    labels = sorted(set(agent.labels) | set(clean["label"]))
-    result = score(clean["label"].tolist(), predicted, labels)
-    run_report = ctx.service.run(run_id).read_report() or {}
-    majority_label = run_report.get("scores", {}).get("majority", {}).get("label")
-    majority = float((clean["label"] == majority_label).mean()) if majority_label else 0.0
+    _agent(ctx, run_id, lang)
+    try:
+        found = evaluate_table(ctx.service.run(run_id), _read(path, lang))
+    except PlaygroundError as exc:
+        raise gr.Error(str(exc)) from exc
+    result = found["scores"]
     summary = say(lang, "test_score", acc=result["accuracy"], f1=result["macro_f1"],
-                  rows=len(clean), maj=majority)
+                  rows=found["rows"], maj=found["majority_accuracy"])
     per_label = pd.DataFrame([{"label": label, **values}
                               for label, values in result["per_label"].items()])
-    wrong = clean.assign(predicted=predicted, confidence=[p.confidence for p in predictions])
-    wrong = wrong[wrong["label"] != wrong["predicted"]].head(MAX_MISTAKES)
-    return summary, per_label, confusion_figure(result["confusion_matrix"]), wrong
+    return summary, per_label, confusion_figure(result["confusion_matrix"]), found["mistakes"]
 
 
 def label_file(ctx: Context, run_id: str, path: str, lang: str):

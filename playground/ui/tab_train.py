@@ -46,56 +46,59 @@ def read_new_events(ctx: Context, run_id: str | None, curve: Curve) -> Curve:
         curve = Curve(run_id=run_id)  # another run: read its events from the start
     if not run_id:
         return curve
-    session = curve
-    events, session.offset = ctx.service.run(run_id).read_events(session.offset)
+    try:
+        run = ctx.service.run(run_id)
+    except PlaygroundError:  # its folder was deleted while we followed it
+        return Curve()
+    events, curve.offset = run.read_events(curve.offset)
     for event in events:
         if event["type"] == "train":
-            session.train_points.append({"step": event["step"], "loss": event["loss"],
+            curve.train_points.append({"step": event["step"], "loss": event["loss"],
                                          "series": "train"})
-            session.last_train = event
+            curve.last_train = event
         elif event["type"] == "eval":
-            session.eval_points.append({"step": event["step"], "loss": event["eval_loss"],
+            curve.eval_points.append({"step": event["step"], "loss": event["eval_loss"],
                                         "series": "validation",
                                         "accuracy": event["accuracy"]})
     return curve
 
 
-def status_html(ctx: Context, session: Curve, lang: str) -> str:
-    if not session.run_id:
+def status_html(ctx: Context, curve: Curve, lang: str) -> str:
+    if not curve.run_id:
         return say(lang, "nothing_running")
-    status = ctx.service.status(session.run_id)
+    status = ctx.service.status(curve.run_id)
     state = status.get("state", "queued")
     done, total = 0, 1
     if state == "queued":
         text = say(lang, "queued", ahead=status.get("queue_position", 0))
-    elif state == "running" and session.last_train:
-        last = session.last_train
+    elif state == "running" and curve.last_train:
+        last = curve.last_train
         done, total = last["step"], max(last["total_steps"], 1)
         text = say(lang, "running", step=done, total=total, epoch=last["epoch"],
                    loss=last["loss"], eta=_duration(last["eta_s"]))
     elif state == "running":
         text = say(lang, "starting")
     elif state == "succeeded":
-        report = ctx.service.run(session.run_id).read_report() or {}
+        report = ctx.service.run(curve.run_id).read_report() or {}
         scores = report.get("scores", {})
         done = total
         text = say(lang, "succeeded", acc=scores["model"]["accuracy"],
                    held_out=report["held_out"], maj=scores["majority"]["accuracy"],
                    classic=scores["classic"]["accuracy"])
     elif state == "cancelled":
-        text = say(lang, "cancelled")
+        text = say(lang, "cancelled", reason=status.get("reason", ""))
     else:
         text = say(lang, "failed", reason=status.get("reason", ""))
     bar = f'<progress value="{done}" max="{total}" style="width:100%"></progress>'
-    return f"<div><b>{session.run_id}</b> · {state}</div>{bar}<div>{text}</div>"
+    return f"<div><b>{curve.run_id}</b> · {state}</div>{bar}<div>{text}</div>"
 
 
-def curves(session: Curve) -> tuple[pd.DataFrame, pd.DataFrame]:
-    loss = pd.DataFrame(session.train_points + [
-        {k: p[k] for k in ("step", "loss", "series")} for p in session.eval_points],
+def curves(curve: Curve) -> tuple[pd.DataFrame, pd.DataFrame]:
+    loss = pd.DataFrame(curve.train_points + [
+        {k: p[k] for k in ("step", "loss", "series")} for p in curve.eval_points],
         columns=["step", "loss", "series"])
     metric = pd.DataFrame([{"step": p["step"], "accuracy": p["accuracy"]}
-                           for p in session.eval_points], columns=["step", "accuracy"])
+                           for p in curve.eval_points], columns=["step", "accuracy"])
     return loss, metric
 
 
@@ -153,10 +156,9 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
         if not run_id:
             gr.Warning(say(lang, "nothing_running"))
             return say(lang, "nothing_running")
-        state = ctx.service.status(run_id).get("state")
-        ctx.service.cancel(run_id)
-        message = say(lang, {"queued": "removed_from_queue", "running": "stopping"}.get(
-            state, "nothing_running"))
+        outcome = ctx.service.cancel(run_id)
+        message = say(lang, {"removed": "removed_from_queue", "stopping": "stopping"}.get(
+            outcome, "nothing_running"))
         gr.Info(message)
         return message
 

@@ -60,9 +60,6 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "go to **4 · Train**.",
                       "默认设置适合大多数数据。选择预设、查看预估，然后前往 **4 · 训练**。"),
     "preset": ("Preset", "预设"),
-    "preset_quick-demo": ("Quick demo (about 2 minutes)", "快速演示（约 2 分钟）"),
-    "preset_balanced": ("Balanced", "均衡"),
-    "preset_best-quality": ("Best quality (slower)", "最佳效果（较慢）"),
     "advanced": ("Advanced settings", "高级设置"),
     "preflight": ("Estimate time and memory", "预估时间和内存"),
     "save_settings": ("Save settings to a file", "保存设置到文件"),
@@ -83,7 +80,6 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "点击 **开始**。曲线显示损失下降；完成后前往 **5 · 测试与对话**。"),
     "start": ("Start training", "开始训练"),
     "stop": ("Stop", "停止"),
-    "progress": ("Progress", "进度"),
     "loss_plot": ("Loss (lower is better)", "损失（越低越好）"),
     "metric_plot": ("Validation accuracy", "验证准确率"),
     "runs": ("All runs", "全部训练记录"),
@@ -97,8 +93,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "succeeded": ("✅ Done. Accuracy {acc:.1%} on {held_out}. Always answering the most common "
                   "label: {maj:.1%}; classic model: {classic:.1%}.",
                   "✅ 完成。准确率 {acc:.1%}（{held_out}）。总答最常见标签：{maj:.1%}；经典模型：{classic:.1%}。"),
-    "cancelled": ("⏹ Stopped. The best checkpoint so far is kept as the agent.",
-                  "⏹ 已停止。已保存目前最好的检查点作为智能体。"),
+    "cancelled": ("⏹ Stopped. {reason}", "⏹ 已停止。{reason}"),
     "failed": ("❌ The run failed: {reason}", "❌ 训练失败：{reason}"),
     "nothing_running": ("Nothing is running in this window.", "此窗口没有正在进行的训练。"),
     "stopping": ("Stopping at the next step; the best checkpoint so far is kept.",
@@ -125,7 +120,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "test_score": ("Accuracy {acc:.1%} and macro-F1 {f1:.1%} on {rows} rows. Before "
                    "fine-tuning (always the most common label): {maj:.1%}.",
                    "在 {rows} 行上准确率 {acc:.1%}，宏平均 F1 {f1:.1%}。微调前（总答最常见标签）：{maj:.1%}。"),
-    "language_note": ("Language", "语言"),
 }
 
 
@@ -221,7 +215,9 @@ def summary_zh(report: Any) -> list[str]:
         lines.append(f"文本列：'{report.text_column}'；标签列：'{report.label_column}'。")
     if report.label_counts:
         shown = "、".join(f"{label}（{n:,}）" for label, n in list(report.label_counts.items())[:10])
-        lines.append(f"{len(report.label_counts):,} 个标签：{shown}。")
+        more = len(report.label_counts) - 10
+        tail = f"，另有 {more:,} 个" if more > 0 else ""
+        lines.append(f"{len(report.label_counts):,} 个标签：{shown}{tail}。")
     if report.char_lengths:
         c = report.char_lengths
         lines.append(f"文本长度（字符）：平均 {c['mean']:.0f}，中位数 {c['median']:.0f}，"
