@@ -45,6 +45,7 @@ def intent_csv(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-layer, 32-wide BERT with the embedded model's tokenizer, saved to a folder."""
+    import torch
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
     from playground.catalog import embedded_model_dir
@@ -54,6 +55,7 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
                         num_attention_heads=2, intermediate_size=64,
                         max_position_embeddings=128)
+    torch.manual_seed(0)  # the same tiny model in every session: tests do not flake
     BertForSequenceClassification(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
@@ -82,5 +84,5 @@ def make_run(runs_dir: Path):
 
 def tiny_settings(model_dir: Path, **extra) -> dict:
     """Settings that let the tiny model learn the three intents in a few seconds."""
-    return {"model": str(model_dir), "epochs": 8, "learning_rate": 5e-3, "batch_size": 8,
+    return {"model": str(model_dir), "epochs": 15, "learning_rate": 1e-3, "batch_size": 8,
             "max_length": 32, "precision": "fp32", "early_stopping_patience": 0, **extra}

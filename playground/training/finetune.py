@@ -140,10 +140,11 @@ def finetune(run: RunFolder, config: dict[str, Any], location: str,
     """Train on splits["train"], pick the best checkpoint on splits["validation"], predict
     splits["test"], and save the agent in the run's model folder."""
     import torch
-    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer
+    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer, set_seed
 
     device = "cuda" if config["device"] != "cpu" and torch.cuda.is_available() else "cpu"
     precision = resolve_precision(config["precision"], device)
+    set_seed(config["seed"])  # before the new head is initialised: same seed, same run
     tokenizer, model = load_for_classification(location, labels, config["dropout"])
     model = apply_method(model, config["method"], freeze_layers=config["freeze_layers"],
                          lora_rank=config["lora_rank"], lora_alpha=config["lora_alpha"])

@@ -37,7 +37,7 @@ def test_finetune_tiny_model_end_to_end(make_run, intent_csv: Path, tiny_model_d
     run = make_run(intent_csv, **tiny_settings(tiny_model_dir))
     report = run_job(run, time.time())
     types = _event_types(run)
-    assert types.count("train") >= 5 and types.count("eval") == 8
+    assert types.count("train") >= 5 and types.count("eval") == 15
     train_events = [e for e in run.read_events(0)[0] if e["type"] == "train"]
     assert train_events[-1]["loss"] < train_events[0]["loss"]
     assert all(e["eta_s"] >= 0 and e["examples_per_s"] > 0 for e in train_events)
