@@ -20,7 +20,7 @@ import psutil
 from playground.errors import ConfigError, RunError
 from playground.runfolder import RunFolder
 from playground.service.launch import count_gpus, worker_command
-from playground.service.states import State, process_alive, reconcile
+from playground.service.states import State, can_move, process_alive, reconcile
 
 
 class _Worker:
@@ -263,7 +263,7 @@ class TrainingService:
                 asked = status.get("cancel_requested_at")
                 if asked and time.time() - asked > self.cancel_timeout_s:
                     worker.kill()
-                    if status.get("state") == State.RUNNING.value:
+                    if can_move(State(status.get("state", "running")), State.CANCELLED):
                         run.update_status(
                             state=State.CANCELLED.value, finished_at=time.time(),
                             reason="Stopped by force: the worker did not stop within "

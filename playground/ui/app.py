@@ -15,7 +15,7 @@ from playground.service.prepare import preflight, prepare
 from playground.ui import tab_data, tab_model, tab_settings, tab_test, tab_train
 from playground.ui.context import Context
 from playground.ui.session import Session
-from playground.ui.texts import i18n, lang_of, say
+from playground.ui.texts import error_for, i18n, lang_of, say
 
 CSS = """
 .gradio-container {max-width: 1200px !important; margin: auto;}
@@ -66,7 +66,7 @@ def _wire_estimate(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: An
             prep.raise_for_errors()
             return tab_settings.format_estimate(preflight(prep), lang)
         except PlaygroundError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise error_for(exc, lang) from exc
 
     settings_tab.estimate_button.click(
         estimate, [ctx.session, model_tab.choice, model_tab.custom, data_tab.text_column,

@@ -17,7 +17,7 @@ from playground.service.prepare import language_note
 from playground.ui.context import Context
 from playground.ui.session import Session
 from playground.ui.tab_model import model_setting
-from playground.ui.texts import PROBLEM_ZH, lang_of, say, summary_zh
+from playground.ui.texts import PROBLEM_ZH, error_for, lang_of, say, summary_zh
 
 FILE_TYPES = [".csv", ".tsv", ".txt", ".xlsx", ".jsonl", ".json"]
 PREVIEW_ROWS = 8
@@ -74,7 +74,7 @@ def analyse(path: str, text_column: str | None, label_column: str | None, lang: 
     try:
         frame = read_table(path)
     except PlaygroundError as exc:
-        raise gr.Error(str(exc)) from exc
+        raise error_for(exc, lang) from exc
     guess = guess_columns(frame)
     text_column = text_column if text_column in frame.columns else guess.text
     label_column = label_column if label_column in frame.columns else guess.label

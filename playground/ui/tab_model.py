@@ -9,7 +9,7 @@ import psutil
 from playground.catalog import AUTO, ModelCard, catalog, choose
 from playground.errors import PlaygroundError
 from playground.ui.context import Context
-from playground.ui.texts import lang_of, say
+from playground.ui.texts import error_for, lang_of, say
 
 # Fine-tuning needs weights, gradients and two optimizer moments in fp32 (16 bytes per
 # parameter) plus activations; twice that is a safe bound for a laptop.
@@ -75,7 +75,7 @@ def build(ctx: Context) -> ModelTab:
         try:
             found = choose(wanted, "en")
         except PlaygroundError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise error_for(exc, lang) from exc
         return say(lang, "model_ok", name=found.card.name)
 
     def show_cards(request: gr.Request) -> str:

@@ -12,7 +12,7 @@ import gradio as gr
 from playground.config import RunConfig, field_specs, load_preset, preset_names
 from playground.errors import PlaygroundError
 from playground.ui.context import Context
-from playground.ui.texts import lang_of, say
+from playground.ui.texts import error_for, lang_of, say
 
 # Chosen on the Model and Data tabs, not in this form.
 ELSEWHERE = ("model", "task", "text_column", "label_column")
@@ -51,7 +51,7 @@ def config_from_form(values: dict[str, Any], lang: str) -> RunConfig:
     try:
         return RunConfig.from_dict(values)
     except PlaygroundError as exc:
-        raise gr.Error(str(exc)) from exc
+        raise error_for(exc, lang) from exc
 
 
 def format_estimate(found: dict[str, Any], lang: str) -> str:
@@ -110,7 +110,7 @@ def build(ctx: Context) -> SettingsTab:
         try:
             config = RunConfig.from_json(path)
         except PlaygroundError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise error_for(exc, lang_of(request)) from exc
         return values_of(config)
 
     preset.change(apply_preset, preset, components)

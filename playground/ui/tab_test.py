@@ -16,7 +16,7 @@ from playground.service.agents import agent_for, evaluate_table, finished_runs
 from playground.ui.charts import confidence_histogram, confusion_figure, trend_frame
 from playground.ui.context import Context
 from playground.ui.tab_data import FILE_TYPES
-from playground.ui.texts import lang_of, say
+from playground.ui.texts import error_for, lang_of, say
 
 @dataclass
 class TestTab:
@@ -32,7 +32,7 @@ def _agent(ctx: Context, run_id: str | None, lang: str):
     try:
         return agent_for(ctx.service.run(run_id).path)
     except PlaygroundError as exc:
-        raise gr.Error(str(exc)) from exc
+        raise error_for(exc, lang) from exc
 
 
 def _read(path: str | None, lang: str) -> pd.DataFrame:
@@ -41,7 +41,7 @@ def _read(path: str | None, lang: str) -> pd.DataFrame:
     try:
         return read_table(path)
     except PlaygroundError as exc:
-        raise gr.Error(str(exc)) from exc
+        raise error_for(exc, lang) from exc
 
 
 def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
@@ -50,7 +50,7 @@ def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
     try:
         found = evaluate_table(ctx.service.run(run_id), _read(path, lang))
     except PlaygroundError as exc:
-        raise gr.Error(str(exc)) from exc
+        raise error_for(exc, lang) from exc
     result = found["scores"]
     summary = say(lang, "test_score", acc=result["accuracy"], f1=result["macro_f1"],
                   rows=found["rows"], maj=found["majority_accuracy"])

@@ -19,7 +19,7 @@ from playground.ui.context import Context
 from playground.ui.session import Curve, Session
 from playground.ui.tab_model import model_setting
 from playground.ui.tab_settings import config_from_form
-from playground.ui.texts import lang_of, say
+from playground.ui.texts import error_for, lang_of, say
 
 TICK_S = 1.5
 RUN_COLUMNS = ["run_id", "state", "model", "data", "accuracy", "macro_f1", "duration_s"]
@@ -94,11 +94,14 @@ def status_html(ctx: Context, curve: Curve, lang: str) -> str:
 
 
 def curves(curve: Curve) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The loss and accuracy frames for the plots. Typed even when empty: the plot keeps
+    the axis types of the first frame it gets, and an empty object column is categorical."""
     loss = pd.DataFrame(curve.train_points + [
         {k: p[k] for k in ("step", "loss", "series")} for p in curve.eval_points],
-        columns=["step", "loss", "series"])
+        columns=["step", "loss", "series"]).astype({"step": "int64", "loss": "float64"})
     metric = pd.DataFrame([{"step": p["step"], "accuracy": p["accuracy"]}
-                           for p in curve.eval_points], columns=["step", "accuracy"])
+                           for p in curve.eval_points], columns=["step", "accuracy"]
+                          ).astype({"step": "int64", "accuracy": "float64"})
     return loss, metric
 
 
@@ -119,7 +122,7 @@ def start_run(ctx: Context, session: Session, model: str, text_column: str | Non
         prep.raise_for_errors()
         run = create_run(ctx.service.runs_dir, prep)
     except PlaygroundError as exc:
-        raise gr.Error(str(exc)) from exc
+        raise error_for(exc, lang) from exc
     ctx.service.submit(run)
     return run.run_id
 
@@ -132,8 +135,11 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
         stop = gr.Button(t("stop"), variant="stop", scale=1, elem_id="stop")
     status = gr.HTML(elem_id="run-status")
     with gr.Row():
+        # A fixed colour map: the plot takes its series from the first frame it is given,
+        # which is empty before the first loss point.
         loss_plot = gr.LinePlot(x="step", y="loss", color="series", label=t("loss_plot"),
-                                height=300, scale=3, elem_id="loss-plot")
+                                color_map={"train": "#4f7cac", "validation": "#e8833a"},
+                                height=340, scale=3, elem_id="loss-plot")
         metric_plot = gr.LinePlot(x="step", y="accuracy", label=t("metric_plot"), height=300,
                                   y_lim=[0, 1], scale=2)
     with gr.Accordion(t("runs"), open=False):
@@ -168,7 +174,7 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
         try:
             ctx.service.run(run_id)
         except PlaygroundError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise error_for(exc, lang_of(request)) from exc
         return run_id, run_id
 
     def refresh_runs():

@@ -224,3 +224,24 @@ def summary_zh(report: Any) -> list[str]:
                      f"最长的 5% 为 {c['p95']:.0f}，最长 {c['max']:.0f}。")
     lines.append(f"语言：{names.get(report.language, '其他/混合')}。")
     return lines
+
+
+# What kind of problem an error is, in Chinese; the exact English sentence follows it.
+ERROR_KIND_ZH = {
+    "data": "文件或数据无法使用",
+    "config": "设置有误",
+    "model": "模型无法使用",
+    "run": "训练记录不可用",
+    "out_of_memory": "内存不足",
+    "error": "出错了",
+}
+
+
+def error_for(exc: Any, lang: str) -> Any:
+    """A gr.Error for a PlaygroundError, in the page's language."""
+    import gradio as gr
+
+    if lang == "zh":
+        lead = ERROR_KIND_ZH.get(getattr(exc, "kind", "error"), ERROR_KIND_ZH["error"])
+        return gr.Error(f"{lead}：{exc}")
+    return gr.Error(str(exc))

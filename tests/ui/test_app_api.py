@@ -69,6 +69,9 @@ def test_bad_uploads_get_a_sentence(live_app, tmp_path: Path) -> None:
     renamed.write_bytes(png.read_bytes())
     with pytest.raises(AppError, match="not a table"):
         client(url).predict(handle_file(str(renamed)), "auto", "", api_name="/load_file")
+    with pytest.raises(AppError, match="文件或数据无法使用"):
+        client(url, "zh-CN").predict(handle_file(str(renamed)), "auto", "",
+                                     api_name="/load_file")
     gbk = tmp_path / "reviews.csv"
     rows = [(f"房间很干净服务很好第{i}次", "好评") for i in range(10)] + \
         [(f"太吵了再也不来第{i}次", "差评") for i in range(10)]
