@@ -23,3 +23,4 @@ class Curve:
     train_points: list[dict[str, Any]] = field(default_factory=list)
     eval_points: list[dict[str, Any]] = field(default_factory=list)
     last_train: dict[str, Any] = field(default_factory=dict)
+    shown: bool = False  # the plots already show these points

@@ -153,9 +153,13 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
     browser_run = ctx.browser_run
 
     def tick(run_id: str | None, points: Curve, request: gr.Request):
+        before = (points.run_id, points.offset)
         points = read_new_events(ctx, run_id, points)
-        loss, metric = curves(points)
-        return points, status_html(ctx, points, lang_of(request)), loss, metric
+        status = status_html(ctx, points, lang_of(request))
+        if (points.run_id, points.offset) == before and points.shown:
+            return points, status, gr.skip(), gr.skip()  # no new events: plots unchanged
+        points.shown = True
+        return (points, status, *curves(points))
 
     def stop_run(run_id: str | None, request: gr.Request) -> str:
         lang = lang_of(request)
