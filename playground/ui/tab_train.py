@@ -158,8 +158,11 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
         status = status_html(ctx, points, lang_of(request))
         if (points.run_id, points.offset) == before and points.shown:
             return points, status, gr.skip(), gr.skip()  # no new events: plots unchanged
-        points.shown = True
-        return (points, status, *curves(points))
+        loss, metric = curves(points)
+        # An empty frame is never sent: a plot that first gets one draws no lines later.
+        points.shown = not loss.empty and not metric.empty
+        return (points, status, loss if not loss.empty else gr.skip(),
+                metric if not metric.empty else gr.skip())
 
     def stop_run(run_id: str | None, request: gr.Request) -> str:
         lang = lang_of(request)
