@@ -1,8 +1,8 @@
 """Tab 4: start and stop, the queue, live loss curves, and the list of every run.
 
 The curve is fed by a gr.Timer that reads only the events appended since the last tick
-(the offset lives in the session). The run this window follows is also kept in the
-browser (gr.BrowserState), so a reload reconnects to it with its full curve.
+(the offset lives in the window's Curve state). The run this window follows is also kept
+in the browser (gr.BrowserState), so a reload reconnects to it with its full curve.
 """
 
 from __future__ import annotations
@@ -135,8 +135,8 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
         stop = gr.Button(t("stop"), variant="stop", scale=1, elem_id="stop")
     status = gr.HTML(elem_id="run-status")
     with gr.Row():
-        # A fixed colour map: the plot takes its series from the first frame it is given,
-        # which is empty before the first loss point.
+        # Fixed colours: the plot takes its series from the first frame it gets, which
+        # may hold train points only.
         loss_plot = gr.LinePlot(x="step", y="loss", color="series", label=t("loss_plot"),
                                 color_map={"train": "#4f7cac", "validation": "#e8833a"},
                                 height=340, scale=3, elem_id="loss-plot")
