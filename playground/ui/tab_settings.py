@@ -12,7 +12,7 @@ import gradio as gr
 from playground.config import RunConfig, field_specs, load_preset, preset_names
 from playground.errors import PlaygroundError
 from playground.ui.context import Context
-from playground.ui.texts import error_for, lang_of, say
+from playground.ui.texts import TEXTS, error_for, lang_of, say
 
 # Chosen on the Model and Data tabs, not in this form.
 ELSEWHERE = ("model", "task", "text_column", "label_column")
@@ -75,7 +75,8 @@ def build(ctx: Context) -> SettingsTab:
     gr.Markdown(t("settings_next"))
     fields: dict[str, Any] = {}
     with gr.Row():
-        preset = gr.Dropdown(preset_names(), value="balanced",
+        preset = gr.Dropdown([(t(f"preset_{name}") if f"preset_{name}" in TEXTS else name, name)
+                              for name in preset_names()], value="balanced",
                              label=t("preset"))
         for name in BASIC:
             fields[name] = _component(name, getattr(defaults, name), t)

@@ -144,3 +144,15 @@ def test_two_sessions_keep_their_own_runs(live_app, tiny_model_dir: Path) -> Non
     assert wait_until_done(first)[0].startswith("<div><b>" + first_id)
     second.predict(api_name="/stop")
     assert "Stopped" in wait_until_done(second)[0]
+
+
+def test_presets_fill_the_generated_form(live_app) -> None:
+    from playground.config import load_preset
+    from playground.ui.tab_settings import form_names
+
+    url, _ = live_app
+    values = [value(v) for v in client(url).predict("quick-demo", api_name="/apply_preset")]
+    shown = dict(zip(form_names(), values))
+    quick = load_preset("quick-demo")
+    assert shown["epochs"] == quick.epochs and shown["max_train_rows"] == quick.max_train_rows
+    assert shown["learning_rate"] == quick.learning_rate
