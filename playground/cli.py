@@ -225,15 +225,12 @@ def _predict(args: argparse.Namespace) -> int:
             for label, prob in prediction.top(3):
                 print(f"{prob:6.1%}  {label}")
         return 0
-    from playground.data import guess_columns, read_table
+    from playground.data import read_table
 
     frame = read_table(args.csv)
-    column = args.text_col or guess_columns(frame).text
-    if column not in frame.columns:
-        raise PlaygroundError(f"The file has no column '{column}'.",
-                              f"Pick one with --text-col: {', '.join(frame.columns)}.")
+    labelled, _ = agent.predict_frame(frame, args.text_col)
     out = args.out or args.csv.with_name(f"{args.csv.stem}.predictions.csv")
-    agent.predict_frame(frame, column).to_csv(out, index=False)
+    labelled.to_csv(out, index=False)
     print(json.dumps({"predictions": str(out), "rows": len(frame)}) if args.json
           else f"Wrote {len(frame):,} predictions to {out}")
     return 0

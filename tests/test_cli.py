@@ -81,6 +81,9 @@ def test_train_json_then_predict_and_list(tmp_path: Path, intent_csv: Path) -> N
     assert out.returncode == 0, out.stderr
     predicted = pd.read_csv(tmp_path / "texts.predictions.csv")
     assert predicted["predicted_label"].tolist() == ["greeting", "refund"]
+    wrong = playground("predict", summary["run_dir"], "--csv", str(texts), "--text-col", "body")
+    assert wrong.returncode == 2 and "no column 'body'" in wrong.stderr
+    assert "message" in wrong.stderr and "Traceback" not in wrong.stderr
 
     table = playground("runs", "--runs-dir", str(runs))
     assert summary["run_id"] in table.stdout and "succeeded" in table.stdout

@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
-from playground.errors import RunError
+from playground.errors import DataError, RunError
 from playground.runfolder import LABELS, RUN_CONFIG, RunFolder, read_json
 from playground.training.classic import ClassicModel
 
@@ -87,16 +87,22 @@ class Agent:
                                      {label: round(p, 4) for label, p in ranked}))
         return result
 
-    def predict_frame(self, frame, text_column: str):
-        """A copy of ``frame`` with predicted_label, confidence and the top-3 labels added."""
-        predictions = self.predict(frame[text_column].astype(str).tolist())
+    def predict_frame(self, frame, text_column: str | None = None):
+        """``frame`` with predicted_label, confidence and the top-3 labels added, and the
+        text column used: the one given, else the guessed one, else the first."""
+        from playground.data import guess_columns
+
+        column = text_column or guess_columns(frame).text or frame.columns[0]
+        if column not in frame.columns:
+            raise DataError(f"The file has no column '{column}'.",
+                            f"Pick one of: {', '.join(map(str, frame.columns))}.")
+        predictions = self.predict(frame[column].astype(str).tolist())
         out = frame.copy()
         out["predicted_label"] = [p.label for p in predictions]
         out["confidence"] = [p.confidence for p in predictions]
         out["top3"] = ["; ".join(f"{label} {prob:.2f}" for label, prob in p.top(3))
                        for p in predictions]
-        return out
-
+        return out, column
 
 def load_agent(run_dir: str | Path) -> Agent:
     """The agent of a finished (or cancelled-with-checkpoint) run, or a RunError."""

@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from playground.data import guess_columns, read_table
+from playground.data import read_table
 from playground.errors import PlaygroundError
 from playground.service.agents import agent_for, evaluate_table, finished_runs
 from playground.ui.charts import confidence_histogram, confusion_figure, trend_frame
@@ -62,9 +62,7 @@ def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
 def label_file(ctx: Context, run_id: str, path: str, lang: str):
     """The file with predictions added (to download) and what the agent found in it."""
     agent = _agent(ctx, run_id, lang)
-    frame = _read(path, lang)
-    column = guess_columns(frame).text or frame.columns[0]
-    labelled = agent.predict_frame(frame, column)
+    labelled, column = agent.predict_frame(_read(path, lang))
     out = Path(tempfile.mkdtemp()) / f"{Path(path).stem}.predictions.csv"
     labelled.to_csv(out, index=False)
     counts = labelled["predicted_label"].value_counts().rename_axis("label") \
