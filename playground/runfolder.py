@@ -11,6 +11,8 @@ Layout (every file name lives here and nowhere else)::
         data/           train.csv, validation.csv, test.csv as the worker will read them
         model/          the agent: weights, tokenizer or vectorizer, labels.json, config
         CANCEL          present when someone asked the run to stop
+        agent.json      how the agent answers: reply templates, keywords, tools, threshold
+        tools/          lookup tables (CSV) the agent's tools read
 
 Readers tail ``events.jsonl`` from an offset and never re-read what they have seen.
 """
@@ -37,6 +39,8 @@ CANCEL = "CANCEL"
 CHECKPOINTS = "checkpoints"
 LABELS = "labels.json"  # in model/: the label names, in the model's output order
 RUN_CONFIG = "run_config.json"  # in model/: the config.json of the run that made it
+AGENT = "agent.json"
+TOOLS = "tools"
 SPLITS = ("train", "validation", "test")
 
 
@@ -94,6 +98,14 @@ class RunFolder:
     @property
     def checkpoints_dir(self) -> Path:
         return self.path / CHECKPOINTS
+
+    @property
+    def agent_path(self) -> Path:
+        return self.path / AGENT
+
+    @property
+    def tools_dir(self) -> Path:
+        return self.path / TOOLS
 
     @property
     def cancel_path(self) -> Path:

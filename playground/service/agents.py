@@ -9,9 +9,10 @@ import pandas as pd
 
 from playground.data import check_eval_table
 from playground.errors import DataError
-
 from playground.runfolder import LABELS, RunFolder
 from playground.service.jobs import TrainingService
+from playground.service.replies import AgentRules, load_rules
+from playground.service.respond import Reply, respond
 from playground.training.agent import Agent, load_agent
 from playground.training.metrics import score
 
@@ -25,6 +26,19 @@ def agent_for(run_dir: Path) -> Agent:
     """The agent of a run, from a small cache keyed by folder and model time."""
     labels = RunFolder(run_dir).model_dir / LABELS
     return _cached(str(run_dir), labels.stat().st_mtime if labels.exists() else 0.0)
+
+
+def rules_for(run: RunFolder) -> AgentRules:
+    """The run's reply rules (a plain rule per label when none were saved)."""
+    return load_rules(run, agent_for(run.path).labels)
+
+
+def ask(run: RunFolder, text: str) -> Reply:
+    """One chat turn with a run's agent: the prediction, then its rules and tools."""
+    agent = agent_for(run.path)
+    rules = load_rules(run, agent.labels)
+    prediction = agent.predict([text])[0]
+    return respond(rules, text, prediction.probabilities, [], run.tools_dir)
 
 
 def finished_runs(service: TrainingService) -> list[str]:

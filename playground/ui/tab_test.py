@@ -18,6 +18,7 @@ from playground.ui.context import Context
 from playground.ui.tab_data import FILE_TYPES
 from playground.ui.texts import error_for, lang_of, say
 
+
 @dataclass
 class TestTab:
     run: gr.Dropdown

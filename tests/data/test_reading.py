@@ -60,8 +60,8 @@ def test_gbk_chinese_csv_is_decoded(tmp_path: Path) -> None:
 
 
 def test_detect_encoding() -> None:
-    assert detect_encoding("plain ascii".encode()) == "utf-8"
-    assert detect_encoding("中文".encode("utf-8")) == "utf-8"
+    assert detect_encoding(b"plain ascii") == "utf-8"
+    assert detect_encoding("中文".encode()) == "utf-8"
     assert detect_encoding("x".encode("utf-8-sig")) == "utf-8-sig"
     assert detect_encoding(_chinese_csv().encode("gbk")) == "gb18030"
 

@@ -12,7 +12,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import intent_rows
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -1,0 +1,156 @@
+"""How a trained agent answers: per-label reply templates, keyword rules, tools, and a
+confidence threshold below which it asks which of two labels the user meant.
+
+The rules live in the run folder's ``agent.json`` (see ``runfolder.py``), so a bundle
+carries them and the chat uses an edit at once. Order of precedence for one message:
+
+1. a keyword rule whose word or phrase is in the text picks its label;
+2. otherwise, below the threshold the agent asks "did you mean A or B?";
+3. otherwise the model's label; its rule's action (a reply template, a lookup in a table
+   the host uploaded, or a web call the host allowed) makes the answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from playground.errors import ConfigError
+from playground.runfolder import RunFolder, read_json, write_json
+
+ACTIONS = ("reply", "lookup", "http")
+DEFAULT_CLARIFY = "Did you mean {option1} or {option2}?"
+DEFAULT_NOT_FOUND = "Sorry, I could not find an answer to that."
+_SLOT = re.compile(r"\{(\w+)\}")
+
+
+@dataclass
+class LabelRule:
+    """What the agent does when it settles on ``label``."""
+
+    label: str
+    reply: str = ""  # a template: {text}, {label}, {confidence}, {answer}, entity slots
+    keywords: list[str] = field(default_factory=list)  # any of these in the text: this label
+    action: str = "reply"  # one of ACTIONS
+    tool: str = ""  # lookup: a table in tools/; http: the URL to call
+    key: str = "text"  # lookup key: "text" (a key found in the text) or an entity slot
+
+
+@dataclass
+class AgentRules:
+    """Every label's rule, plus the settings that apply to all of them."""
+
+    rules: list[LabelRule]
+    threshold: float = 0.4  # below this confidence the agent asks instead of answering
+    clarify: str = DEFAULT_CLARIFY
+    not_found: str = DEFAULT_NOT_FOUND  # when a lookup or web call has no answer
+    allow_http: bool = False  # web calls run only when the host turns them on
+    http_timeout_s: float = 5.0
+    entity_run: str = ""  # a named-entity agent whose entities fill the slots
+
+    def rule(self, label: str) -> LabelRule:
+        return next((r for r in self.rules if r.label == label), LabelRule(label))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def default(cls, labels: list[str]) -> AgentRules:
+        return cls(rules=[LabelRule(label) for label in labels])
+
+    @classmethod
+    def from_dict(cls, value: Any, labels: list[str]) -> AgentRules:
+        """Check rules from a file, a form or a bundle against the agent's ``labels``."""
+        if not isinstance(value, dict) or not isinstance(value.get("rules", []), list):
+            raise ConfigError("The agent's rules are not in the expected form.",
+                              "Each rule needs a label, a reply and an action.")
+        known = {f.name for f in dataclasses.fields(cls)} - {"rules"}
+        settings = {k: v for k, v in value.items() if k in known}
+        rules = []
+        for item in value.get("rules", []):
+            if not isinstance(item, dict):
+                raise ConfigError("A reply rule is not a table row.",
+                                  "Each rule needs a label, a reply and an action.")
+            fields = {f.name for f in dataclasses.fields(LabelRule)}
+            rules.append(LabelRule(**{k: v for k, v in item.items() if k in fields}))
+        result = cls(rules=rules, **settings)
+        result.check(labels)
+        return result
+
+    def check(self, labels: list[str]) -> None:
+        """Raise a ConfigError naming the first rule a user must fix."""
+        if not isinstance(self.threshold, (int, float)) or not 0 <= self.threshold <= 1:
+            raise ConfigError(f"The confidence threshold must be between 0 and 1 "
+                              f"(got {self.threshold!r}).", "0.4 is a good start.")
+        if not isinstance(self.http_timeout_s, (int, float)) or \
+                not 0 < self.http_timeout_s <= 60:
+            raise ConfigError("The web call timeout must be between 0 and 60 seconds.",
+                              "5 seconds is a good start.")
+        seen = set()
+        for rule in self.rules:
+            if rule.label not in labels:
+                raise ConfigError(f"There is a rule for '{rule.label}', which the agent does "
+                                  "not know.", f"Use one of: {', '.join(labels)}.")
+            if rule.label in seen:
+                raise ConfigError(f"The label '{rule.label}' has two rules.",
+                                  "Keep one row per label.")
+            seen.add(rule.label)
+            if rule.action not in ACTIONS:
+                raise ConfigError(f"The action of '{rule.label}' cannot be '{rule.action}'.",
+                                  f"Choose one of: {', '.join(ACTIONS)}.")
+            if not isinstance(rule.keywords, list) or \
+                    not all(isinstance(k, str) for k in rule.keywords):
+                raise ConfigError(f"The keywords of '{rule.label}' must be a list of words.",
+                                  "Separate keywords with commas.")
+            if rule.action != "reply" and not rule.tool.strip():
+                what = "a table name" if rule.action == "lookup" else "a URL"
+                raise ConfigError(f"The {rule.action} action of '{rule.label}' needs {what}.",
+                                  "Fill in the tool column, or set the action to reply.")
+            if rule.action == "http" and not rule.tool.startswith(("http://", "https://")):
+                raise ConfigError(f"The web address of '{rule.label}' must start with "
+                                  "http:// or https://.", "Copy the full address.")
+            if rule.action == "lookup" and not re.fullmatch(r"[\w\-. ]+\.csv", rule.tool):
+                raise ConfigError(f"The table of '{rule.label}' must be the name of an "
+                                  "uploaded .csv file.", "Upload the table, then use its name.")
+
+
+def load_rules(run: RunFolder, labels: list[str]) -> AgentRules:
+    """The run's rules, or a plain rule per label when none were saved."""
+    if not run.agent_path.exists():
+        return AgentRules.default(labels)
+    return AgentRules.from_dict(read_json(run.agent_path), labels)
+
+
+def save_rules(run: RunFolder, rules: AgentRules, labels: list[str]) -> None:
+    rules.check(labels)
+    write_json(run.agent_path, rules.to_dict())
+
+
+def fill(template: str, values: dict[str, Any]) -> str:
+    """``{name}`` replaced by ``values[name]``; unknown names stay as written.
+
+    Only plain names are filled (no ``{a.b}`` or ``{a[0]}``), so a template cannot reach
+    into Python objects.
+    """
+    return _SLOT.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values
+                     else m.group(0), template)
+
+
+def keyword_label(rules: AgentRules, text: str) -> tuple[str, str] | None:
+    """(label, keyword) of the longest keyword found in ``text``, ignoring case."""
+    found = [(len(word.strip()), rule.label, word.strip()) for rule in rules.rules
+             for word in rule.keywords if word.strip() and contains(text, word.strip())]
+    if not found:
+        return None
+    _, label, word = max(found)
+    return label, word
+
+
+def contains(text: str, phrase: str) -> bool:
+    """Whether ``phrase`` is in ``text``, ignoring case; a Latin phrase must be whole words
+    ("hi" is not in "this"), while Chinese, written without spaces, matches anywhere."""
+    if phrase.isascii():
+        return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE) is not None
+    return phrase.casefold() in text.casefold()

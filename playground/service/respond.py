@@ -1,0 +1,136 @@
+"""One chat turn: the model's prediction and the agent's rules make a reply.
+
+The tools an answer may use are deliberately small: a lookup in a CSV table the host
+uploaded into the run's ``tools/`` folder, and a JSON POST to a URL the host typed, made
+only when the host allowed web calls, with a timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playground.service.replies import AgentRules, LabelRule, contains, fill, keyword_label
+
+MAX_HTTP_ANSWER = 1000  # characters of a web answer shown in the chat
+
+
+@dataclass
+class Reply:
+    """What the agent says, and why: the rule or tool that answered."""
+
+    text: str
+    label: str
+    confidence: float
+    source: str  # keyword, clarify, reply, lookup or http
+    detail: str  # which keyword, which options, which table row or web address
+    probabilities: dict[str, float]
+    entities: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def slots_of(entities: list[dict[str, Any]]) -> dict[str, str]:
+    """Entity type -> the first text of that type, to fill ``{type}`` in templates."""
+    slots: dict[str, str] = {}
+    for entity in entities:
+        slots.setdefault(str(entity["type"]), str(entity["text"]))
+    return slots
+
+
+def respond(rules: AgentRules, text: str, probabilities: dict[str, float],
+            entities: list[dict[str, Any]] | None = None,
+            tools_dir: Path | None = None) -> Reply:
+    """Apply ``rules`` to the model's ``probabilities`` (label -> p, most likely first)."""
+    entities = entities or []
+    ranked = list(probabilities.items())
+    label, confidence = ranked[0]
+    base = {"label": label, "confidence": round(confidence, 4),
+            "probabilities": probabilities, "entities": entities}
+    found = keyword_label(rules, text)
+    if found:
+        label, word = found
+        rule = rules.rule(label)
+        answer, detail = _act(rule, rules, text, label, entities, tools_dir)
+        return Reply(**{**base, "label": label}, source="keyword",
+                     text=answer, detail=f"'{word}' → {label}; {detail}".rstrip("; "))
+    if confidence < rules.threshold and len(ranked) > 1:
+        options = {"option1": ranked[0][0], "option2": ranked[1][0]}
+        return Reply(**base, source="clarify", text=fill(rules.clarify, {"text": text, **options}),
+                     detail=f"confidence {confidence:.2f} < {rules.threshold:.2f}")
+    rule = rules.rule(label)
+    answer, detail = _act(rule, rules, text, label, entities, tools_dir)
+    return Reply(**base, source=rule.action, text=answer, detail=detail)
+
+
+def _act(rule: LabelRule, rules: AgentRules, text: str, label: str,
+         entities: list[dict[str, Any]], tools_dir: Path | None) -> tuple[str, str]:
+    values: dict[str, Any] = {"text": text, "label": label, **slots_of(entities)}
+    if rule.action == "lookup":
+        row, detail = lookup(tools_dir, rule, text, values)
+        if row is None:
+            return fill(rules.not_found, values), detail
+        values.update(row)
+    elif rule.action == "http":
+        if not rules.allow_http:
+            return fill(rules.not_found, values), "web calls are off (the host can allow them)"
+        answer, detail = call_url(rule.tool, text, label, entities, rules.http_timeout_s)
+        if answer is None:
+            return fill(rules.not_found, values), detail
+        values["answer"] = answer
+    else:
+        return fill(rule.reply or "{label}", values), "reply template"
+    return fill(rule.reply or "{answer}", values), detail
+
+
+def lookup(tools_dir: Path | None, rule: LabelRule, text: str,
+           values: dict[str, Any]) -> tuple[dict[str, str] | None, str]:
+    """The table row whose first column matches: a key found in the text (the longest),
+    or equal to an entity slot. Its columns become slots; ``answer`` is the second one."""
+    from playground.service.tables import read_tool_table
+
+    if tools_dir is None or not (tools_dir / rule.tool).exists():
+        return None, f"table {rule.tool} is missing: upload it"
+    table = read_tool_table(tools_dir / rule.tool)
+    key_column, answer_column = table.columns[0], table.columns[1]
+    keys = table[key_column].str.strip()
+    if rule.key == "text":
+        hits = [(len(key), i) for i, key in enumerate(keys) if key and contains(text, key)]
+        index = max(hits)[1] if hits else None
+    else:
+        wanted = str(values.get(rule.key, "")).strip().casefold()
+        matches = [i for i, key in enumerate(keys) if wanted and key.casefold() == wanted]
+        index = matches[0] if matches else None
+    if index is None:
+        return None, f"no row of {rule.tool} matches"
+    row = {str(c): str(v) for c, v in table.iloc[index].items()}
+    return {**row, "answer": row[answer_column]}, f"{rule.tool}: {row[key_column]}"
+
+
+def call_url(url: str, text: str, label: str, entities: list[dict[str, Any]],
+             timeout_s: float) -> tuple[str | None, str]:
+    """POST {text, label, entities} as JSON; the answer is the reply's ``reply``,
+    ``answer`` or ``text`` field, or the body itself when it is not JSON."""
+    if not url.startswith(("http://", "https://")):
+        return None, "the web address must start with http:// or https://"
+    body = json.dumps({"text": text, "label": label, "entities": entities}).encode()
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            raw = response.read(MAX_HTTP_ANSWER * 4).decode("utf-8", errors="replace")
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return None, f"web call to {url} failed: {reason}"
+    try:
+        parsed = json.loads(raw)
+    except json.JSONDecodeError:
+        parsed = raw
+    if isinstance(parsed, dict):
+        parsed = next((parsed[k] for k in ("reply", "answer", "text") if k in parsed), raw)
+    return str(parsed)[:MAX_HTTP_ANSWER], f"web call to {url}"

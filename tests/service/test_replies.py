@@ -1,0 +1,164 @@
+"""Reply rules: templates, keywords, the threshold, lookup tables and web calls."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from playground.errors import ConfigError, DataError
+from playground.runfolder import RunFolder
+from playground.service.agents import ask, rules_for
+from playground.service.replies import AgentRules, LabelRule, fill, load_rules, save_rules
+from playground.service.respond import respond
+from playground.service.tables import add_tool_table
+from playground.training.job import run_job
+
+LABELS = ["lost_card", "refund", "greeting"]
+SURE = {"refund": 0.9, "lost_card": 0.07, "greeting": 0.03}
+UNSURE = {"refund": 0.35, "lost_card": 0.33, "greeting": 0.32}
+
+
+def _rules(**settings) -> AgentRules:
+    return AgentRules(rules=[
+        LabelRule("refund", reply="Refunds take 5 days. You said: {text}"),
+        LabelRule("lost_card", reply="Card {label} blocked.", keywords=["stolen", "lost"]),
+        LabelRule("greeting", reply="Hello!", keywords=["hi"]),
+    ], **settings)
+
+
+def test_template_answers_with_the_label_and_text() -> None:
+    reply = respond(_rules(), "money back please", SURE)
+    assert (reply.label, reply.source) == ("refund", "reply")
+    assert reply.text == "Refunds take 5 days. You said: money back please"
+
+
+def test_keywords_win_over_the_model_and_need_whole_words() -> None:
+    reply = respond(_rules(), "my card was stolen, refund me", SURE)
+    assert (reply.label, reply.source, reply.text) == ("lost_card", "keyword",
+                                                       "Card lost_card blocked.")
+    assert "'stolen'" in reply.detail
+    # "hi" is inside "this", but is not the word "hi": the model decides.
+    assert respond(_rules(), "this is a refund", SURE).source == "reply"
+
+
+def test_chinese_keywords_match_inside_a_sentence() -> None:
+    rules = AgentRules(rules=[LabelRule("refund", reply="退款", keywords=["退款"])])
+    assert respond(rules, "我想要退款可以吗", UNSURE).source == "keyword"
+
+
+def test_below_the_threshold_the_agent_asks() -> None:
+    reply = respond(_rules(threshold=0.5), "hmm", UNSURE)
+    assert reply.source == "clarify"
+    assert reply.text == "Did you mean refund or lost_card?"
+    assert respond(_rules(threshold=0.3), "hmm", UNSURE).source == "reply"
+
+
+def test_templates_fill_only_plain_names() -> None:
+    values = {"text": "x", "label": "y"}
+    assert fill("{label} {missing} {text.__class__} {text}", values) == \
+        "y {missing} {text.__class__} x"
+
+
+@pytest.mark.parametrize("change, fragment", [
+    ({"label": "nope"}, "does not know"),
+    ({"action": "email"}, "cannot be 'email'"),
+    ({"action": "lookup", "tool": ""}, "needs a table name"),
+    ({"action": "lookup", "tool": "../secrets.txt"}, "uploaded .csv"),
+    ({"action": "http", "tool": "file:///etc/passwd"}, "http:// or https://"),
+    ({"keywords": "lost"}, "list of words"),
+])
+def test_bad_rules_are_named(change, fragment) -> None:
+    rule = {"label": "refund", "reply": "ok", **change}
+    with pytest.raises(ConfigError, match=fragment):
+        AgentRules.from_dict({"rules": [rule]}, LABELS)
+
+
+def test_threshold_and_duplicates_are_checked() -> None:
+    with pytest.raises(ConfigError, match="between 0 and 1"):
+        AgentRules.from_dict({"rules": [], "threshold": 1.5}, LABELS)
+    with pytest.raises(ConfigError, match="two rules"):
+        AgentRules.from_dict({"rules": [{"label": "refund"}, {"label": "refund"}]}, LABELS)
+
+
+def test_lookup_by_text_and_by_slot(tmp_path: Path) -> None:
+    pd.DataFrame({"order": ["A-100", "A-1001"], "status": ["shipped", "packed"],
+                  "eta": ["Monday", "Friday"]}).to_csv(tmp_path / "orders.csv", index=False)
+    rules = AgentRules(rules=[LabelRule("refund", reply="Order {order}: {answer}, {eta}.",
+                                        action="lookup", tool="orders.csv")])
+    # The longest key found in the text wins: A-1001, not A-100.
+    reply = respond(rules, "where is a-1001?", SURE, tools_dir=tmp_path)
+    assert (reply.source, reply.text) == ("lookup", "Order A-1001: packed, Friday.")
+    missing = respond(rules, "where is B-7?", SURE, tools_dir=tmp_path)
+    assert missing.text == rules.not_found and "no row" in missing.detail
+    rules.rules[0].key = "order_id"
+    found = respond(rules, "where is it", SURE, [{"type": "order_id", "text": "A-100"}],
+                    tmp_path)
+    assert found.text == "Order A-100: shipped, Monday."
+
+
+class _Echo(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if body["text"] == "slow":
+            time.sleep(2)
+        answer = json.dumps({"reply": f"{body['label']} for '{body['text']}'"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def echo_url():
+    server = HTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/answer"
+    server.shutdown()
+
+
+def test_web_calls_only_when_allowed_and_with_a_timeout(echo_url: str) -> None:
+    rules = AgentRules(rules=[LabelRule("refund", reply="Service says: {answer}",
+                                        action="http", tool=echo_url)], http_timeout_s=0.5)
+    off = respond(rules, "money back", SURE)
+    assert off.text == rules.not_found and "off" in off.detail
+    rules.allow_http = True
+    on = respond(rules, "money back", SURE)
+    assert on.text == "Service says: refund for 'money back'"
+    slow = respond(rules, "slow", SURE)
+    assert slow.text == rules.not_found and "failed" in slow.detail
+
+
+def test_rules_saved_in_the_run_answer_a_real_agent(make_run, intent_csv: Path,
+                                                    tmp_path: Path) -> None:
+    run = make_run(intent_csv, model="classic")
+    run_job(run, time.time())
+    assert rules_for(run).rules[0].reply == ""  # nothing saved yet: plain rules
+    assert ask(run, "I lost my card").text == "lost_card"
+    faq = tmp_path / "refund faq.csv"
+    pd.DataFrame({"topic": ["order"], "answer": ["Refunds for orders take 5 days."]}) \
+        .to_csv(faq, index=False)
+    name = add_tool_table(run, faq)
+    assert name == "refund faq.csv"
+    save_rules(run, AgentRules(rules=[LabelRule("refund", action="lookup", tool=name)]),
+               LABELS)
+    reply = ask(RunFolder(run.path), "refund my order please")
+    assert (reply.label, reply.source, reply.text) == \
+        ("refund", "lookup", "Refunds for orders take 5 days.")
+    assert load_rules(run, LABELS).rules[0].tool == name
+
+
+def test_a_table_needs_a_key_and_an_answer(tmp_path: Path, make_run, intent_csv: Path) -> None:
+    one_column = tmp_path / "keys.csv"
+    one_column.write_text("key\nA\nB\n")
+    run = make_run(intent_csv, model="classic")
+    with pytest.raises(DataError, match="two columns"):
+        add_tool_table(run, one_column)
