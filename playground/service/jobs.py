@@ -193,6 +193,7 @@ class TrainingService:
                 "macro_f1": report.get("scores", {}).get("model", {}).get("macro_f1"),
                 "duration_s": round(finished - started, 1) if started and finished else None,
                 "reason": status.get("reason", ""),
+                "recipe": spec.get("recipe"), "imported_from": status.get("imported_from"),
             })
         return rows
 

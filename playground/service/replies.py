@@ -35,7 +35,7 @@ class LabelRule:
     keywords: list[str] = field(default_factory=list)  # any of these in the text: this label
     action: str = "reply"  # one of ACTIONS
     tool: str = ""  # lookup: a table in tools/; http: the URL to call
-    key: str = "text"  # lookup key: "text" (a key found in the text) or an entity slot
+    key: str = "text"  # lookup by: "text" (a key found in it), "label", or an entity slot
 
 
 @dataclass

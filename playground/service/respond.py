@@ -91,7 +91,7 @@ def _act(rule: LabelRule, rules: AgentRules, text: str, label: str,
 def lookup(tools_dir: Path | None, rule: LabelRule, text: str,
            values: dict[str, Any]) -> tuple[dict[str, str] | None, str]:
     """The table row whose first column matches: a key found in the text (the longest),
-    or equal to an entity slot. Its columns become slots; ``answer`` is the second one."""
+    or equal to the label or to an entity slot. Its columns become slots; ``answer`` is the second one."""
     from playground.service.tables import read_tool_table
 
     if tools_dir is None or not (tools_dir / rule.tool).exists():
@@ -102,7 +102,7 @@ def lookup(tools_dir: Path | None, rule: LabelRule, text: str,
     if rule.key == "text":
         hits = [(len(key), i) for i, key in enumerate(keys) if key and contains(text, key)]
         index = max(hits)[1] if hits else None
-    else:
+    else:  # the label itself (an FAQ sheet by intent), or an entity slot
         wanted = str(values.get(rule.key, "")).strip().casefold()
         matches = [i for i, key in enumerate(keys) if wanted and key.casefold() == wanted]
         index = matches[0] if matches else None
