@@ -1,4 +1,5 @@
-"""The ``playground`` command: train, predict, list runs and models (no arguments: the app).
+"""The ``playground`` command: train, predict, list runs and models, export and import
+agents (no arguments: the app).
 
 Every setting of ``RunConfig`` is an option (``--learning-rate``, ``--method``, ...),
 generated from the config's own specs, so the command line and the form never disagree.
@@ -82,10 +83,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("models", help="list the model catalog")
 
+    export = sub.add_parser("export", help="pack a finished run's agent into one .agent.zip")
+    export.add_argument("run_dir", type=Path)
+    export.add_argument("-o", "--out", type=Path, default=None,
+                        help="file or folder to write (default: RUN_ID.agent.zip beside the "
+                             "run folder)")
+
+    bundle = sub.add_parser("import", help="add the agent of an .agent.zip as a finished run")
+    bundle.add_argument("bundle", type=Path)
+    bundle.add_argument("--runs-dir", type=Path, default=None, help="where run folders go")
+
     parser.add_argument("--host", default="127.0.0.1", help="address to serve the app on")
     parser.add_argument("--port", type=int, default=None, help="port (default: 7860 or next)")
     parser.add_argument("--share", action="store_true", help="also make a public gradio link")
     parser.add_argument("--auth", help="require a login: user:password, or a file of such lines")
+    parser.add_argument("--api-key", help="key the HTTP API asks for (default: "
+                        "$PLAYGROUND_API_KEY; made up and printed when others can reach the app)")
     parser.add_argument("--runs-dir", type=Path, default=None, dest="app_runs_dir",
                         help="where run folders go (default: ./runs)")
     return parser
@@ -102,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
             return _runs(args)
         if args.command == "models":
             return _models()
+        if args.command == "export":
+            return _export(args)
+        if args.command == "import":
+            return _import(args)
         return _app(args)
     except PlaygroundError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
@@ -181,20 +198,37 @@ def _finish(run: Any, status: dict[str, Any], prep: Any, as_json: bool, total_s:
     report = run.read_report() or {}
     scores = report.get("scores", {})
     model_scores = scores.get("model", {})
+    entities = prep.config.task == "ner"
+    if entities:  # entity-level, overall (seqeval, strict spans)
+        metrics = {key: model_scores.get(key) for key in ("precision", "recall", "f1")}
+        metrics.update(baseline_f1=scores.get("majority", {}).get("f1"),
+                       classic_f1=scores.get("classic", {}).get("f1"))
+    else:
+        metrics = {"accuracy": model_scores.get("accuracy"),
+                   "macro_f1": model_scores.get("macro_f1"),
+                   "baseline_accuracy": scores.get("majority", {}).get("accuracy"),
+                   "classic_accuracy": scores.get("classic", {}).get("accuracy")}
     summary = {
         "run_id": run.run_id, "run_dir": str(run.path), "status": status["state"],
         "reason": status.get("reason", ""), "model": prep.choice.card.name,
-        "held_out": prep.splits.held_out,
-        "metrics": {"accuracy": model_scores.get("accuracy"),
-                    "macro_f1": model_scores.get("macro_f1"),
-                    "baseline_accuracy": scores.get("majority", {}).get("accuracy"),
-                    "classic_accuracy": scores.get("classic", {}).get("accuracy")},
+        "held_out": prep.splits.held_out, "task": prep.config.task,
+        "metrics": metrics,
         "timings": {"total_s": round(total_s, 1), **{k: report.get("timings", {}).get(k)
                     for k in ("train_s", "first_loss_s", "examples_per_s")}},
         "peak_rss_mb": report.get("peak_rss_mb"),
         "precision": report.get("precision"),
     }
-    if report:
+    if report and entities:
+        say(f"\nOn {summary['held_out']} (entity-level, strict spans):")
+        rows = (("no entity at all", scores["majority"]), ("classic entity model",
+                scores["classic"]), (summary["model"][:26], model_scores))
+        for name, row in rows:
+            say(f"  {name:<26} precision {row['precision']:.4f}  recall {row['recall']:.4f}  "
+                f"F1 {row['f1']:.4f}")
+        for kind, row in model_scores.get("per_type", {}).items():
+            say(f"    {kind:<24} precision {row['precision']:.4f}  recall {row['recall']:.4f}  "
+                f"F1 {row['f1']:.4f}  ({row['support']} entities)")
+    elif report:
         say(f"\nOn {summary['held_out']}:")
         say(f"  always the majority label  accuracy {scores['majority']['accuracy']:.4f}  "
             f"macro-F1 {scores['majority']['macro_f1']:.4f}")
@@ -269,6 +303,20 @@ def _models() -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from playground.service.bundles import export_bundle
+
+    print(export_bundle(args.run_dir, args.out))
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from playground.service.bundles import import_bundle
+
+    print(import_bundle(args.bundle, args.runs_dir or default_runs_dir()).path)
+    return 0
+
+
 def _auth_pairs(value: str | None) -> list[tuple[str, str]] | None:
     """``user:password``, or a file with one such line per user."""
     if not value:
@@ -288,7 +336,8 @@ def _app(args: argparse.Namespace) -> int:
     auth = _auth_pairs(args.auth)
     service = TrainingService(args.app_runs_dir or default_runs_dir())
     print(f"Agent Playground: runs are kept in {service.runs_dir}", flush=True)
-    launch(service, host=args.host, port=args.port, share=args.share, auth=auth)
+    launch(service, host=args.host, port=args.port, share=args.share, auth=auth,
+           api_key=args.api_key)
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import fcntl
+import shutil
 import subprocess
 import threading
 import time
@@ -156,6 +157,16 @@ class TrainingService:
             run.cancel_path.touch()
             run.update_status(cancel_requested=True, cancel_requested_at=time.time())
         return "stopping"
+
+    def delete(self, run_id: str) -> None:
+        """Remove a finished run's folder (its agent with it); a live run must stop first."""
+        run = self.run(run_id)
+        with self._lock:
+            state = State(run.read_status().get("state", "queued"))
+            if not state.finished:
+                raise RunError(f"The run {run_id} is {state.value}.",
+                               "Stop it first, then delete it.")
+            shutil.rmtree(run.path)
 
     def status(self, run_id: str) -> dict[str, Any]:
         run = self.run(run_id)

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from typing import Any
 
 import gradio as gr
@@ -12,26 +14,31 @@ import gradio as gr
 from playground.errors import PlaygroundError
 from playground.service.jobs import TrainingService
 from playground.service.prepare import preflight, prepare
-from playground.ui import tab_data, tab_model, tab_settings, tab_test, tab_train
+from playground.ui import tab_data, tab_gallery, tab_model, tab_settings, tab_test, tab_train
 from playground.ui.context import Context
+from playground.ui.http_api import API_PREFIX, KEY_ENV, add_api_routes, needs_key
 from playground.ui.session import Session
 from playground.ui.texts import error_for, i18n, lang_of, say
 
 CSS = """
 .gradio-container {max-width: 1200px !important; margin: auto;}
 #title p {font-size: 1.9em; font-weight: 700; margin: 0.2em 0 0 0;}
+.card-title p {font-size: 1.2em; font-weight: 700; margin: 0;}
 """
 
 
-def build_app(service: TrainingService, max_upload_mb: int = 50) -> gr.Blocks:
+def build_app(service: TrainingService, max_upload_mb: int = 50,
+              api_locked: bool = False) -> gr.Blocks:
     words = i18n()
     with gr.Blocks(title="Agent Playground") as app:
         ctx = Context(service=service, t=words, session=gr.State(Session()),
                       browser_run=gr.BrowserState(None, storage_key="playground-run"),
-                      max_upload_mb=max_upload_mb)
+                      max_upload_mb=max_upload_mb, api_locked=api_locked)
         gr.Markdown(words("title"), elem_id="title", container=False)
         gr.Markdown(words("subtitle"))
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
+            with gr.Tab(words("tab_gallery"), id="gallery"):
+                gallery_tab = tab_gallery.build(ctx)
             with gr.Tab(words("tab_model"), id="model"):
                 model_tab = tab_model.build(ctx)
             with gr.Tab(words("tab_data"), id="data"):
@@ -39,10 +46,12 @@ def build_app(service: TrainingService, max_upload_mb: int = 50) -> gr.Blocks:
             with gr.Tab(words("tab_settings"), id="settings"):
                 settings_tab = tab_settings.build(ctx)
             with gr.Tab(words("tab_train"), id="train"):
-                tab_train.build(ctx, model_tab, data_tab, settings_tab)
+                train_tab = tab_train.build(ctx, model_tab, data_tab, settings_tab)
             with gr.Tab(words("tab_test"), id="test"):
-                tab_test.build(ctx)
+                test_tab = tab_test.build(ctx)
         _wire_estimate(ctx, model_tab, data_tab, settings_tab)
+        tab_gallery.wire(ctx, gallery_tab, tabs, train_tab.followed, ctx.browser_run,
+                         test_tab.run)
         for function, inputs, outputs in ctx.on_load:
             app.load(function, inputs, outputs)
     app.i18n_words = words  # launch() passes it on
@@ -76,11 +85,24 @@ def _wire_estimate(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: An
 
 def launch(service: TrainingService, host: str = "127.0.0.1", port: int | None = None,
            share: bool = False, auth: list[tuple[str, str]] | None = None,
-           max_upload_mb: int = 50, block: bool = True) -> gr.Blocks:
-    """Serve the app (``block=False`` returns at once, for tests; close() stops it)."""
-    app = build_app(service, max_upload_mb)
+           max_upload_mb: int = 50, block: bool = True,
+           api_key: str | None = None) -> gr.Blocks:
+    """Serve the app and its HTTP API (``block=False`` returns at once, for tests).
+
+    The API needs a key whenever others can reach the app (another host, a share link,
+    or a login): ``api_key``, else $PLAYGROUND_API_KEY, else a new one printed here.
+    """
+    api_key = api_key or os.environ.get(KEY_ENV) or None
+    if api_key is None and (needs_key(host, share) or auth):
+        api_key = secrets.token_urlsafe(18)
+        print(f"API key for {API_PREFIX}: {api_key}  (set {KEY_ENV} to choose your own)",
+              flush=True)
+    app = build_app(service, max_upload_mb, api_locked=api_key is not None)
     app.queue(default_concurrency_limit=8).launch(
         server_name=host, server_port=port, share=share, auth=auth, i18n=app.i18n_words,
         max_file_size=f"{max_upload_mb}mb", css=CSS, theme=gr.themes.Soft(),
-        footer_links=["api"], prevent_thread_lock=not block, quiet=not block)
+        footer_links=["api"], prevent_thread_lock=True, quiet=not block)
+    add_api_routes(app.app, service, api_key, auth)
+    if block:
+        app.block_thread()
     return app

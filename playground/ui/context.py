@@ -18,5 +18,6 @@ class Context:
     # and would not send its stored value with the page's load events.
     browser_run: Any
     max_upload_mb: int = 50
+    api_locked: bool = False  # the HTTP API needs a key: code snippets send one
     # (function, inputs, outputs) to run when a page loads, registered by the tabs.
     on_load: list[tuple[Any, list, list]] = field(default_factory=list)

@@ -12,7 +12,8 @@ import pandas as pd
 
 from playground.data import read_table
 from playground.errors import PlaygroundError
-from playground.service.agents import agent_for, evaluate_table, finished_runs
+from playground.service.agents import agent_for, ask, evaluate_table, finished_runs
+from playground.ui import rules_panel, share_panel
 from playground.ui.charts import confidence_histogram, confusion_figure, trend_frame
 from playground.ui.context import Context
 from playground.ui.tab_data import FILE_TYPES
@@ -89,6 +90,8 @@ def build(ctx: Context) -> TestTab:
                 message = gr.Textbox(label=t("message"), scale=4, lines=1, elem_id="chat-input")
                 send = gr.Button(t("send"), variant="primary", scale=1)
         scores = gr.Label(num_top_classes=3, label="Top 3", scale=2)
+    rules_panel.build(ctx, run)
+    share_panel.build(ctx, run)
     with gr.Tab(t("run_test")):
         with gr.Row():
             test_file = gr.File(label=t("test_file"), file_types=FILE_TYPES, height=100)
@@ -119,11 +122,17 @@ def build(ctx: Context) -> TestTab:
         lang = lang_of(request)
         if not (text or "").strip():
             return history, "", gr.update()
-        prediction = _agent(ctx, run_id, lang).predict([text])[0]
-        answer = say(lang, "answer", label=prediction.label, confidence=prediction.confidence)
+        _agent(ctx, run_id, lang)
+        try:
+            reply = ask(ctx.service.run(run_id), text)
+        except PlaygroundError as exc:
+            raise error_for(exc, lang) from exc
+        why = say(lang, "answered_by", label=reply.label, confidence=reply.confidence,
+                  source=reply.source, detail=reply.detail)
+        answer = f"{reply.text}\n\n<sub>{why}</sub>"
         history = history + [{"role": "user", "content": text},
                              {"role": "assistant", "content": answer}]
-        return history, "", dict(prediction.top(3))
+        return history, "", dict(list(reply.probabilities.items())[:3])
 
     refresh.click(choices, None, run, api_name="agents")
     ctx.on_load.append((choices, [], [run]))

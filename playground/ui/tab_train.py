@@ -33,6 +33,7 @@ class TrainTab:
     loss_plot: gr.LinePlot
     runs: gr.Dataframe
     browser_run: gr.BrowserState
+    followed: gr.State  # the run this window follows (the gallery's Train this sets it)
 
 
 def _duration(seconds: float) -> str:
@@ -217,5 +218,5 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
     pick.input(open_run, pick, [followed, browser_run], api_name="open_run")
     ctx.on_load.append((reconnect, [browser_run], [followed, runs, pick]))
     return TrainTab(start=start, stop=stop, status=status, loss_plot=loss_plot, runs=runs,
-                    browser_run=browser_run)
+                    browser_run=browser_run, followed=followed)
 

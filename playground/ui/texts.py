@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playground.ui.texts_agents import AGENT_TEXTS
+
 TEXTS: dict[str, tuple[str, str]] = {
     # page
     "title": ("Agent Playground", "智能体训练场"),
@@ -110,7 +112,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "chat": ("Chat", "对话"),
     "message": ("Type a message and press Enter", "输入一句话并按回车"),
     "send": ("Send", "发送"),
-    "answer": ("**{label}** ({confidence:.0%} sure)", "**{label}**（把握 {confidence:.0%}）"),
     "test_file": ("Labeled file to test on", "用于测试的带标签文件"),
     "run_test": ("Test", "测试"),
     "predict_file": ("File of texts to label (no labels needed)", "待标注的文本文件（无需标签）"),
@@ -123,6 +124,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "test_score": ("Accuracy {acc:.1%} and macro-F1 {f1:.1%} on {rows} rows. Before "
                    "fine-tuning (always the most common label): {maj:.1%}.",
                    "在 {rows} 行上准确率 {acc:.1%}，宏平均 F1 {f1:.1%}。微调前（总答最常见标签）：{maj:.1%}。"),
+    **AGENT_TEXTS,
 }
 
 
@@ -130,9 +132,13 @@ def i18n() -> Any:
     """The gr.I18n object for the page (the browser's language picks the words)."""
     import gradio as gr
 
-    fields = field_texts()
-    return gr.I18n(en={**{k: v[0] for k, v in TEXTS.items()}, **fields["en"]},
-                   zh={**{k: v[1] for k, v in TEXTS.items()}, **fields["zh"]})
+    from playground.ui.tab_gallery import recipe_texts
+
+    fields, recipe_words = field_texts(), recipe_texts()
+    return gr.I18n(en={**{k: v[0] for k, v in TEXTS.items()}, **fields["en"],
+                       **recipe_words["en"]},
+                   zh={**{k: v[1] for k, v in TEXTS.items()}, **fields["zh"],
+                       **recipe_words["zh"]})
 
 
 def lang_of(request: Any) -> str:

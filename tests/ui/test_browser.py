@@ -21,8 +21,10 @@ SCREENSHOTS = Path(os.environ.get("PLAYGROUND_SCREENSHOTS", "")) if os.environ.g
     "PLAYGROUND_SCREENSHOTS") else None
 
 WORDS = {
-    "en-US": {"title": "Agent Playground", "loss": "loss", "done": "Done", "answer": "sure"},
-    "zh-CN": {"title": "智能体训练场", "loss": "损失", "done": "完成", "answer": "把握"},
+    "en-US": {"title": "Agent Playground", "loss": "loss", "done": "Done", "answer": "sure",
+              "recipe": "Instant bank FAQ"},
+    "zh-CN": {"title": "智能体训练场", "loss": "损失", "done": "完成", "answer": "把握",
+              "recipe": "秒训银行 FAQ"},
 }
 
 
@@ -61,18 +63,19 @@ def test_upload_train_reload_and_chat(browser, live_app, tiny_model_dir: Path,
     page = browser.new_page(locale=locale, viewport={"width": 1366, "height": 900})
     page.goto(url)
     expect(page.locator("#title")).to_contain_text(words["title"], timeout=30_000)
+    page.get_by_role("tab").nth(1).click()
     page.locator("#custom-model textarea, #custom-model input").first.fill(str(tiny_model_dir))
 
-    page.get_by_role("tab").nth(1).click()
+    page.get_by_role("tab").nth(2).click()
     page.locator("#upload input[type=file]").set_input_files(str(data))
     expect(page.locator("#data-checks")).to_contain_text("90", timeout=30_000)
     _shot(page, f"data-{locale}")
 
-    page.get_by_role("tab").nth(2).click()
+    page.get_by_role("tab").nth(3).click()
     page.locator("#settings-file input[type=file]").set_input_files(str(settings))
     page.wait_for_timeout(1500)
 
-    page.get_by_role("tab").nth(3).click()
+    page.get_by_role("tab").nth(4).click()
     page.locator("#start").click()
     status = page.locator("#run-status")
     expect(status).to_contain_text(words["loss"], timeout=60_000)
@@ -81,11 +84,11 @@ def test_upload_train_reload_and_chat(browser, live_app, tiny_model_dir: Path,
     _shot(page, f"train-{locale}")
 
     page.reload()  # a reload mid-run reconnects to the same run, curve and all
-    page.get_by_role("tab").nth(3).click()
+    page.get_by_role("tab").nth(4).click()
     expect(page.locator("#run-status b").first).to_have_text(run_id, timeout=30_000)
     expect(page.locator("#run-status")).to_contain_text(words["done"], timeout=120_000)
 
-    page.get_by_role("tab").nth(4).click()
+    page.get_by_role("tab").nth(5).click()
     page.locator("#agents-refresh").click()
     page.locator("#agent-pick input").click()
     page.get_by_role("option", name=run_id).click()
@@ -94,4 +97,30 @@ def test_upload_train_reload_and_chat(browser, live_app, tiny_model_dir: Path,
     chat_input.press("Enter")
     expect(page.locator("#chatbot")).to_contain_text(words["answer"], timeout=30_000)
     _shot(page, f"chat-{locale}")
+    page.close()
+
+
+@pytest.mark.parametrize("locale", ["zh-CN"])
+def test_gallery_recipe_trains_and_chats(browser, live_app, locale: str) -> None:
+    from playwright.sync_api import expect
+
+    url, _ = live_app
+    words = WORDS[locale]
+    page = browser.new_page(locale=locale, viewport={"width": 1366, "height": 900})
+    page.goto(url)
+    expect(page.locator(".recipe-card").first).to_contain_text(words["recipe"], timeout=30_000)
+    _shot(page, f"gallery-{locale}")
+    page.locator("#train-bank-faq-instant").click()
+    expect(page.locator("#run-status")).to_contain_text(words["done"], timeout=120_000)
+    page.get_by_role("tab").nth(0).click()
+    page.locator("#chat-bank-faq-instant").click()
+    chat_input = page.locator("#chat-input textarea").first
+    expect(chat_input).to_be_visible(timeout=30_000)
+    chat_input.fill("someone stole my card")
+    chat_input.press("Enter")
+    expect(page.locator("#chatbot")).to_contain_text("Freeze your card", timeout=30_000)
+    expect(page.locator("#chatbot")).to_contain_text("bank_faq.csv")
+    page.locator("#rules-panel").click()
+    expect(page.locator("#rules-table")).to_contain_text("bank_faq.csv", timeout=30_000)
+    _shot(page, f"agent-{locale}")
     page.close()

@@ -1,0 +1,117 @@
+"""A small HTTP API next to the app: list agents, and ask one a question.
+
+    GET  /agent-api/v1/agents                 the agents that can answer
+    POST /agent-api/v1/agents/{run_id}/ask    {"text": "..."} -> label, confidence, reply
+
+When the app listens beyond this machine (or makes a share link) every call needs the
+API key, in an ``X-API-Key`` header (or ``Authorization: Bearer``); a user of the app's
+login may also send it as HTTP basic auth. On 127.0.0.1 with neither set, calls are open,
+as the app itself is.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel
+
+from playground.errors import PlaygroundError, RunError
+from playground.service.agents import ask, finished_runs
+from playground.service.jobs import TrainingService
+
+API_PREFIX = "/agent-api/v1"
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+KEY_ENV = "PLAYGROUND_API_KEY"
+
+
+class Question(BaseModel):
+    text: str
+
+
+def needs_key(host: str, share: bool) -> bool:
+    """Whether people on other machines can reach the app, so the API must be locked."""
+    return share or host not in LOCAL_HOSTS
+
+
+def _authorized(headers: Any, api_key: str | None, logins: list[tuple[str, str]]) -> bool:
+    if api_key is None and not logins:
+        return True
+    given = headers.get("x-api-key") or ""
+    authorization = headers.get("authorization") or ""
+    if authorization.lower().startswith("bearer "):
+        given = authorization[7:].strip()
+    if api_key and given and secrets.compare_digest(given.encode(), api_key.encode()):
+        return True
+    if authorization.lower().startswith("basic ") and logins:
+        try:
+            user, _, password = base64.b64decode(authorization[6:]).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return any(secrets.compare_digest(user.encode(), u.encode())
+                   and secrets.compare_digest(password.encode(), p.encode())
+                   for u, p in logins)
+    return False
+
+
+def add_api_routes(app: Any, service: TrainingService, api_key: str | None,
+                   logins: list[tuple[str, str]] | None = None) -> None:
+    """Add the routes to the app's FastAPI server."""
+    logins = logins or []
+    router = APIRouter(prefix=API_PREFIX)
+
+    def check(request: Request) -> None:
+        if not _authorized(request.headers, api_key, logins):
+            raise HTTPException(401, {"error": "This API needs a key.",
+                                      "hint": f"Send it in the X-API-Key header; the host "
+                                              f"sets it with --api-key or {KEY_ENV}."})
+
+    @router.get("/agents")
+    def agents(request: Request) -> dict[str, Any]:
+        check(request)
+        return {"agents": finished_runs(service)}
+
+    @router.post("/agents/{run_id}/ask")
+    def ask_agent(run_id: str, question: Question, request: Request) -> dict[str, Any]:
+        check(request)
+        if not question.text.strip():
+            raise HTTPException(400, {"error": "The text is empty.",
+                                      "hint": 'Send {"text": "your question"}.'})
+        try:
+            if run_id not in finished_runs(service):
+                raise RunError(f"There is no finished agent called '{run_id}'.",
+                               f"List them with GET {API_PREFIX}/agents.")
+            reply = ask(service.run(run_id), question.text)
+        except PlaygroundError as exc:
+            raise HTTPException(404 if isinstance(exc, RunError) else 400,
+                                {"error": exc.message, "hint": exc.hint}) from exc
+        return {"label": reply.label, "confidence": reply.confidence, "reply": reply.text,
+                "source": reply.source, "detail": reply.detail,
+                "probabilities": reply.probabilities, "entities": reply.entities}
+
+    app.include_router(router)
+
+
+def snippets(base_url: str, run_id: str, example: str, locked: bool) -> tuple[str, str]:
+    """Ready-to-run Python (requests) and curl calls of ``run_id``'s ask route."""
+    import json
+    import shlex
+
+    url = f"{base_url.rstrip('/')}{API_PREFIX}/agents/{run_id}/ask"
+    body = json.dumps({"text": example}, ensure_ascii=False)
+    key_line = (f'headers = {{"X-API-Key": os.environ["{KEY_ENV}"]}}  # the key the host set\n'
+                if locked else "headers = {}\n")
+    imports = "import os\n\nimport requests\n" if locked else "import requests\n"
+    python = (f"{imports}\nURL = {url!r}\n{key_line}"
+              f"response = requests.post(URL, json={{'text': {example!r}}}, headers=headers,\n"
+              f"                         timeout=30)\n"
+              f"answer = response.json()\n"
+              f"if response.status_code != 200:  # the reason, and what to do\n"
+              f"    raise SystemExit(answer['detail'])\n"
+              f"print(answer['label'], answer['confidence'])\nprint(answer['reply'])\n")
+    key_header = f' -H "X-API-Key: ${KEY_ENV}"' if locked else ""
+    curl = (f"curl -s -X POST {shlex.quote(url)} -H 'Content-Type: application/json'"
+            f"{key_header} \\\n  -d {shlex.quote(body)}\n")
+    return python, curl

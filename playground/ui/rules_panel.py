@@ -1,0 +1,125 @@
+"""The reply-rules editor in the Test & chat tab: a table with one row per label, the
+threshold, and the lookup tables. Saving writes the run's agent.json; the next chat
+message uses it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from playground.errors import PlaygroundError
+from playground.service.agents import agent_for, rules_for
+from playground.service.replies import AgentRules, LabelRule, save_rules
+from playground.service.tables import add_tool_table, tool_tables
+from playground.ui.context import Context
+from playground.ui.texts import error_for, lang_of, say
+
+COLUMNS = ["label", "reply", "keywords", "action", "tool", "key"]
+
+
+@dataclass
+class RulesPanel:
+    table: gr.Dataframe
+    settings: list[Any]  # threshold, clarify, not_found, allow_http, http_timeout_s
+    tables_note: gr.Markdown
+
+
+def rules_frame(rules: AgentRules, labels: list[str]) -> pd.DataFrame:
+    """One row per label, in the agent's label order."""
+    rows = []
+    for label in labels:
+        rule = rules.rule(label)
+        rows.append([label, rule.reply, ", ".join(rule.keywords), rule.action, rule.tool,
+                     rule.key])
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def rules_from_frame(frame: pd.DataFrame, threshold: float, clarify: str, not_found: str,
+                     allow_http: bool, timeout_s: float, entity_run: str) -> dict[str, Any]:
+    """The form's values as agent.json holds them (checked by AgentRules.from_dict)."""
+    rules = []
+    for row in frame.fillna("").astype(str).to_dict("records"):
+        if not row["label"].strip():
+            continue
+        keywords = [k.strip() for k in re.split(r"[,，、]", row["keywords"]) if k.strip()]
+        rules.append({"label": row["label"].strip(), "reply": row["reply"],
+                      "keywords": keywords, "action": row["action"].strip() or "reply",
+                      "tool": row["tool"].strip(), "key": row["key"].strip() or "text"})
+    return {"rules": rules, "threshold": float(threshold), "clarify": clarify,
+            "not_found": not_found, "allow_http": bool(allow_http),
+            "http_timeout_s": float(timeout_s), "entity_run": entity_run}
+
+
+def _tables_line(names: list[str], lang: str) -> str:
+    return say(lang, "tables_now", names=", ".join(names)) if names else say(lang, "no_tables")
+
+
+def build(ctx: Context, run: gr.Dropdown) -> RulesPanel:
+    t = ctx.t
+    blank = AgentRules(rules=[LabelRule("")])
+    with gr.Accordion(t("rules"), open=False, elem_id="rules-panel"):
+        gr.Markdown(t("rules_help"))
+        table = gr.Dataframe(pd.DataFrame(columns=COLUMNS), headers=COLUMNS,
+                             interactive=True, wrap=True, elem_id="rules-table",
+                             static_columns=[0])
+        with gr.Row():
+            threshold = gr.Slider(0, 1, value=blank.threshold, step=0.05, label=t("threshold"))
+            allow_http = gr.Checkbox(value=False, label=t("allow_http"))
+            timeout = gr.Number(value=blank.http_timeout_s, label=t("http_timeout"),
+                                minimum=0.5, maximum=60)
+        with gr.Row():
+            clarify = gr.Textbox(value=blank.clarify, label=t("clarify"))
+            not_found = gr.Textbox(value=blank.not_found, label=t("not_found"))
+        entity_run = gr.State("")  # a named-entity agent whose entities fill the slots
+        with gr.Row():
+            upload = gr.File(label=t("tables"), file_types=[".csv", ".tsv", ".xlsx"],
+                             height=90, scale=3)
+            save = gr.Button(t("save_rules"), variant="primary", scale=1, elem_id="save-rules")
+        tables_note = gr.Markdown()
+    settings = [threshold, clarify, not_found, allow_http, timeout, entity_run]
+
+    def load(run_id: str | None, request: gr.Request):
+        if not run_id:
+            return [gr.skip()] * (len(settings) + 2)
+        try:
+            folder = ctx.service.run(run_id)
+            rules, labels = rules_for(folder), agent_for(folder.path).labels
+        except PlaygroundError as exc:
+            raise error_for(exc, lang_of(request)) from exc
+        return (rules_frame(rules, labels), rules.threshold, rules.clarify, rules.not_found,
+                rules.allow_http, rules.http_timeout_s, rules.entity_run,
+                _tables_line(tool_tables(folder), lang_of(request)))
+
+    def save_clicked(request: gr.Request, run_id: str | None, frame: pd.DataFrame,
+                     *values: Any) -> None:
+        lang = lang_of(request)
+        if not run_id:
+            raise gr.Error(say(lang, "no_run"))
+        try:
+            folder = ctx.service.run(run_id)
+            labels = agent_for(folder.path).labels
+            rules = AgentRules.from_dict(rules_from_frame(frame, *values), labels)
+            save_rules(folder, rules, labels)
+        except PlaygroundError as exc:
+            raise error_for(exc, lang) from exc
+        gr.Info(say(lang, "rules_saved"))
+
+    def upload_table(run_id: str | None, path: str | None, request: gr.Request):
+        lang = lang_of(request)
+        if not run_id or not path:
+            raise gr.Error(say(lang, "no_run" if not run_id else "no_data"))
+        try:
+            folder = ctx.service.run(run_id)
+            add_tool_table(folder, path)
+        except PlaygroundError as exc:
+            raise error_for(exc, lang) from exc
+        return _tables_line(tool_tables(folder), lang), None
+
+    run.change(load, run, [table, *settings, tables_note], api_name="rules")
+    save.click(save_clicked, [run, table, *settings], None, api_name="save_rules")
+    upload.upload(upload_table, [run, upload], [tables_note, upload], api_name="add_table")
+    return RulesPanel(table=table, settings=settings, tables_note=tables_note)

@@ -1,0 +1,98 @@
+"""Sharing a finished agent, in the Test & chat tab: export it as a bundle, export a
+training script, delete the run, and the code that calls it over HTTP."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+from playground.errors import PlaygroundError
+from playground.service.bundles import export_bundle
+from playground.service.script import write_training_script
+from playground.ui.context import Context
+from playground.ui.http_api import snippets
+from playground.ui.texts import error_for, lang_of, say
+
+
+def example_text(ctx: Context, run_id: str) -> str:
+    """A text from the run's held-out rows, so the snippet's call shows a real answer."""
+    import pandas as pd
+
+    path = ctx.service.run(run_id).split_path("test")
+    if path.exists():
+        rows = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=1)
+        if len(rows) and "text" in rows:
+            return rows["text"].iloc[0]
+    return "Hello"
+
+
+def build(ctx: Context, run: gr.Dropdown) -> None:
+    t = ctx.t
+    with gr.Accordion(t("share"), open=False, elem_id="share-panel"):
+        with gr.Row():
+            bundle_button = gr.Button(t("export_bundle"), elem_id="export-bundle")
+            script_button = gr.Button(t("export_script"), elem_id="export-script")
+            delete_button = gr.Button(t("delete_agent"), variant="stop", elem_id="delete-run")
+        download = gr.File(label=t("download"), elem_id="share-download")
+        gr.Markdown(f"**{t('use_from_code')}**")
+        code_note = gr.Markdown()
+        with gr.Row():
+            python = gr.Code(language="python", label="Python", elem_id="code-python")
+            curl = gr.Code(language="shell", label="curl", elem_id="code-curl")
+
+    def folder(run_id: str | None, lang: str):
+        if not run_id:
+            raise gr.Error(say(lang, "no_run"))
+        try:
+            return ctx.service.run(run_id)
+        except PlaygroundError as exc:
+            raise error_for(exc, lang) from exc
+
+    def export(run_id: str | None, request: gr.Request) -> str:
+        lang = lang_of(request)
+        found = folder(run_id, lang)
+        out = Path(tempfile.mkdtemp()) / f"{found.run_id}.agent.zip"
+        try:
+            return str(export_bundle(found.path, out))
+        except PlaygroundError as exc:
+            raise error_for(exc, lang) from exc
+
+    def script(run_id: str | None, request: gr.Request) -> str:
+        lang = lang_of(request)
+        found = folder(run_id, lang)
+        out = Path(tempfile.mkdtemp()) / f"train_{found.run_id}.py"
+        try:
+            return str(write_training_script(found.path, out))
+        except PlaygroundError as exc:
+            raise error_for(exc, lang) from exc
+
+    def delete(run_id: str | None, request: gr.Request):
+        lang = lang_of(request)
+        if not run_id:  # the browser's confirm was declined
+            return gr.skip(), gr.skip()
+        try:
+            ctx.service.delete(run_id)
+        except PlaygroundError as exc:
+            raise error_for(exc, lang) from exc
+        gr.Info(say(lang, "deleted", run_id=run_id))
+        return gr.update(value=None), None
+
+    def code(run_id: str | None, request: gr.Request):
+        if not run_id:
+            return "", "", ""
+        lang = lang_of(request)
+        base = str(getattr(request, "request", request).base_url)
+        python_code, curl_code = snippets(base, run_id, example_text(ctx, run_id),
+                                          ctx.api_locked)
+        note = say(lang, "code_help") + (say(lang, "code_locked") if ctx.api_locked else "")
+        return note, python_code, curl_code
+
+    bundle_button.click(export, run, download, api_name="export_bundle")
+    script_button.click(script, run, download, api_name="export_script")
+    english, chinese = (say(lang, "confirm_delete") for lang in ("en", "zh"))
+    question = f"navigator.language.startsWith('zh') ? {chinese!r} : {english!r}"
+    delete_button.click(delete, run, [run, download], api_name="delete_run",
+                        js=f"(run) => confirm({question}) ? run : null")
+    run.change(code, run, [code_note, python, curl], api_name="code")

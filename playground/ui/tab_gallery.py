@@ -1,0 +1,151 @@
+"""The gallery tab: recipe cards a demo-day host starts in one click, the agents trained
+or imported here as cards, and importing an agent bundle.
+
+"Train this" queues the recipe and hands the run to the Train tab; "Chat now" opens an
+agent in the Test & chat tab. Those tabs are built after this one, so ``wire`` connects
+the buttons once every tab exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import gradio as gr
+
+from playground.errors import PlaygroundError
+from playground.recipes import Recipe, load_recipe, recipes
+from playground.service.agents import finished_runs
+from playground.service.bundles import import_bundle
+from playground.service.gallery import cards, start_recipe
+from playground.ui.context import Context
+from playground.ui.texts import error_for, lang_of, say
+
+
+@dataclass
+class GalleryTab:
+    train_buttons: dict[str, gr.Button]
+    chat_buttons: dict[str, gr.Button]
+    agents: gr.State  # the agent rows the cards below are drawn from
+    # Filled by ``wire``: the components the agent cards' buttons write to.
+    targets: dict[str, Any] = field(default_factory=dict)
+
+
+def recipe_texts() -> dict[str, dict[str, str]]:
+    """i18n entries for every recipe's name and description."""
+    en, zh = {}, {}
+    for recipe in recipes():
+        for key, value in (("name", recipe.name), ("about", recipe.description)):
+            en[f"recipe_{recipe.id}_{key}"] = value["en"]
+            zh[f"recipe_{recipe.id}_{key}"] = value.get("zh", value["en"])
+    return {"en": en, "zh": zh}
+
+
+def recipe_status(recipe: Recipe, run: dict[str, Any] | None, lang: str) -> str:
+    if run is not None and run["accuracy"] is not None:
+        return say(lang, "last_run", run_id=run["run_id"], acc=run["accuracy"])
+    expected = recipe.expected
+    if expected:
+        seconds = expected["seconds"]
+        took = f"{seconds} s" if seconds < 60 else f"{round(seconds / 60)} min"
+        return say(lang, "expected", acc=expected["accuracy"], time=took)
+    return say(lang, "not_trained")
+
+
+def build(ctx: Context) -> GalleryTab:
+    t = ctx.t
+    gr.Markdown(t("gallery_next"))
+    train_buttons, chat_buttons, statuses = {}, {}, []
+    with gr.Row(equal_height=True):
+        for recipe in recipes():
+            with gr.Column(variant="panel", elem_classes="recipe-card"):
+                gr.Markdown(t(f"recipe_{recipe.id}_name"), elem_classes="card-title")
+                gr.Markdown(t(f"recipe_{recipe.id}_about"))
+                statuses.append(gr.Markdown(elem_id=f"status-{recipe.id}"))
+                with gr.Row():
+                    train_buttons[recipe.id] = gr.Button(
+                        t("train_this"), variant="primary", size="sm",
+                        elem_id=f"train-{recipe.id}")
+                    chat_buttons[recipe.id] = gr.Button(t("chat_now"), size="sm",
+                                                        elem_id=f"chat-{recipe.id}")
+    with gr.Row():
+        gr.Markdown(t("your_agents"), elem_classes="card-title")
+        refresh = gr.Button(t("refresh"), size="sm", scale=0, elem_id="gallery-refresh")
+    agents = gr.State([])
+    tab = GalleryTab(train_buttons=train_buttons, chat_buttons=chat_buttons, agents=agents)
+
+    @gr.render(inputs=agents)
+    def agent_cards(rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            gr.Markdown(t("no_agents"))
+            return
+        with gr.Row(equal_height=True):
+            for row in rows:
+                with gr.Column(variant="panel", min_width=240, elem_classes="agent-card"):
+                    accuracy = f"{row['accuracy']:.1%}" if row["accuracy"] is not None else "-"
+                    badge = "📦 " if row.get("imported_from") else ""
+                    gr.Markdown(f"{badge}**{row['run_id']}**  \n{row['model']} · {row['data']}"
+                                f"  \naccuracy {accuracy}")
+                    button = gr.Button(t("chat_now"), size="sm",
+                                       elem_id=f"chat-agent-{row['run_id']}")
+                    button.click(lambda run_id=row["run_id"]: _open_chat(ctx, run_id), None,
+                                 [tab.targets["run"], tab.targets["tabs"]])
+
+    bundle = gr.File(label=t("import_bundle"), file_types=[".zip"], height=90,
+                     elem_id="import-bundle")
+
+    def refresh_cards(request: gr.Request):
+        lang = lang_of(request)
+        shown = cards(ctx.service)
+        texts = [recipe_status(c["recipe"], c["run"], lang) for c in shown["recipes"]]
+        return (shown["agents"], *texts)
+
+    def import_clicked(path: str | None, request: gr.Request):
+        lang = lang_of(request)
+        if not path:
+            return (gr.skip(),) * (len(statuses) + 2)
+        try:
+            run = import_bundle(path, ctx.service.runs_dir)
+        except PlaygroundError as exc:
+            raise error_for(exc, lang) from exc
+        gr.Info(say(lang, "imported", run_id=run.run_id))
+        return (*refresh_cards(request), None)
+
+    refresh.click(refresh_cards, None, [agents, *statuses], api_name="gallery")
+    bundle.upload(import_clicked, bundle, [agents, *statuses, bundle], api_name="import_bundle")
+    ctx.on_load.append((refresh_cards, [], [agents, *statuses]))
+    return tab
+
+
+def _open_chat(ctx: Context, run_id: str) -> tuple[Any, Any]:
+    return (gr.update(choices=finished_runs(ctx.service), value=run_id),
+            gr.Tabs(selected="test"))
+
+
+def wire(ctx: Context, gallery: GalleryTab, tabs: gr.Tabs, followed: gr.State,
+         browser_run: gr.BrowserState, test_run: gr.Dropdown) -> None:
+    """Connect the cards' buttons to the Train and Test & chat tabs."""
+    gallery.targets.update(run=test_run, tabs=tabs)
+    for recipe_id, button in gallery.train_buttons.items():
+        def train(request: gr.Request, recipe_id: str = recipe_id):
+            lang = lang_of(request)
+            try:
+                recipe = load_recipe(recipe_id)
+                run = start_recipe(ctx.service, recipe)
+            except PlaygroundError as exc:
+                raise error_for(exc, lang) from exc
+            gr.Info(say(lang, "recipe_started", name=recipe.title(lang)))
+            return run.run_id, run.run_id, gr.Tabs(selected="train")
+
+        button.click(train, None, [followed, browser_run, tabs],
+                     api_name=f"train_recipe_{recipe_id.replace('-', '_')}")
+    for recipe_id, button in gallery.chat_buttons.items():
+        def chat(request: gr.Request, recipe_id: str = recipe_id):
+            latest = next((c["run"] for c in cards(ctx.service)["recipes"]
+                           if c["recipe"].id == recipe_id), None)
+            if latest is None:
+                raise gr.Error(say(lang_of(request), "not_trained"))
+            return _open_chat(ctx, latest["run_id"])
+
+        button.click(chat, None, [test_run, tabs],
+                     api_name=f"chat_recipe_{recipe_id.replace('-', '_')}")

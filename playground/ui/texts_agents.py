@@ -1,0 +1,69 @@
+"""Words of the agent features (gallery, reply rules, sharing), in English and Chinese.
+
+Merged into ``texts.TEXTS``; kept apart so each file stays readable.
+"""
+
+from __future__ import annotations
+
+AGENT_TEXTS: dict[str, tuple[str, str]] = {
+    # gallery tab
+    "tab_gallery": ("★ Gallery", "★ 智能体库"),
+    "gallery_next": ("Start from a ready recipe: **Train this** trains it on its bundled data "
+                     "(you watch it in **4 · Train**), **Chat now** opens a trained one.",
+                     "从现成的配方开始：**训练它** 会用自带数据训练（在 **4 · 训练** 中观看），"
+                     "**立即对话** 打开已训练好的智能体。"),
+    "train_this": ("Train this", "训练它"),
+    "chat_now": ("Chat now", "立即对话"),
+    "your_agents": ("Your agents", "你的智能体"),
+    "no_agents": ("No trained agents yet: train a recipe above, or import a bundle.",
+                  "还没有训练好的智能体：训练上面的配方，或导入一个智能体包。"),
+    "import_bundle": ("Import an agent (.agent.zip)", "导入智能体（.agent.zip）"),
+    "imported": ("Imported agent {run_id}: it is in the list below.",
+                 "已导入智能体 {run_id}，见下方列表。"),
+    "expected": ("Expected: accuracy about {acc:.0%}, trained in about {time} on a laptop CPU.",
+                 "预期：在笔记本 CPU 上约 {time} 训练完成，准确率约 {acc:.0%}。"),
+    "last_run": ("Last run {run_id}: accuracy {acc:.1%}.", "最近一次 {run_id}：准确率 {acc:.1%}。"),
+    "not_trained": ("Not trained here yet.", "尚未在本机训练。"),
+    "agent_card": ("**{run_id}** · {model} · {data} · accuracy {acc}",
+                   "**{run_id}** · {model} · {data} · 准确率 {acc}"),
+    "recipe_started": ("Training {name}: follow it in 4 · Train.",
+                       "正在训练 {name}：请在 4 · 训练 中查看。"),
+    # reply rules
+    "rules": ("Replies and rules", "回复与规则"),
+    "rules_help": ("One row per label: the **reply** may use {text}, {label}, {answer} and "
+                   "entity slots; **keywords** (comma-separated) pick the label whatever the "
+                   "model says; **action** is reply, lookup (in an uploaded table: **tool** = "
+                   "its name, **key** = text, label or a slot) or http (**tool** = the URL). "
+                   "Below the threshold the agent asks which label you meant.",
+                   "每个标签一行：**回复** 可以使用 {text}、{label}、{answer} 和实体槽位；"
+                   "**关键词**（逗号分隔）命中时直接决定标签；**动作** 为 reply、lookup（查上传的表："
+                   "**工具** 填表名，**键** 填 text、label 或槽位）或 http（**工具** 填网址）。"
+                   "把握低于阈值时，智能体会反问用户指的是哪一个。"),
+    "threshold": ("Ask back below this confidence", "把握低于此值时反问"),
+    "clarify": ("Question when unsure ({option1}, {option2})", "拿不准时的提问（{option1}、{option2}）"),
+    "not_found": ("Answer when a lookup or web call finds nothing", "查表或网络调用无结果时的回答"),
+    "allow_http": ("Allow web calls (http actions)", "允许网络调用（http 动作）"),
+    "http_timeout": ("Web call timeout (s)", "网络调用超时（秒）"),
+    "tables": ("Lookup tables (CSV/Excel: key in the first column, answer in the second)",
+               "查询表（CSV/Excel：第一列为键，第二列为答案）"),
+    "tables_now": ("Tables: {names}", "已有的表：{names}"),
+    "no_tables": ("No tables yet.", "还没有表。"),
+    "save_rules": ("Save rules", "保存规则"),
+    "rules_saved": ("Saved: the chat uses these rules now.", "已保存：对话立即使用这些规则。"),
+    "answered_by": ("{label} · {confidence:.0%} sure · answered by {source}: {detail}",
+                    "{label} · 把握 {confidence:.0%} · 回答来源 {source}：{detail}"),
+    # share panel
+    "share": ("Share and use from code", "分享与代码调用"),
+    "export_bundle": ("Export agent (.agent.zip)", "导出智能体（.agent.zip）"),
+    "export_script": ("Export training script (.py)", "导出训练脚本（.py）"),
+    "delete_agent": ("Delete this run", "删除该训练记录"),
+    "deleted": ("Deleted {run_id}.", "已删除 {run_id}。"),
+    "confirm_delete": ("Delete this run and its agent? Export it first to keep a copy.",
+                       "删除该训练记录及其智能体？如需保留请先导出。"),
+    "use_from_code": ("Use from code", "代码调用"),
+    "code_help": ("Call this agent over HTTP: POST {{\"text\": ...}} to the address below.",
+                  "通过 HTTP 调用该智能体：向下面的地址 POST {{\"text\": ...}}。"),
+    "code_locked": (" This app needs an API key: put it in the PLAYGROUND_API_KEY environment "
+                    "variable (the host sees it when the app starts).",
+                    " 本应用需要 API 密钥：请放入环境变量 PLAYGROUND_API_KEY（主持人在启动应用时可以看到）。"),
+}
