@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from playground.data import check_eval_table
-from playground.errors import DataError
-from playground.runfolder import LABELS, RunFolder
+from playground.errors import DataError, RunError
+from playground.runfolder import LABELS, MODEL, RunFolder
 from playground.service.jobs import TrainingService
 from playground.service.replies import AgentRules, load_rules
 from playground.service.respond import Reply, respond
@@ -34,17 +34,37 @@ def rules_for(run: RunFolder) -> AgentRules:
 
 
 def ask(run: RunFolder, text: str) -> Reply:
-    """One chat turn with a run's agent: the prediction, then its rules and tools."""
+    """One chat turn with a run's agent.
+
+    An intent agent predicts a label, then its rules and tools answer; when its rules
+    name an entity agent (``entity_run``), that agent's entities fill the reply's slots.
+    An entity agent alone answers with the entities it found.
+    """
     agent = agent_for(run.path)
+    if agent.task == "ner":
+        entities = [e.to_dict() for e in agent.find([text])[0]]
+        found = "; ".join(f"{e['type']}: {e['text']}" for e in entities)
+        sure = min((e["confidence"] for e in entities), default=1.0)
+        return Reply(text=found or "No entities found.", label="entities", confidence=sure,
+                     source="entities", detail=f"{len(entities)} found",
+                     probabilities={}, entities=entities)
     rules = load_rules(run, agent.labels)
+    entities = []
+    if rules.entity_run:
+        entity_agent = agent_for(run.path.parent / rules.entity_run)
+        if entity_agent.task != "ner":
+            raise RunError(f"The run {rules.entity_run} does not find entities.",
+                           "Pick a named-entity agent for the slots, or none.")
+        entities = [e.to_dict() for e in entity_agent.find([text])[0]]
     prediction = agent.predict([text])[0]
-    return respond(rules, text, prediction.probabilities, [], run.tools_dir)
+    return respond(rules, text, prediction.probabilities, entities, run.tools_dir)
 
 
 def finished_runs(service: TrainingService) -> list[str]:
     """Run ids that have an agent to talk to (succeeded, or cancelled with a checkpoint)."""
     return [row["run_id"] for row in service.list_runs()
-            if row["state"] in ("succeeded", "cancelled") and row["accuracy"] is not None]
+            if row["state"] in ("succeeded", "cancelled")
+            and (service.runs_dir / row["run_id"] / MODEL / LABELS).exists()]
 
 
 def evaluate_table(run: RunFolder, frame: pd.DataFrame, max_mistakes: int = 200) -> dict:
