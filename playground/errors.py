@@ -53,3 +53,9 @@ class RunError(PlaygroundError):
     """A run cannot be found, is not finished, or is in the wrong state for the action."""
 
     kind = "run"
+
+
+class BundleError(PlaygroundError):
+    """An agent bundle cannot be exported or imported (unsafe, damaged, or not a bundle)."""
+
+    kind = "bundle"

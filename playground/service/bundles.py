@@ -1,0 +1,292 @@
+"""Agent bundles: a trained agent as one ``.agent.zip`` that another playground can import.
+
+A bundle holds::
+
+    manifest.json   what the agent is (see ``Manifest``) and each file's size and sha256
+    model/...       weights (safetensors only), tokenizer or vectorizer, labels.json
+    tools/*.csv     the lookup tables the reply rules read
+
+The manifest carries the reply rules (``agent.json``: reply templates, keywords, actions,
+threshold), the settings, the metrics card (``report.json``) and a fingerprint of the
+training data: the sha256 of each data file and its row count, never the data itself.
+``model/run_config.json`` stays behind (it holds local paths and the data report, which
+quotes rows); import rebuilds it from the manifest, as it does ``config.json``.
+
+Import (``import_bundle``) first runs every check of ``bundle_checks.py`` on the zip
+without writing anything. Only then does it extract into a hidden folder inside the runs
+folder, checking each file's size and sha256 as it streams, write the run's files, load
+the agent once (safetensors, never pickle, never remote code), and rename the folder
+into place. Any failure removes the hidden folder: a bad bundle changes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import time
+import zipfile
+import zlib
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from playground.errors import BundleError, RunError
+from playground.runfolder import (
+    DATA,
+    LABELS,
+    MODEL,
+    RUN_CONFIG,
+    TOOLS,
+    RunFolder,
+    new_run_id,
+    read_json,
+    write_json,
+)
+from playground.service.bundle_checks import (
+    FORMAT_VERSION,
+    MANIFEST,
+    MAX_BYTES,
+    REEXPORT,
+    SUFFIX,
+    TAMPERED,
+    Manifest,
+    check_entries,
+    check_manifest,
+    check_model,
+    check_rules,
+    kind_of,
+    open_bundle,
+    read_manifest,
+    refuse_file,
+)
+from playground.service.replies import load_rules
+
+__all__ = ["FORMAT_VERSION", "MAX_BYTES", "SUFFIX", "Manifest", "check_manifest",
+           "export_bundle", "import_bundle"]
+_CHUNK = 1 << 20
+
+
+# ----- export ----------------------------------------------------------------------------
+def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
+    """Write a finished run's agent to one ``.agent.zip`` and return its path.
+
+    ``out`` is a file or a folder; by default ``RUN_ID.agent.zip`` beside the run folder.
+    Raises RunError for a run with no finished agent, BundleError for a model folder
+    that holds something a bundle may not (pickled weights, links, other files).
+    """
+    run = RunFolder(Path(run_dir).expanduser().resolve())
+    spec, labels, report = _finished(run)
+    members = _members(run)
+    base = _base_entry(spec["model"], run.model_dir)
+    settings = dict(spec["config"])
+    if base["source"] == "local":  # the folder's path says where someone keeps files
+        settings["model"] = base["id"]
+    manifest = Manifest(
+        format_version=FORMAT_VERSION, task=settings.get("task", "text-classification"),
+        base_model=base, labels=labels, rules=load_rules(run, labels).to_dict(),
+        settings=settings, metrics=report, data=_fingerprint(run, spec),
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        source_run=run.run_id, playground_version=_version(),
+        files={name: {"sha256": _sha256(path), "bytes": path.stat().st_size}
+               for name, path in members.items()})
+    check_manifest(dataclasses.asdict(manifest))  # what is written must import
+    out = Path(out).expanduser() if out else run.path.parent
+    if out.is_dir():
+        out = out / f"{run.run_id}{SUFFIX}"
+    if not out.parent.is_dir():
+        raise BundleError(f"The folder {out.parent} does not exist.",
+                          "Create it, or pick another place for the bundle.")
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with zipfile.ZipFile(tmp, "w") as archive:
+            archive.writestr(MANIFEST, json.dumps(dataclasses.asdict(manifest), indent=2,
+                                                  ensure_ascii=False),
+                             compress_type=zipfile.ZIP_DEFLATED)
+            for name, path in members.items():  # weights barely deflate: store them
+                archive.write(path, name, compress_type=zipfile.ZIP_STORED
+                              if name.endswith(".safetensors") else zipfile.ZIP_DEFLATED)
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return out
+
+
+def _finished(run: RunFolder) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+    """(config.json, labels, report.json) of a run whose agent can be exported."""
+    if not run.exists():
+        raise RunError(f"There is no run folder at {run.path}.",
+                       "Give the folder of a finished run, such as runs/20261124-071152-3fa9c01e.")
+    state = run.read_status().get("state", "queued")
+    report = run.read_report()
+    if state not in ("succeeded", "cancelled") or report is None or \
+            not (run.model_dir / LABELS).exists():
+        raise RunError(f"The run {run.run_id} has no finished agent to export (it is {state}).",
+                       "Export a run that has finished training.")
+    return run.read_config(), read_json(run.model_dir / LABELS)["labels"], report
+
+
+def _members(run: RunFolder) -> dict[str, Path]:
+    """Path in the zip -> file, for model/ and tools/; refuses anything not whitelisted."""
+    members = {}
+    for folder, prefix in ((run.model_dir, MODEL), (run.tools_dir, TOOLS)):
+        for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+            name = f"{prefix}/{path.name}"
+            if name == f"{MODEL}/{RUN_CONFIG}":
+                continue  # rebuilt from the manifest on import (see the module's docstring)
+            if path.is_symlink() or not path.is_file():
+                raise BundleError(f"The run's {name} is not a plain file, so it cannot go "
+                                  "into a bundle.", "Remove it from the run folder and export "
+                                  "again.")
+            if kind_of(name) is None:
+                raise refuse_file(name, f"The run's {prefix}/ folder holds")
+            members[name] = path
+    return members
+
+
+def _base_entry(card: dict[str, Any], model_dir: Path) -> dict[str, Any]:
+    source = card.get("source", "hub")
+    model_id = Path(card["id"]).name if source == "local" else card["id"]
+    config = model_dir / "config.json"
+    model_type = read_json(config).get("model_type") if config.exists() else None
+    return {"id": model_id, "name": card.get("name") or model_id, "source": source,
+            "model_type": model_type}
+
+
+def _fingerprint(run: RunFolder, spec: dict[str, Any]) -> dict[str, Any]:
+    """Which data trained the agent, without the data: names, row counts, sha256s."""
+    data = spec.get("data", {})
+    folder = run.path / DATA
+    if not folder.is_dir() and "fingerprint" in data:  # an imported agent, exported again
+        return data["fingerprint"]
+    hashes = {p.name: _sha256(p) for p in sorted(folder.iterdir()) if p.is_file()} \
+        if folder.is_dir() else {}
+    return {"name": data.get("name", ""), "eval_name": data.get("eval_name", ""),
+            "held_out": data.get("held_out", ""), "rows": data.get("rows", {}),
+            "sha256": hashes}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("agent-playground")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+# ----- import ----------------------------------------------------------------------------
+def import_bundle(bundle: Path, runs_dir: Path, max_bytes: int = MAX_BYTES) -> RunFolder:
+    """Check ``bundle`` and add its agent to ``runs_dir`` as a new finished run.
+
+    Raises BundleError, with a sentence saying what is wrong, for anything unsafe or
+    inconsistent; ``runs_dir`` is then as it was.
+    """
+    bundle = Path(bundle).expanduser()
+    with open_bundle(bundle, max_bytes) as archive:
+        infos = check_entries(archive, max_bytes)
+        manifest = read_manifest(archive, infos)
+        check_model(archive, infos, manifest)
+        runs_dir = Path(runs_dir).expanduser().resolve()
+        if runs_dir.exists() and not runs_dir.is_dir():
+            raise BundleError(f"{runs_dir} is a file, not a folder of runs.",
+                              "Give the folder where run folders go.")
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        run_id = new_run_id("imported-")
+        tmp = runs_dir / f".import-{secrets.token_hex(6)}"
+        try:
+            tmp.mkdir()
+            _extract(archive, infos, manifest, tmp)
+            _write_run_files(RunFolder(tmp), run_id, manifest, bundle.name)
+            _check_loads(tmp, manifest)
+            os.rename(tmp, runs_dir / run_id)  # atomic: the run appears whole or not at all
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return RunFolder(runs_dir / run_id)
+
+
+def _extract(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], manifest: Manifest,
+             folder: Path) -> None:
+    """Write each file under ``folder``, checking its size and sha256 as it streams."""
+    root = folder.resolve()
+    for name, info in infos.items():
+        if name == MANIFEST:
+            continue
+        target = root.joinpath(*name.split("/"))
+        if target.parent.parent != root:  # checked already; a second lock on the door
+            raise BundleError(f"The bundle holds a path that leads outside it ({name}).",
+                              TAMPERED)
+        target.parent.mkdir(exist_ok=True)
+        digest, written = hashlib.sha256(), 0
+        try:
+            with archive.open(info) as src, target.open("xb") as dst:
+                while chunk := src.read(_CHUNK):
+                    written += len(chunk)
+                    if written > info.file_size:
+                        raise BundleError(f"The bundle's {name} unpacks to more than it "
+                                          "declares.", TAMPERED)
+                    digest.update(chunk)
+                    dst.write(chunk)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise BundleError(f"The bundle's {name} is damaged ({exc}).", REEXPORT) from None
+        if digest.hexdigest() != manifest.files[name]["sha256"]:
+            raise BundleError(f"The bundle's {name} is damaged: its checksum does not match "
+                              "the manifest.", TAMPERED)
+
+
+def _write_run_files(run: RunFolder, run_id: str, manifest: Manifest, bundle_name: str) -> None:
+    """config.json, model/run_config.json, agent.json, report.json and status.json, so the
+    app lists the agent as a finished run and chats with it."""
+    from playground.catalog import catalog
+    from playground.config import RunConfig
+
+    now = time.time()
+    cards = {card.id: card for card in catalog()}
+    base = manifest.base_model
+    model = cards[base["id"]].to_dict() if base["id"] in cards else \
+        {**base, "location": None, "installed": False}
+    data = manifest.data
+    spec = {"config": RunConfig.from_dict(manifest.settings).to_dict(), "model": model,
+            "model_note": f"Imported from the bundle {bundle_name}.", "labels": manifest.labels,
+            "data": {"name": data["name"], "eval_name": data.get("eval_name", ""),
+                     "held_out": data.get("held_out", ""), "rows": data["rows"],
+                     "report": None, "eval_report": None, "warnings": [], "fingerprint": data},
+            "created_at": now,
+            "imported": {"bundle": bundle_name, "source_run": manifest.source_run,
+                         "bundle_created_at": manifest.created_at,
+                         "playground_version": manifest.playground_version}}
+    write_json(run.model_dir / RUN_CONFIG, spec)
+    write_json(run.agent_path, check_rules(manifest.rules, manifest.labels).to_dict())
+    write_json(run.report_path, {**manifest.metrics, "run_id": run_id})
+    write_json(run.status_path, {"state": "succeeded", "imported_from": bundle_name,
+                                 "source_run": manifest.source_run, "created_at": now,
+                                 "finished_at": now, "updated_at": now, "reason": ""})
+    write_json(run.config_path, spec)  # last: a folder with config.json is a run
+
+
+def _check_loads(folder: Path, manifest: Manifest) -> None:
+    """Load the agent once and ask it one thing: a bundle whose model does not work is
+    refused now, not at the user's first question."""
+    from playground.training.agent import load_agent
+
+    try:
+        agent = load_agent(folder)
+        if hasattr(agent, "predict"):
+            agent.predict(["hello"])
+    except Exception as exc:  # whatever the loader raises, the bundle is unusable: say why
+        raise BundleError(f"The bundle's model does not load: {exc}", REEXPORT) from None
+    if agent.labels != manifest.labels:
+        raise BundleError("The bundle's model does not know the manifest's labels.", TAMPERED)
