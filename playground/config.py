@@ -18,7 +18,10 @@ from typing import Any
 from playground.errors import ConfigError
 
 METHODS = ("full", "head", "freeze", "lora", "bitfit")
-TASKS = ("text-classification",)
+TASKS = ("text-classification", "ner")
+# "auto" picks the checkpoint by what matters for the task: accuracy for a label per text,
+# entity F1 for named entities (token accuracy is mostly "O" and would flatter any model).
+BEST_METRIC = {"text-classification": "accuracy", "ner": "f1"}
 
 
 @dataclass(frozen=True)
@@ -50,14 +53,20 @@ class RunConfig:
         "也可填模型目录中的名字、Hugging Face 模型 id 或本地模型文件夹。",
         group="basic"))
     task: str = _f("text-classification", FieldSpec(
-        "What the agent does with a text.", "智能体对文本做什么。", group="basic",
+        "What the agent does with a text: text-classification gives each text one label "
+        "(an intent, a sentiment); ner finds named entities in it (people, places, "
+        "products...), learned from tagged examples.",
+        "智能体对文本做什么：text-classification 为每条文本给出一个标签（意图、情感）；"
+        "ner 从文本中找出命名实体（人名、地名、产品等），从标注好的例子中学习。", group="basic",
         choices=TASKS))
     text_column: str | None = _f(None, FieldSpec(
-        "Column that holds the texts (empty: guessed from the file).",
-        "存放文本的列（留空则自动猜测）。", group="basic", optional=True))
+        "Column that holds the texts (for entities: the tokens, or the text the spans point "
+        "into; empty: guessed from the file).",
+        "存放文本的列（实体任务：词元列，或实体位置所指的文本列；留空则自动猜测）。", group="basic",
+        optional=True))
     label_column: str | None = _f(None, FieldSpec(
-        "Column that holds the labels (empty: guessed from the file).",
-        "存放标签的列（留空则自动猜测）。", group="basic", optional=True))
+        "Column that holds the labels (for entities: the tags; empty: guessed from the file).",
+        "存放标签的列（实体任务：标注列；留空则自动猜测）。", group="basic", optional=True))
     method: str = _f("full", FieldSpec(
         "How much of the model learns: full (all weights, best quality), head (only the new "
         "classifier, fastest), freeze (bottom layers fixed), lora (small adapter matrices), "
@@ -117,9 +126,12 @@ class RunConfig:
         "(0: never stop early). The best checkpoint is kept either way.",
         "验证分数连续这么多次评估没有提升就停止（0 表示不提前停止）。始终保留最佳检查点。",
         minimum=0, maximum=100))
-    early_stopping_metric: str = _f("accuracy", FieldSpec(
-        "Which validation score picks the best checkpoint.", "用哪个验证分数挑选最佳检查点。",
-        choices=("accuracy", "macro_f1", "loss")))
+    early_stopping_metric: str = _f("auto", FieldSpec(
+        "Which validation score picks the best checkpoint: auto is accuracy for "
+        "text-classification and entity F1 for ner; f1 (entity F1) is for ner only.",
+        "用哪个验证分数挑选最佳检查点：auto 对 text-classification 为准确率、对 ner 为实体 F1；"
+        "f1（实体 F1）仅用于 ner。",
+        choices=("auto", "accuracy", "macro_f1", "f1", "loss")))
     eval_every_steps: int = _f(0, FieldSpec(
         "Evaluate on the validation set every this many steps (0: once per epoch).",
         "每隔多少步在验证集上评估一次（0 表示每轮一次）。", minimum=0, maximum=1_000_000))
@@ -157,7 +169,15 @@ class RunConfig:
                 "Choose the method 'freeze' or set freeze_layers to 0.")
         if not str(self.model).strip():
             raise ConfigError("No model is chosen.", "Pick 'auto' or a model from the catalog.")
+        if self.early_stopping_metric == "f1" and self.task != "ner":
+            raise ConfigError("The best-checkpoint metric 'f1' is entity F1, for the task 'ner'.",
+                              "Choose macro_f1, accuracy or auto for text-classification.")
         return self
+
+    @property
+    def best_metric(self) -> str:
+        """The validation score that picks the best checkpoint, with 'auto' resolved."""
+        return best_metric(self.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -197,6 +217,13 @@ class RunConfig:
         merged = self.to_dict()
         merged.update({k: v for k, v in values.items() if v is not None})
         return RunConfig.from_dict(merged)
+
+
+def best_metric(config: dict[str, Any]) -> str:
+    """``early_stopping_metric`` of a config dict (as run folders hold it), 'auto' resolved."""
+    metric = config.get("early_stopping_metric", "auto")
+    return BEST_METRIC.get(config.get("task", "text-classification"), "accuracy") \
+        if metric == "auto" else metric
 
 
 def field_specs() -> dict[str, FieldSpec]:

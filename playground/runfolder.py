@@ -9,6 +9,7 @@ Layout (every file name lives here and nowhere else)::
         report.json     the final held-out scores and data statistics
         worker.log      the worker's stdout and stderr
         data/           train.csv, validation.csv, test.csv as the worker will read them
+                        (named entities: train.jsonl... one {"tokens", "tags"} per line)
         model/          the agent: weights, tokenizer or vectorizer, labels.json, config
         CANCEL          present when someone asked the run to stop
         agent.json      how the agent answers: reply templates, keywords, tools, threshold
@@ -42,6 +43,7 @@ RUN_CONFIG = "run_config.json"  # in model/: the config.json of the run that mad
 AGENT = "agent.json"
 TOOLS = "tools"
 SPLITS = ("train", "validation", "test")
+ENTITY_SPLIT_SUFFIX = ".jsonl"  # the data/ files of a named-entity run
 
 
 def new_run_id(prefix: str = "") -> str:
@@ -113,6 +115,10 @@ class RunFolder:
 
     def split_path(self, split: str) -> Path:
         return self.path / DATA / f"{split}.csv"
+
+    def entity_split_path(self, split: str) -> Path:
+        """A named-entity run's sentences of one split (JSON lines)."""
+        return self.path / DATA / f"{split}{ENTITY_SPLIT_SUFFIX}"
 
     def exists(self) -> bool:
         return self.config_path.exists()

@@ -66,3 +66,11 @@ def test_overrides_ignore_none_and_validate() -> None:
     with pytest.raises(ConfigError):
         RunConfig().with_overrides(dropout=2)
     json.dumps(config.to_dict())
+
+
+def test_best_checkpoint_metric_auto_follows_the_task() -> None:
+    assert RunConfig().best_metric == "accuracy"
+    assert RunConfig(task="ner").best_metric == "f1"
+    assert RunConfig(task="ner", early_stopping_metric="loss").best_metric == "loss"
+    with pytest.raises(ConfigError, match="entity F1"):
+        RunConfig(early_stopping_metric="f1").validate()

@@ -1,17 +1,25 @@
-"""A trained agent: load a finished run's model folder and predict labels for texts."""
+"""A trained agent: load a finished run's model folder and predict labels for texts.
+
+``load_agent`` returns the kind a run made: an ``Agent`` (a label per text) or an
+``EntityAgent`` (named entities, ``entity_agent.py``); ``agent.task`` tells them apart.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from playground.errors import DataError, RunError
 from playground.runfolder import LABELS, RUN_CONFIG, RunFolder, read_json
 from playground.training.classic import ClassicModel
+
+if TYPE_CHECKING:
+    from playground.training.entity_agent import EntityAgent
 
 
 def batched_probabilities(model, tokenizer, texts: Sequence[str], max_length: int,
@@ -51,6 +59,8 @@ class Prediction:
 
 class Agent:
     """Predicts a label and probabilities for each text, in batches."""
+
+    task = "text-classification"
 
     def __init__(self, model_dir: Path) -> None:
         self.model_dir = model_dir
@@ -104,10 +114,17 @@ class Agent:
                        for p in predictions]
         return out, column
 
-def load_agent(run_dir: str | Path) -> Agent:
-    """The agent of a finished (or cancelled-with-checkpoint) run, or a RunError."""
+
+def load_agent(run_dir: str | Path) -> Agent | EntityAgent:
+    """The agent of a finished (or cancelled-with-checkpoint) run, or a RunError:
+    an ``EntityAgent`` for a named-entity run, an ``Agent`` otherwise."""
     model_dir = RunFolder(Path(run_dir)).model_dir
     if not (model_dir / LABELS).exists():
         raise RunError(f"The run at {run_dir} has no trained agent yet.",
                        "Pick a run that has finished, or wait for this one to finish.")
+    saved = json.loads((model_dir / LABELS).read_text(encoding="utf-8"))
+    if saved.get("task") == "ner":
+        from playground.training.entity_agent import EntityAgent
+
+        return EntityAgent(model_dir)
     return Agent(model_dir)

@@ -47,9 +47,13 @@ class RunEvents(TrainerCallback):
         base = {"step": step, "epoch": round(float(state.epoch or 0), 4),
                 "elapsed_s": round(elapsed, 2)}
         if "eval_loss" in logs:
+            # Entity runs add entity-level f1, precision and recall to the same event.
+            extra = {key: logs[f"eval_{key}"] for key in ("f1", "precision", "recall")
+                     if f"eval_{key}" in logs}
             self.run.append_event({
                 "type": "eval", **base, "eval_loss": round(float(logs["eval_loss"]), 5),
-                "accuracy": logs.get("eval_accuracy"), "macro_f1": logs.get("eval_macro_f1")})
+                "accuracy": logs.get("eval_accuracy"), "macro_f1": logs.get("eval_macro_f1"),
+                **extra})
         elif "loss" in logs:
             if self.first_loss_s is None:
                 self.first_loss_s = round(time.time() - self.started_at, 2)

@@ -97,8 +97,10 @@ def training_arguments(config: dict[str, Any], run: RunFolder, precision: str, d
 
     per_step = config["batch_size"] * config["gradient_accumulation"]
     total_steps = max(1, int(np.ceil(train_rows / per_step) * config["epochs"]))
+    from playground.config import best_metric
+
     by_steps = config["eval_every_steps"] > 0
-    metric = config["early_stopping_metric"]
+    metric = best_metric(config)
     return TrainingArguments(
         output_dir=str(run.checkpoints_dir),
         per_device_train_batch_size=config["batch_size"],

@@ -35,9 +35,13 @@ def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
 
     Under torchrun every rank trains; only rank 0 writes to the run folder.
     """
+    spec = run.read_config()
+    if spec["config"].get("task") == "ner":
+        from playground.training.entity_job import run_entity_job
+
+        return run_entity_job(run, started_at)
     main = int(os.environ.get("RANK", "0")) == 0
     emit = run.append_event if main else (lambda event: None)
-    spec = run.read_config()
     config, model = spec["config"], spec["model"]
     splits = read_splits(run)
     labels = spec["labels"]
@@ -88,6 +92,7 @@ def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
     write_json(run.model_dir / RUN_CONFIG, spec)
     report = {
         "run_id": run.run_id,
+        "task": "text-classification",
         "model": model["name"],
         "method": config["method"] if model["id"] != "classic" else "classic",
         "held_out": spec["data"]["held_out"],

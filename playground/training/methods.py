@@ -34,15 +34,24 @@ def _encoder_layers(model: Any) -> list[Any]:
 
 
 def apply_method(model: Any, method: str, *, freeze_layers: int = 0, lora_rank: int = 8,
-                 lora_alpha: int = 16) -> Any:
-    """Return the model with only the method's weights trainable (LoRA wraps it with peft)."""
+                 lora_alpha: int = 16, task: str = "text-classification") -> Any:
+    """Return the model with only the method's weights trainable (LoRA wraps it with peft).
+
+    ``task`` tells LoRA which head to keep trainable: a classifier per text, or per token.
+    """
     if method == "full":
         return model
     if method == "lora":
         from peft import LoraConfig, TaskType, get_peft_model
 
-        config = LoraConfig(task_type=TaskType.SEQ_CLS, r=lora_rank, lora_alpha=lora_alpha,
-                            lora_dropout=0.1, target_modules="all-linear")
+        if task == "ner":
+            # The token classifier is trained whole (modules_to_save), so no adapter on it.
+            config = LoraConfig(task_type=TaskType.TOKEN_CLS, r=lora_rank,
+                                lora_alpha=lora_alpha, lora_dropout=0.1,
+                                target_modules="all-linear", exclude_modules=_head_names(model))
+        else:
+            config = LoraConfig(task_type=TaskType.SEQ_CLS, r=lora_rank, lora_alpha=lora_alpha,
+                                lora_dropout=0.1, target_modules="all-linear")
         return get_peft_model(model, config)
     heads = tuple(f"{name}." for name in _head_names(model))
     for name, param in model.named_parameters():

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import psutil
 
@@ -26,23 +27,34 @@ def _rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
-def estimate(location: str, texts: Sequence[str], labels: Sequence[str],
-             config: dict[str, Any], train_rows: int) -> dict[str, float]:
-    """Seconds per step, steps, total seconds and memory (MB) for a fine-tuning run on CPU."""
+def estimate(location: str, texts: Sequence[str] | Sequence[Sequence[str]],
+             labels: Sequence[str], config: dict[str, Any], train_rows: int,
+             task: str = "text-classification") -> dict[str, float]:
+    """Seconds per step, steps, total seconds and memory (MB) for a fine-tuning run on CPU.
+
+    For ``task`` "ner", ``texts`` are tokenised sentences and ``labels`` their tags.
+    """
     import torch
 
     before = _rss_mb()
-    tokenizer, model = load_for_classification(location, list(labels), config["dropout"])
+    if task == "ner":
+        from playground.training.entity_finetune import load_for_tokens
+
+        tokenizer, model = load_for_tokens(location, list(labels), config["dropout"])
+    else:
+        tokenizer, model = load_for_classification(location, list(labels), config["dropout"])
     model = apply_method(model, config["method"], freeze_layers=config["freeze_layers"],
-                         lora_rank=config["lora_rank"], lora_alpha=config["lora_alpha"])
+                         lora_rank=config["lora_rank"], lora_alpha=config["lora_alpha"],
+                         task=task)
     model.train()
     precision = resolve_precision(config["precision"], "cpu")
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
                                   lr=config["learning_rate"])
-    batch_texts = list(texts[: config["batch_size"]]) or ["x"]
+    batch_texts = list(texts[: config["batch_size"]]) or (["x"] if task != "ner" else [["x"]])
     batch = tokenizer(batch_texts, truncation=True, max_length=config["max_length"],
-                      padding=True, return_tensors="pt")
-    batch["labels"] = torch.zeros(len(batch_texts), dtype=torch.long)
+                      padding=True, return_tensors="pt", is_split_into_words=task == "ner")
+    shape = batch["input_ids"].shape if task == "ner" else (len(batch_texts),)
+    batch["labels"] = torch.zeros(shape, dtype=torch.long)
     timings = []
     for _ in range(TIMED_STEPS + 1):  # the first step warms up kernels; it is not counted
         start = time.perf_counter()

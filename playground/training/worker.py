@@ -49,8 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         reason = ("Stopped on request; the best checkpoint so far is saved as the agent."
                   if report["cancelled"] else "")
         run.update_status(state=state, reason=reason, finished_at=time.time())
-        print(f"run {run.run_id} {state}: {report['scores']['model']['accuracy']:.4f} "
-              f"accuracy on {report['held_out']}", flush=True)
+        scores = report["scores"]["model"]
+        headline = (f"{scores['f1']:.4f} entity F1" if report.get("task") == "ner"
+                    else f"{scores['accuracy']:.4f} accuracy")
+        print(f"run {run.run_id} {state}: {headline} on {report['held_out']}", flush=True)
     return 0
 
 
