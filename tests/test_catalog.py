@@ -51,3 +51,13 @@ def test_unreachable_hub_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ModelError, match="cannot be reached"):
         choose("someone/some-model-not-cached", "en")
     assert time.monotonic() - start < 10
+
+
+def test_every_card_says_which_languages_it_reads() -> None:
+    for card in catalog():
+        assert card.languages and card.language_names, card.id
+        assert card.to_dict()["language_names"] == card.language_names
+    cards = {c.id: c for c in catalog()}
+    assert cards[EMBEDDED].language_names == "English"
+    assert cards[CLASSIC].language_names == "any language"
+    assert cards["hfl/rbt3"].language_names == "Chinese"

@@ -18,6 +18,7 @@ from playground.catalog import Choice, choose
 from playground.config import RunConfig
 from playground.data import check_dataset, check_eval_table, make_splits, read_table
 from playground.data.checks import DataReport
+from playground.data.entity_checks import EntitySplits, bio_tags, entity_types
 from playground.data.splits import Splits
 from playground.errors import DataError
 from playground.runfolder import SPLITS, RunFolder, new_run_id, write_json
@@ -33,7 +34,7 @@ class Preparation:
     eval_name: str = ""
     eval_report: DataReport | None = None
     choice: Choice | None = None
-    splits: Splits | None = None
+    splits: Splits | EntitySplits | None = None
     notes: list[str] = field(default_factory=list)  # warnings about the model choice
 
     @property
@@ -77,6 +78,10 @@ def prepare(data_path: str | Path, config: RunConfig,
     that cannot be read at all and ModelError for a model that cannot be used; other data
     problems are listed in the result (see ``errors``)."""
     config.validate()
+    if config.task == "ner":
+        from playground.service.prepare_entities import prepare_entities
+
+        return prepare_entities(data_path, config, eval_path)
     data_path = Path(data_path)
     frame = read_table(data_path)
     min_per_label = 2 if eval_path else 3
@@ -117,18 +122,28 @@ def create_run(runs_dir: str | Path, prep: Preparation) -> RunFolder:
     runs_dir.mkdir(parents=True, exist_ok=True)
     run = RunFolder(runs_dir / new_run_id())
     run.split_path("train").parent.mkdir(parents=True)
-    parts = {"train": prep.splits.train, "validation": prep.splits.validation,
-             "test": prep.splits.test}
-    for name in SPLITS:
-        parts[name].to_csv(run.split_path(name), index=False)
+    if prep.config.task == "ner":
+        from playground.service.prepare_entities import write_entity_splits
+
+        written = write_entity_splits(run, prep.splits)
+        labels, rows = written["labels"], written["rows"]
+        extra: dict[str, Any] = {"entity_types": written["entity_types"]}
+    else:
+        parts = {"train": prep.splits.train, "validation": prep.splits.validation,
+                 "test": prep.splits.test}
+        for name in SPLITS:
+            parts[name].to_csv(run.split_path(name), index=False)
+        labels = sorted(prep.splits.train["label"].unique().tolist())
+        rows, extra = {name: len(frame) for name, frame in parts.items()}, {}
     spec: dict[str, Any] = {
         "config": prep.config.to_dict(),
         "model": prep.choice.card.to_dict(),
         "model_note": prep.choice.note,
-        "labels": sorted(prep.splits.train["label"].unique().tolist()),
+        "labels": labels,
+        **extra,
         "data": {"name": prep.data_name, "eval_name": prep.eval_name,
                  "held_out": prep.splits.held_out,
-                 "rows": {name: len(frame) for name, frame in parts.items()},
+                 "rows": rows,
                  "report": prep.report.to_dict(),
                  "eval_report": prep.eval_report.to_dict() if prep.eval_report else None,
                  "warnings": prep.warnings},
@@ -147,6 +162,10 @@ def preflight(prep: Preparation) -> dict[str, Any]:
     from playground.training.preflight import estimate
 
     train = prep.splits.train
+    if isinstance(prep.splits, EntitySplits):
+        sample = [s.tokens for s in train[:prep.config.batch_size]]
+        return estimate(prep.choice.card.location, sample, bio_tags(entity_types(train)),
+                        prep.config.to_dict(), len(train), task="ner")
     return estimate(prep.choice.card.location, train["text"].sample(
         n=min(len(train), prep.config.batch_size), random_state=0).tolist(),
         sorted(train["label"].unique()), prep.config.to_dict(), len(train))

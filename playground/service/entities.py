@@ -1,0 +1,73 @@
+"""Entity agents for the app: find and highlight entities, fill reply slots, score a file.
+
+The UI never imports the training core; it calls these with a run folder. Agents come
+from the same small cache as intent agents (``agents.agent_for``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from playground.data.entities import is_cjk, read_entities, spans_from_tags
+from playground.data.entity_checks import check_entity_eval
+from playground.errors import DataError, RunError
+from playground.runfolder import RunFolder
+from playground.service.agents import agent_for
+
+
+def entity_agent(run: RunFolder):
+    """The run's agent, which must be an entity agent (a RunError says so otherwise)."""
+    agent = agent_for(run.path)
+    if getattr(agent, "task", "") != "ner":
+        raise RunError(f"The run {run.run_id} labels texts; it does not find entities.",
+                       "Pick a run trained with the task 'ner'.")
+    return agent
+
+
+def find_entities(run: RunFolder, text: str) -> list[dict[str, Any]]:
+    """The entities of ``text``: dicts with text, type, start, end, confidence. Their
+    ``type`` and ``text`` fill ``{type}`` slots of reply templates (``respond.slots_of``)."""
+    return [e.to_dict() for e in entity_agent(run).find([text])[0]]
+
+
+def highlight(run: RunFolder, text: str) -> dict[str, Any]:
+    """``text`` with its entities, as the value of a gr.HighlightedText:
+    {"text": ..., "entities": [{"entity": type, "start", "end", "score"}]}."""
+    return entity_agent(run).highlight(text)
+
+
+def evaluate_entity_file(run: RunFolder, path: str | Path,
+                         max_mistakes: int = 200) -> dict[str, Any]:
+    """Score a run's entity agent on a tagged file (any entity format): entity-level
+    scores overall and per type, the 'no entity' baseline, and the sentences it got wrong
+    (tokens, true and predicted entities)."""
+    from playground.training.entity_metrics import entity_scores, outside_baseline
+
+    agent = entity_agent(run)
+    sentences, report = check_entity_eval(read_entities(path), agent.labels)
+    if report.errors:
+        raise DataError(" ".join(p.message for p in report.errors),
+                        "Fix the file and test again.")
+    truth = [s.tags for s in sentences]
+    tagged = agent.tag([s.tokens for s in sentences])
+    predicted = [tags for tags, _ in tagged]
+    rows = []
+    for sentence, guess in zip(sentences, predicted):
+        if guess != sentence.tags:
+            rows.append({"text": " ".join(sentence.tokens),
+                         "entities": _entity_text(sentence.tokens, sentence.tags),
+                         "predicted": _entity_text(sentence.tokens, guess)})
+    return {"rows": len(sentences), "report": report,
+            "scores": entity_scores(truth, predicted, agent.labels),
+            "majority": outside_baseline(truth, agent.labels),
+            "mistakes": pd.DataFrame(rows[:max_mistakes],
+                                     columns=["text", "entities", "predicted"])}
+
+
+def _entity_text(tokens: list[str], tags: list[str]) -> str:
+    joiner = "" if any(is_cjk(t) for t in tokens) else " "
+    return "; ".join(f"{kind}: {joiner.join(tokens[a:b])}"
+                     for a, b, kind in spans_from_tags(tags))
