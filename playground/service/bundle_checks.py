@@ -136,15 +136,24 @@ def check_manifest(value: Any) -> Manifest:
 
 
 def check_rules(rules: dict[str, Any], labels: list[str]) -> AgentRules:
-    """The bundle's reply rules, checked as the app checks an edit, or a BundleError."""
+    """The bundle's reply rules, checked as the app checks an edit, or a BundleError.
+
+    Rules that name an entity agent (``entity_run``) are refused: that agent is another
+    run, which a bundle does not carry, and the name would point into the importer's
+    runs folder.
+    """
     try:
-        return AgentRules.from_dict(rules, labels)
+        checked = AgentRules.from_dict(rules, labels)
     except ConfigError as exc:
         raise BundleError(f"The bundle's reply rules are not valid: {exc.message}",
                           REEXPORT) from None
     except (TypeError, AttributeError):  # a field of the wrong type (a number as a reply)
         raise BundleError("The bundle's reply rules are not valid: a rule has a field of "
                           "the wrong type.", REEXPORT) from None
+    if checked.entity_run:
+        raise BundleError(f"The bundle's reply rules name an entity agent "
+                          f"({checked.entity_run!r}), which a bundle does not carry.", REEXPORT)
+    return checked
 
 
 def _check_base_entry(base: dict[str, Any]) -> None:

@@ -80,6 +80,11 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
     """
     run = RunFolder(Path(run_dir).expanduser().resolve())
     spec, labels, report = _finished(run)
+    rules = load_rules(run, labels)
+    if rules.entity_run:
+        raise BundleError(f"The agent's replies use the entity agent {rules.entity_run}, which "
+                          "a bundle cannot carry yet.", "Clear the entity agent in the reply "
+                          "rules, export, and set it again after the import.")
     members = _members(run)
     base = _base_entry(spec["model"], run.model_dir)
     settings = dict(spec["config"])
@@ -87,7 +92,7 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
         settings["model"] = base["id"]
     manifest = Manifest(
         format_version=FORMAT_VERSION, task=settings.get("task", "text-classification"),
-        base_model=base, labels=labels, rules=load_rules(run, labels).to_dict(),
+        base_model=base, labels=labels, rules=rules.to_dict(),
         settings=settings, metrics=report, data=_fingerprint(run, spec),
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         source_run=run.run_id, playground_version=_version(),

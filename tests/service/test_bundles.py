@@ -187,6 +187,8 @@ MANIFEST_CASES = {
     "bad file entry": (_set("files", {"model/labels.json": {"bytes": 3}}), r"files\['model"),
     "rule for an unknown label": (lambda m: m["rules"]["rules"][0].update(label="nope"),
                                   "reply rules are not valid"),
+    "rules naming an entity agent": (_set_in("rules", "entity_run", "../../elsewhere"),
+                                     "entity agent"),
     "rule of the wrong type": (lambda m: m["rules"]["rules"][0].update(tool=5, action="lookup"),
                                "wrong type"),
 }
@@ -420,6 +422,11 @@ def test_export_refuses_unfinished_runs_and_pickles(classic, tmp_path: Path) -> 
     shutil.copytree(run.path, copy.path)
     with pytest.raises(BundleError, match="does not exist"):
         export_bundle(copy.path, tmp_path / "nowhere" / "x.agent.zip")
+    rules = json.loads(copy.agent_path.read_text())
+    copy.agent_path.write_text(json.dumps({**rules, "entity_run": "20261124-000000-ner"}))
+    with pytest.raises(BundleError, match="entity agent"):
+        export_bundle(copy.path, tmp_path)
+    copy.agent_path.write_text(json.dumps(rules))
     (copy.model_dir / "pytorch_model.bin").write_bytes(PICKLE)
     with pytest.raises(BundleError, match="pickled weights"):
         export_bundle(copy.path, tmp_path)
