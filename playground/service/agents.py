@@ -60,11 +60,13 @@ def ask(run: RunFolder, text: str) -> Reply:
     return respond(rules, text, prediction.probabilities, entities, run.tools_dir)
 
 
-def finished_runs(service: TrainingService) -> list[str]:
-    """Run ids that have an agent to talk to (succeeded, or cancelled with a checkpoint)."""
+def finished_runs(service: TrainingService, task: str | None = None) -> list[str]:
+    """Run ids that have an agent to talk to (succeeded, or cancelled with a checkpoint),
+    of one ``task`` when given."""
     return [row["run_id"] for row in service.list_runs()
             if row["state"] in ("succeeded", "cancelled")
-            and (service.runs_dir / row["run_id"] / MODEL / LABELS).exists()]
+            and (service.runs_dir / row["run_id"] / MODEL / LABELS).exists()
+            and task in (None, row["task"])]
 
 
 def evaluate_table(run: RunFolder, frame: pd.DataFrame, max_mistakes: int = 200) -> dict:

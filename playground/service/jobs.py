@@ -205,6 +205,8 @@ class TrainingService:
                 "duration_s": round(finished - started, 1) if started and finished else None,
                 "reason": status.get("reason", ""),
                 "recipe": spec.get("recipe"), "imported_from": status.get("imported_from"),
+                "task": spec["config"].get("task", "text-classification"),
+                "entity_f1": report.get("scores", {}).get("model", {}).get("f1"),
             })
         return rows
 

@@ -88,6 +88,10 @@ class AgentRules:
                 not 0 < self.http_timeout_s <= 60:
             raise ConfigError("The web call timeout must be between 0 and 60 seconds.",
                               "5 seconds is a good start.")
+        if not isinstance(self.entity_run, str) or \
+                not re.fullmatch(r"(\w[\w\-.]*)?", self.entity_run):
+            raise ConfigError(f"The entity agent '{self.entity_run}' is not a run id.",
+                              "Pick a named-entity agent from the list, or none.")
         seen = set()
         for rule in self.rules:
             if rule.label not in labels:

@@ -62,14 +62,14 @@ def _wire_estimate(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: An
     """The preflight needs the model (tab 1), the data (tab 2) and the settings (tab 3)."""
     names = list(settings_tab.fields)
 
-    def estimate(request: gr.Request, session: Session, choice: str, custom: str,
+    def estimate(request: gr.Request, session: Session, choice: str, custom: str, task: str,
                  text_column: str | None, label_column: str | None, *settings: Any) -> str:
         lang = lang_of(request)
         if not session.data_path:
             raise gr.Error(say(lang, "no_data"))
         config = tab_settings.config_from_form(
             {**dict(zip(names, settings)), "model": tab_model.model_setting(choice, custom),
-             "text_column": text_column, "label_column": label_column}, lang)
+             "task": task, "text_column": text_column, "label_column": label_column}, lang)
         try:
             prep = prepare(session.data_path, config)
             prep.raise_for_errors()
@@ -78,7 +78,8 @@ def _wire_estimate(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: An
             raise error_for(exc, lang) from exc
 
     settings_tab.estimate_button.click(
-        estimate, [ctx.session, model_tab.choice, model_tab.custom, data_tab.text_column,
+        estimate, [ctx.session, model_tab.choice, model_tab.custom, model_tab.task,
+                   data_tab.text_column,
                    data_tab.label_column, *settings_tab.fields.values()],
         settings_tab.estimate_text, api_name="estimate")
 

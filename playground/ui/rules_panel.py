@@ -12,7 +12,7 @@ import gradio as gr
 import pandas as pd
 
 from playground.errors import PlaygroundError
-from playground.service.agents import agent_for, rules_for
+from playground.service.agents import agent_for, finished_runs, rules_for
 from playground.service.replies import AgentRules, LabelRule, save_rules
 from playground.service.tables import add_tool_table, tool_tables
 from playground.ui.context import Context
@@ -39,7 +39,7 @@ def rules_frame(rules: AgentRules, labels: list[str]) -> pd.DataFrame:
 
 
 def rules_from_frame(frame: pd.DataFrame, threshold: float, clarify: str, not_found: str,
-                     allow_http: bool, timeout_s: float, entity_run: str) -> dict[str, Any]:
+                     allow_http: bool, timeout_s: float, entity_run: str | None) -> dict[str, Any]:
     """The form's values as agent.json holds them (checked by AgentRules.from_dict)."""
     rules = []
     for row in frame.fillna("").astype(str).to_dict("records"):
@@ -51,7 +51,7 @@ def rules_from_frame(frame: pd.DataFrame, threshold: float, clarify: str, not_fo
                       "tool": row["tool"].strip(), "key": row["key"].strip() or "text"})
     return {"rules": rules, "threshold": float(threshold), "clarify": clarify,
             "not_found": not_found, "allow_http": bool(allow_http),
-            "http_timeout_s": float(timeout_s), "entity_run": entity_run}
+            "http_timeout_s": float(timeout_s), "entity_run": entity_run or ""}
 
 
 def _tables_line(names: list[str], lang: str) -> str:
@@ -74,7 +74,7 @@ def build(ctx: Context, run: gr.Dropdown) -> RulesPanel:
         with gr.Row():
             clarify = gr.Textbox(value=blank.clarify, label=t("clarify"))
             not_found = gr.Textbox(value=blank.not_found, label=t("not_found"))
-        entity_run = gr.State("")  # a named-entity agent whose entities fill the slots
+        entity_run = gr.Dropdown([], value="", label=t("entity_run"), allow_custom_value=True)
         with gr.Row():
             upload = gr.File(label=t("tables"), file_types=[".csv", ".tsv", ".xlsx"],
                              height=90, scale=3)
@@ -83,16 +83,22 @@ def build(ctx: Context, run: gr.Dropdown) -> RulesPanel:
     settings = [threshold, clarify, not_found, allow_http, timeout, entity_run]
 
     def load(run_id: str | None, request: gr.Request):
+        lang = lang_of(request)
         if not run_id:
             return [gr.skip()] * (len(settings) + 2)
         try:
             folder = ctx.service.run(run_id)
+            if agent_for(folder.path).task == "ner":
+                return (pd.DataFrame(columns=COLUMNS), *[gr.skip()] * (len(settings) - 1),
+                        gr.update(choices=[], value=""), say(lang, "ner_no_rules"))
             rules, labels = rules_for(folder), agent_for(folder.path).labels
         except PlaygroundError as exc:
-            raise error_for(exc, lang_of(request)) from exc
+            raise error_for(exc, lang) from exc
+        entity_agents = [("", "")] + [(r, r) for r in finished_runs(ctx.service, "ner")]
         return (rules_frame(rules, labels), rules.threshold, rules.clarify, rules.not_found,
-                rules.allow_http, rules.http_timeout_s, rules.entity_run,
-                _tables_line(tool_tables(folder), lang_of(request)))
+                rules.allow_http, rules.http_timeout_s,
+                gr.update(choices=entity_agents, value=rules.entity_run),
+                _tables_line(tool_tables(folder), lang))
 
     def save_clicked(request: gr.Request, run_id: str | None, frame: pd.DataFrame,
                      *values: Any) -> None:
@@ -101,6 +107,8 @@ def build(ctx: Context, run: gr.Dropdown) -> RulesPanel:
             raise gr.Error(say(lang, "no_run"))
         try:
             folder = ctx.service.run(run_id)
+            if agent_for(folder.path).task == "ner":
+                raise gr.Error(say(lang, "ner_no_rules"))
             labels = agent_for(folder.path).labels
             rules = AgentRules.from_dict(rules_from_frame(frame, *values), labels)
             save_rules(folder, rules, labels)

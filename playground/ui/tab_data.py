@@ -12,6 +12,8 @@ import pandas as pd
 
 from playground.catalog import choose
 from playground.data import check_dataset, guess_columns, read_table
+from playground.data.entities import is_cjk, read_entities, spans_from_tags
+from playground.data.entity_checks import check_entities
 from playground.errors import PlaygroundError
 from playground.service.prepare import language_note
 from playground.ui.context import Context
@@ -19,7 +21,7 @@ from playground.ui.session import Session
 from playground.ui.tab_model import model_setting
 from playground.ui.texts import PROBLEM_ZH, error_for, lang_of, say, summary_zh
 
-FILE_TYPES = [".csv", ".tsv", ".txt", ".xlsx", ".jsonl", ".json"]
+FILE_TYPES = [".csv", ".tsv", ".txt", ".xlsx", ".jsonl", ".json", ".conll", ".bio", ".iob"]
 PREVIEW_ROWS = 8
 
 
@@ -33,7 +35,7 @@ class DataTab:
 def samples() -> dict[str, Path]:
     """Bundled sample files (assets/), name -> path."""
     folder = Path(str(files("playground.assets")))
-    return {p.name: p for p in sorted(folder.glob("*.csv"))}
+    return {p.name: p for p in sorted([*folder.glob("*.csv"), *folder.glob("*.conll")])}
 
 
 def _model_line(model: str, language: str, lang: str) -> str:
@@ -66,11 +68,13 @@ def _checks_markdown(report, lang: str, model: str) -> str:
 
 
 def analyse(path: str, text_column: str | None, label_column: str | None, lang: str,
-            max_mb: int, model: str):
+            max_mb: int, model: str, task: str = "text-classification"):
     """Everything the tab shows for a file: preview, column choices, chart, checks."""
     size_mb = Path(path).stat().st_size / 2**20
     if size_mb > max_mb:
         raise gr.Error(say(lang, "too_big", size=f"{size_mb:.0f}", limit=max_mb))
+    if task == "ner":
+        return analyse_entities(path, text_column, label_column, lang, model)
     try:
         frame = read_table(path)
     except PlaygroundError as exc:
@@ -86,6 +90,39 @@ def analyse(path: str, text_column: str | None, label_column: str | None, lang: 
             gr.update(choices=columns, value=text_column),
             gr.update(choices=columns, value=label_column),
             counts, _checks_markdown(report, lang, model))
+
+
+def analyse_entities(path: str, tokens_column: str | None, tags_column: str | None,
+                     lang: str, model: str):
+    """The same views for a named-entity file: sentences with their entities, the
+    entities per type, and the checks. Tables offer their columns; CoNLL files have none."""
+    try:
+        found = read_entities(path, tokens_column=tokens_column or None,
+                              tags_column=tags_column or None)
+    except PlaygroundError as exc:
+        raise error_for(exc, lang) from exc
+    sentences, report = check_entities(found)
+    found.problems = []  # check_entities carried them into the report
+    rows = []
+    for sentence in sentences[:PREVIEW_ROWS]:
+        joiner = "" if is_cjk("".join(sentence.tokens)) else " "
+        entities = [f"{kind}: {joiner.join(sentence.tokens[a:b])}"
+                    for a, b, kind in spans_from_tags(sentence.tags)]
+        rows.append({"text": joiner.join(sentence.tokens), "entities": "; ".join(entities)})
+    counts = pd.DataFrame({"label": list(report.label_counts),
+                           "examples": list(report.label_counts.values())})
+    columns = [] if found.format == "conll" else _table_columns(path)
+    roles = found.columns
+    text_value = roles.get("tokens") or roles.get("text")
+    return (pd.DataFrame(rows, columns=["text", "entities"]),
+            gr.update(choices=columns, value=text_value if columns else None),
+            gr.update(choices=columns,
+                      value=(roles.get("tags") or roles.get("type")) if columns else None),
+            counts, _checks_markdown(report, lang, model))
+
+
+def _table_columns(path: str) -> list[str]:
+    return [str(c) for c in read_table(path).columns]
 
 
 def build(ctx: Context, model_tab: Any) -> DataTab:
@@ -112,29 +149,29 @@ def build(ctx: Context, model_tab: Any) -> DataTab:
         eval_file = gr.File(label=t("data_eval_file"), file_types=FILE_TYPES, height=100)
     outputs = [preview, text_column, label_column, chart, checks]
 
-    model = [model_tab.choice, model_tab.custom]
+    model = [model_tab.choice, model_tab.custom, model_tab.task]
 
-    def load_file(session: Session, path: str | None, choice: str, custom: str,
+    def load_file(session: Session, path: str | None, choice: str, custom: str, task: str,
                   request: gr.Request):
         if not path:
             return session, *([gr.update()] * len(outputs))
         shown = analyse(path, None, None, lang_of(request), ctx.max_upload_mb,
-                        model_setting(choice, custom))
+                        model_setting(choice, custom), task)
         session.data_path = path
         return session, *shown
 
-    def load_sample(session: Session, name: str | None, choice: str, custom: str,
+    def load_sample(session: Session, name: str | None, choice: str, custom: str, task: str,
                     request: gr.Request):
         if not name:
             raise gr.Error(say(lang_of(request), "no_data"))
-        return load_file(session, str(samples()[name]), choice, custom, request)
+        return load_file(session, str(samples()[name]), choice, custom, task, request)
 
-    def recheck(session: Session, text: str, label: str, choice: str, custom: str,
+    def recheck(session: Session, text: str, label: str, choice: str, custom: str, task: str,
                 request: gr.Request):
         if not session.data_path:
             return [gr.update()] * len(outputs)
         return analyse(session.data_path, text, label, lang_of(request), ctx.max_upload_mb,
-                       model_setting(choice, custom))
+                       model_setting(choice, custom), task)
 
     upload.upload(load_file, [ctx.session, upload, *model], [ctx.session, *outputs],
                   api_name="load_file")
@@ -143,4 +180,9 @@ def build(ctx: Context, model_tab: Any) -> DataTab:
     columns = [ctx.session, text_column, label_column, *model]
     text_column.input(recheck, columns, outputs, api_name="set_text_column")
     label_column.input(recheck, columns, outputs, api_name="set_label_column")
+    # Another task reads the same file differently (a table of labels, or tagged tokens).
+    def retask(session: Session, choice: str, custom: str, task: str, request: gr.Request):
+        return recheck(session, None, None, choice, custom, task, request)
+
+    model_tab.task.input(retask, [ctx.session, *model], outputs, api_name="set_task")
     return DataTab(text_column=text_column, label_column=label_column, eval_file=eval_file)

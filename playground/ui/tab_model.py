@@ -61,8 +61,10 @@ def build(ctx: Context) -> ModelTab:
         choice = gr.Radio(_choices(), value=AUTO, label=t("model_choice"),
                           info=t("model_auto"), scale=2)
         with gr.Column(scale=1):
-            task = gr.Dropdown([(t("task_text_classification"), "text-classification")],
-                               value="text-classification", label=t("model_task"))
+            task = gr.Dropdown([(t("task_text_classification"), "text-classification"),
+                                (t("task_ner"), "ner")],
+                               value="text-classification", label=t("model_task"),
+                               elem_id="task")
             custom = gr.Textbox(label=t("model_custom"), placeholder="hfl/rbt3  ·  /path/to/model",
                                 elem_id="custom-model")
             check = gr.Button(t("model_check"), size="sm")

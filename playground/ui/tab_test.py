@@ -13,7 +13,7 @@ import pandas as pd
 from playground.data import read_table
 from playground.errors import PlaygroundError
 from playground.service.agents import agent_for, ask, evaluate_table, finished_runs
-from playground.ui import rules_panel, share_panel
+from playground.ui import entity_views, rules_panel, share_panel
 from playground.ui.charts import confidence_histogram, confusion_figure, trend_frame
 from playground.ui.context import Context
 from playground.ui.tab_data import FILE_TYPES
@@ -47,8 +47,12 @@ def _read(path: str | None, lang: str) -> pd.DataFrame:
 
 
 def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
-    """Accuracy, per-label report, confusion matrix and mistakes on a labeled file."""
-    _agent(ctx, run_id, lang)
+    """Accuracy, per-label report, confusion matrix and mistakes on a labeled file
+    (entity-level scores per type, for an entity agent)."""
+    if _agent(ctx, run_id, lang).task == "ner":
+        if not path:
+            raise gr.Error(say(lang, "no_data"))
+        return entity_views.test_entities(ctx.service.run(run_id), path, lang)
     try:
         found = evaluate_table(ctx.service.run(run_id), _read(path, lang))
     except PlaygroundError as exc:
@@ -64,6 +68,9 @@ def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
 def label_file(ctx: Context, run_id: str, path: str, lang: str):
     """The file with predictions added (to download) and what the agent found in it."""
     agent = _agent(ctx, run_id, lang)
+    if agent.task == "ner":
+        return entity_views.label_entities(ctx.service.run(run_id), _read(path, lang),
+                                           Path(path).stem, lang)
     labelled, column = agent.predict_frame(_read(path, lang))
     out = Path(tempfile.mkdtemp()) / f"{Path(path).stem}.predictions.csv"
     labelled.to_csv(out, index=False)
@@ -89,7 +96,10 @@ def build(ctx: Context) -> TestTab:
             with gr.Row():
                 message = gr.Textbox(label=t("message"), scale=4, lines=1, elem_id="chat-input")
                 send = gr.Button(t("send"), variant="primary", scale=1)
-        scores = gr.Label(num_top_classes=3, label="Top 3", scale=2)
+        with gr.Column(scale=2):
+            scores = gr.Label(num_top_classes=3, label="Top 3")
+            entities = gr.HighlightedText(label=t("entities"), elem_id="entities",
+                                          combine_adjacent=False)
     rules_panel.build(ctx, run)
     share_panel.build(ctx, run)
     with gr.Tab(t("run_test")):
@@ -121,7 +131,7 @@ def build(ctx: Context) -> TestTab:
              request: gr.Request):
         lang = lang_of(request)
         if not (text or "").strip():
-            return history, "", gr.update()
+            return history, "", gr.update(), gr.update()
         _agent(ctx, run_id, lang)
         try:
             reply = ask(ctx.service.run(run_id), text)
@@ -132,12 +142,14 @@ def build(ctx: Context) -> TestTab:
         answer = f"{reply.text}\n\n<sub>{why}</sub>"
         history = history + [{"role": "user", "content": text},
                              {"role": "assistant", "content": answer}]
-        return history, "", dict(list(reply.probabilities.items())[:3])
+        top = dict(list(reply.probabilities.items())[:3])
+        return history, "", top or None, entity_views.highlighted(text, reply.entities)
 
     refresh.click(choices, None, run, api_name="agents")
     ctx.on_load.append((choices, [], [run]))
-    send.click(chat, [run, message, chatbot], [chatbot, message, scores], api_name="chat")
-    message.submit(chat, [run, message, chatbot], [chatbot, message, scores])
+    send.click(chat, [run, message, chatbot], [chatbot, message, scores, entities],
+               api_name="chat")
+    message.submit(chat, [run, message, chatbot], [chatbot, message, scores, entities])
     def run_test(run_id: str | None, path: str | None, request: gr.Request):
         return test_on_file(ctx, run_id, path, lang_of(request))
 

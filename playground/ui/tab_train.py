@@ -58,9 +58,10 @@ def read_new_events(ctx: Context, run_id: str | None, curve: Curve) -> Curve:
                                          "series": "train"})
             curve.last_train = event
         elif event["type"] == "eval":
+            # Entity runs are scored by entity F1; labelled texts by accuracy.
+            score = event["f1"] if event.get("f1") is not None else event["accuracy"]
             curve.eval_points.append({"step": event["step"], "loss": event["eval_loss"],
-                                        "series": "validation",
-                                        "accuracy": event["accuracy"]})
+                                        "series": "validation", "accuracy": score})
     return curve
 
 
@@ -83,9 +84,10 @@ def status_html(ctx: Context, curve: Curve, lang: str) -> str:
         report = ctx.service.run(curve.run_id).read_report() or {}
         scores = report.get("scores", {})
         done = total
-        text = say(lang, "succeeded", acc=scores["model"]["accuracy"],
-                   held_out=report["held_out"], maj=scores["majority"]["accuracy"],
-                   classic=scores["classic"]["accuracy"])
+        key, said = ("f1", "succeeded_ner") if report.get("task") == "ner" else \
+            ("accuracy", "succeeded")
+        text = say(lang, said, acc=scores["model"][key], held_out=report["held_out"],
+                   maj=scores["majority"][key], classic=scores["classic"][key])
     elif state == "cancelled":
         text = say(lang, "cancelled", reason=status.get("reason", ""))
     else:
@@ -110,14 +112,14 @@ def runs_table(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(ctx.service.list_runs(), columns=RUN_COLUMNS)
 
 
-def start_run(ctx: Context, session: Session, model: str, text_column: str | None,
+def start_run(ctx: Context, session: Session, model: str, task: str, text_column: str | None,
               label_column: str | None, eval_path: str | None, settings: dict[str, Any],
               lang: str) -> str:
     """Check everything, then queue a run; returns its id (this window follows it)."""
     if not session.data_path:
         raise gr.Error(say(lang, "no_data"))
-    config = config_from_form({**settings, "model": model, "text_column": text_column,
-                               "label_column": label_column}, lang)
+    config = config_from_form({**settings, "model": model, "task": task,
+                               "text_column": text_column, "label_column": label_column}, lang)
     try:
         prep = prepare(session.data_path, config, eval_path)
         prep.raise_for_errors()
@@ -200,15 +202,16 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
 
     # gr.Request comes first: gradio injects it by position, before the *settings.
     def start_clicked(request: gr.Request, session: Session, choice: str, custom: str,
-                      text_column: str | None, label_column: str | None,
+                      task: str, text_column: str | None, label_column: str | None,
                       eval_path: str | None, *settings: Any):
-        run_id = start_run(ctx, session, model_setting(choice, custom), text_column,
+        run_id = start_run(ctx, session, model_setting(choice, custom), task, text_column,
                            label_column, eval_path, dict(zip(names, settings)),
                            lang_of(request))
         return run_id, run_id
 
     start.click(start_clicked,
-                [ctx.session, model_tab.choice, model_tab.custom, data_tab.text_column,
+                [ctx.session, model_tab.choice, model_tab.custom, model_tab.task,
+                 data_tab.text_column,
                  data_tab.label_column, data_tab.eval_file, *settings_tab.fields.values()],
                 [followed, browser_run], api_name="start")
     timer.tick(tick, [followed, curve], [curve, status, loss_plot, metric_plot],

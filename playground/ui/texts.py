@@ -35,6 +35,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "model_task": ("Task", "任务"),
     "task_text_classification": ("Text classification (intents, sentiment, topics)",
                                  "文本分类（意图、情感、主题）"),
+    "task_ner": ("Named entities (people, places, products… in each text)",
+                 "命名实体（文本中的人名、地名、产品等）"),
     "model_ok": ("{name} can be used.", "可以使用 {name}。"),
     "model_cards": ("Models", "模型目录"),
     "fits_here": ("fits this machine", "适合本机"),
@@ -86,7 +88,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "start": ("Start training", "开始训练"),
     "stop": ("Stop", "停止"),
     "loss_plot": ("Loss (lower is better)", "损失（越低越好）"),
-    "metric_plot": ("Validation accuracy", "验证准确率"),
+    "metric_plot": ("Validation score (accuracy; entity F1 for entities)",
+                    "验证得分（准确率；实体任务为实体 F1）"),
     "runs": ("All runs", "全部训练记录"),
     "open_run": ("Open run", "打开记录"),
     "refresh": ("Refresh", "刷新"),
@@ -98,6 +101,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "succeeded": ("✅ Done. Accuracy {acc:.1%} on {held_out}. Always answering the most common "
                   "label: {maj:.1%}; classic model: {classic:.1%}.",
                   "✅ 完成。准确率 {acc:.1%}（{held_out}）。总答最常见标签：{maj:.1%}；经典模型：{classic:.1%}。"),
+    "succeeded_ner": ("✅ Done. Entity F1 {acc:.1%} on {held_out}. Finding no entities: "
+                      "{maj:.1%}; classic model: {classic:.1%}.",
+                      "✅ 完成。实体 F1 {acc:.1%}（{held_out}）。不标任何实体：{maj:.1%}；经典模型：{classic:.1%}。"),
     "cancelled": ("⏹ Stopped. {reason}", "⏹ 已停止。{reason}"),
     "failed": ("❌ The run failed: {reason}", "❌ 训练失败：{reason}"),
     "nothing_running": ("Nothing is running in this window.", "此窗口没有正在进行的训练。"),
@@ -124,6 +130,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "test_score": ("Accuracy {acc:.1%} and macro-F1 {f1:.1%} on {rows} rows. Before "
                    "fine-tuning (always the most common label): {maj:.1%}.",
                    "在 {rows} 行上准确率 {acc:.1%}，宏平均 F1 {f1:.1%}。微调前（总答最常见标签）：{maj:.1%}。"),
+    "test_score_ner": ("Entity F1 {f1:.1%} (precision {p:.1%}, recall {r:.1%}) on {rows} "
+                       "sentences with {entities} entities; an entity counts only when its "
+                       "span and type are exact. Finding no entities scores 0.",
+                       "在 {rows} 个句子（{entities} 个实体）上实体 F1 {f1:.1%}（精确率 {p:.1%}，"
+                       "召回率 {r:.1%}）；实体的范围和类型都完全正确才算对。不标任何实体得 0 分。"),
     **AGENT_TEXTS,
 }
 

@@ -28,6 +28,11 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
                    "**{run_id}** · {model} · {data} · 准确率 {acc}"),
     "recipe_started": ("Training {name}: follow it in 4 · Train.",
                        "正在训练 {name}：请在 4 · 训练 中查看。"),
+    "entities": ("Entities found", "找到的实体"),
+    "entity_run": ("Entity agent that fills the slots (optional)", "填充槽位的实体智能体（可选）"),
+    "ner_no_rules": ("An entity agent answers with the entities it finds. To use them in "
+                     "replies, pick it as the entity agent of an intent agent.",
+                     "实体智能体直接回答它找到的实体。若要在回复中使用实体，请在意图智能体中把它选为实体智能体。"),
     # reply rules
     "rules": ("Replies and rules", "回复与规则"),
     "rules_help": ("One row per label: the **reply** may use {text}, {label}, {answer} and "

@@ -79,6 +79,12 @@ def test_bad_rules_are_named(change, fragment) -> None:
         AgentRules.from_dict({"rules": [rule]}, LABELS)
 
 
+def test_the_entity_agent_must_be_a_run_id() -> None:
+    with pytest.raises(ConfigError, match="not a run id"):
+        AgentRules.from_dict({"rules": [], "entity_run": "../../etc"}, LABELS)
+    assert AgentRules.from_dict({"rules": [], "entity_run": "20261124-1"}, LABELS).entity_run
+
+
 def test_threshold_and_duplicates_are_checked() -> None:
     with pytest.raises(ConfigError, match="between 0 and 1"):
         AgentRules.from_dict({"rules": [], "threshold": 1.5}, LABELS)
@@ -162,3 +168,25 @@ def test_a_table_needs_a_key_and_an_answer(tmp_path: Path, make_run, intent_csv:
     run = make_run(intent_csv, model="classic")
     with pytest.raises(DataError, match="two columns"):
         add_tool_table(run, one_column)
+
+
+def test_an_entity_agent_fills_the_slots_of_an_intent_agent(make_run, intent_csv: Path,
+                                                            tmp_path: Path) -> None:
+    from ner_samples import write_conll
+
+    people = make_run(write_conll(tmp_path / "people.conll", count=150), task="ner",
+                      model="classic")
+    run_job(people, time.time())
+    intents = make_run(intent_csv, model="classic")
+    run_job(intents, time.time())
+    save_rules(intents, AgentRules(rules=[
+        LabelRule("greeting", reply="Hello {PER}, welcome to {LOC}!"),
+        LabelRule("refund", reply="Refunds for {PER} take 5 days.")],
+        entity_run=people.run_id), LABELS)
+    reply = ask(intents, "hello there maria from madrid")
+    assert reply.label == "greeting"
+    assert reply.text == "Hello maria, welcome to madrid!"
+    assert [(e["type"], e["text"]) for e in reply.entities] == [("PER", "maria"),
+                                                                ("LOC", "madrid")]
+    alone = ask(people, "yesterday maria flew to madrid")
+    assert (alone.source, alone.text) == ("entities", "PER: maria; LOC: madrid")

@@ -12,6 +12,8 @@ from gradio_client.exceptions import AppError
 
 from .conftest import tiny_form
 
+CLS = "text-classification"  # the task picked on the Model tab
+
 
 def client(url: str, lang: str = "en-US") -> Client:
     return Client(url, verbose=False, headers={"Accept-Language": lang})
@@ -39,7 +41,7 @@ def wait_until_done(c: Client, timeout_s: float = 180) -> tuple[str, dict]:
 def test_sample_loads_with_guessed_columns_and_checks(live_app) -> None:
     url, _ = live_app
     c = client(url)
-    preview, text, label, chart, checks = c.predict("banking_intents_en.csv", "auto", "",
+    preview, text, label, chart, checks = c.predict("banking_intents_en.csv", "auto", "", CLS,
                                                      api_name="/load_sample")
     assert value(text) == "text" and value(label) == "category"
     assert "Ready to train: 400 rows, 8 labels" in checks
@@ -50,10 +52,10 @@ def test_sample_loads_with_guessed_columns_and_checks(live_app) -> None:
 def test_start_without_data_says_what_to_do(live_app, tiny_model_dir: Path) -> None:
     url, _ = live_app
     with pytest.raises(AppError, match="Add training data first"):
-        client(url).predict("auto", str(tiny_model_dir), None, None, None, *tiny_form(),
+        client(url).predict("auto", str(tiny_model_dir), CLS, None, None, None, *tiny_form(),
                             api_name="/start")
     with pytest.raises(AppError, match="请先添加训练数据"):
-        client(url, "zh-CN").predict("auto", "", None, None, None, *tiny_form(),
+        client(url, "zh-CN").predict("auto", "", CLS, None, None, None, *tiny_form(),
                                      api_name="/start")
 
 
@@ -68,23 +70,23 @@ def test_bad_uploads_get_a_sentence(live_app, tmp_path: Path) -> None:
     png = tmp_path / "photo.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
     with pytest.raises(AppError, match="Invalid file type"):
-        client(url).predict(handle_file(str(png)), "auto", "", api_name="/load_file")
+        client(url).predict(handle_file(str(png)), "auto", "", CLS, api_name="/load_file")
     renamed = tmp_path / "photo.csv"  # a picture saved under a table's name
     renamed.write_bytes(png.read_bytes())
     with pytest.raises(AppError, match="not a table"):
-        client(url).predict(handle_file(str(renamed)), "auto", "", api_name="/load_file")
+        client(url).predict(handle_file(str(renamed)), "auto", "", CLS, api_name="/load_file")
     with pytest.raises(AppError, match="文件或数据无法使用"):
-        client(url, "zh-CN").predict(handle_file(str(renamed)), "auto", "",
+        client(url, "zh-CN").predict(handle_file(str(renamed)), "auto", "", CLS,
                                      api_name="/load_file")
     gbk = tmp_path / "reviews.csv"
     rows = [(f"房间很干净服务很好第{i}次", "好评") for i in range(10)] + \
         [(f"太吵了再也不来第{i}次", "差评") for i in range(10)]
     pd.DataFrame(rows, columns=["评论", "标签"]).to_csv(gbk, index=False, encoding="gbk")
-    _, text, label, _, checks = client(url).predict(handle_file(str(gbk)), "auto", "",
+    _, text, label, _, checks = client(url).predict(handle_file(str(gbk)), "auto", "", CLS,
                                                     api_name="/load_file")
     assert (value(text), value(label)) == ("评论", "标签") and "Chinese" in checks
     assert "Instant (classic)" in checks  # auto picks the model that reads Chinese
-    _, _, _, _, checks_zh = client(url, "zh-CN").predict(handle_file(str(gbk)), "auto", "",
+    _, _, _, _, checks_zh = client(url, "zh-CN").predict(handle_file(str(gbk)), "auto", "", CLS,
                                                          api_name="/load_file")
     assert "语言：中文" in checks_zh and "秒训经典模型" in checks_zh
 
@@ -93,8 +95,8 @@ def test_train_watch_chat_test_and_label(live_app, tiny_model_dir: Path, assets:
                                          tmp_path: Path) -> None:
     url, service = live_app
     c = client(url)
-    c.predict("banking_intents_en.csv", "auto", "", api_name="/load_sample")
-    run_id = c.predict("auto", str(tiny_model_dir), "text", "category", None, *tiny_form(),
+    c.predict("banking_intents_en.csv", "auto", "", CLS, api_name="/load_sample")
+    run_id = c.predict("auto", str(tiny_model_dir), CLS, "text", "category", None, *tiny_form(),
                        api_name="/start")
     assert service.status(run_id)["state"] in ("queued", "running", "succeeded")
     status, loss = wait_until_done(c)
@@ -104,7 +106,7 @@ def test_train_watch_chat_test_and_label(live_app, tiny_model_dir: Path, assets:
     assert {row[columns.index("series")] for row in rows} == {"train", "validation"}
 
     assert run_id in status
-    history, _, top = c.predict(run_id, "my card has not arrived yet", [], api_name="/chat")
+    history, _, top, _ = c.predict(run_id, "my card has not arrived yet", [], api_name="/chat")
     assert history[-1]["role"] == "assistant" and "sure" in str(history[-1]["content"])
     assert len(top["confidences"]) == 3
 
@@ -131,8 +133,8 @@ def test_two_sessions_keep_their_own_runs(live_app, tiny_model_dir: Path) -> Non
     url, service = live_app
     first, second = client(url), client(url)
     for c in (first, second):
-        c.predict("banking_intents_en.csv", "auto", "", api_name="/load_sample")
-        c.predict("auto", str(tiny_model_dir), "text", "category", None,
+        c.predict("banking_intents_en.csv", "auto", "", CLS, api_name="/load_sample")
+        c.predict("auto", str(tiny_model_dir), CLS, "text", "category", None,
                   *tiny_form(epochs=50), api_name="/start")
     time.sleep(1.0)
     one, two = first.predict(api_name="/tick")[0], second.predict(api_name="/tick")[0]

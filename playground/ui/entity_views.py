@@ -1,0 +1,55 @@
+"""What the Test & chat tab shows for an entity agent: highlighted entities, entity-level
+scores on a tagged file, and a file of texts with the entities found in each."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from playground.errors import PlaygroundError
+from playground.service.entities import entity_agent, evaluate_entity_file
+from playground.ui.charts import confidence_histogram
+from playground.ui.texts import error_for, say
+
+
+def highlighted(text: str, entities: list[dict[str, Any]]) -> dict[str, Any]:
+    """The gr.HighlightedText value: each entity marked with its type and confidence."""
+    return {"text": text, "entities": [
+        {"entity": f"{e['type']} {e['confidence']:.0%}", "start": e["start"], "end": e["end"]}
+        for e in entities]}
+
+
+def test_entities(run, path: str, lang: str):
+    """Entity-level scores overall and per type, and the sentences the agent got wrong."""
+    try:
+        found = evaluate_entity_file(run, path)
+    except PlaygroundError as exc:
+        raise error_for(exc, lang) from exc
+    scores = found["scores"]
+    summary = say(lang, "test_score_ner", f1=scores["f1"], p=scores["precision"],
+                  r=scores["recall"], rows=found["rows"], entities=scores["entities"])
+    per_type = pd.DataFrame([{"type": kind, **values}
+                             for kind, values in scores["per_type"].items()])
+    return summary, per_type, None, found["mistakes"]
+
+
+def label_entities(run, frame: pd.DataFrame, stem: str, lang: str):
+    """The file with an entities column (to download), entities per type, the spread of
+    their confidence, and examples."""
+    try:
+        labelled, column = entity_agent(run).find_frame(frame)
+    except PlaygroundError as exc:
+        raise error_for(exc, lang) from exc
+    out = Path(tempfile.mkdtemp()) / f"{stem}.entities.csv"
+    labelled.to_csv(out, index=False)
+    found = pd.DataFrame([e for row in labelled["entities_json"] for e in json.loads(row)],
+                         columns=["type", "text", "confidence"])
+    counts = found["type"].value_counts().rename_axis("label").reset_index(name="texts")
+    examples = labelled[labelled["entities"] != ""].head(9)[[column, "entities"]]
+    spread = confidence_histogram(found["confidence"]) if len(found) else None
+    return str(out), counts, spread, examples, gr.update(visible=False)
