@@ -11,8 +11,8 @@ Saved without pickle: the vectorizer's settings and vocabulary go to JSON, the n
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 def score(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
     """Accuracy, macro-F1, per-label precision/recall/F1/support and the confusion matrix."""
-    from sklearn.metrics import (accuracy_score, confusion_matrix, f1_score,
-                                 precision_recall_fscore_support)
+    from sklearn.metrics import (
+        accuracy_score,
+        confusion_matrix,
+        f1_score,
+        precision_recall_fscore_support,
+    )
 
     labels = list(labels)
     precision, recall, f1, support = precision_recall_fscore_support(
