@@ -22,7 +22,8 @@ def start_recipe(service: TrainingService, recipe: Recipe) -> RunFolder:
     write_json(run.config_path, {**spec, "recipe": recipe.id})
     for table in recipe.table_paths():
         add_tool_table(run, table)
-    save_rules(run, AgentRules.from_dict(recipe.agent, spec["labels"]), spec["labels"])
+    if recipe.agent:  # an entity agent answers with its entities: it has no reply rules
+        save_rules(run, AgentRules.from_dict(recipe.agent, spec["labels"]), spec["labels"])
     service.submit(run)
     return run
 

@@ -42,13 +42,17 @@ def recipe_texts() -> dict[str, dict[str, str]]:
 
 
 def recipe_status(recipe: Recipe, run: dict[str, Any] | None, lang: str) -> str:
-    if run is not None and run["accuracy"] is not None:
-        return say(lang, "last_run", run_id=run["run_id"], acc=run["accuracy"])
+    """The newest run's score, else what a run on a laptop gave (entity F1 for entities)."""
+    if run is not None:
+        score = run["entity_f1"] if run["task"] == "ner" else run["accuracy"]
+        if score is not None:
+            return say(lang, "last_run", run_id=run["run_id"], acc=score)
     expected = recipe.expected
     if expected:
         seconds = expected["seconds"]
         took = f"{seconds} s" if seconds < 60 else f"{round(seconds / 60)} min"
-        return say(lang, "expected", acc=expected["accuracy"], time=took)
+        key = "expected_ner" if "f1" in expected else "expected"
+        return say(lang, key, acc=expected.get("f1", expected.get("accuracy")), time=took)
     return say(lang, "not_trained")
 
 

@@ -22,7 +22,9 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
                  "已导入智能体 {run_id}，见下方列表。"),
     "expected": ("Expected: accuracy about {acc:.0%}, trained in about {time} on a laptop CPU.",
                  "预期：在笔记本 CPU 上约 {time} 训练完成，准确率约 {acc:.0%}。"),
-    "last_run": ("Last run {run_id}: accuracy {acc:.1%}.", "最近一次 {run_id}：准确率 {acc:.1%}。"),
+    "expected_ner": ("Expected: entity F1 about {acc:.0%}, trained in about {time} on a laptop "
+                     "CPU.", "预期：在笔记本 CPU 上约 {time} 训练完成，实体 F1 约 {acc:.0%}。"),
+    "last_run": ("Last run {run_id}: score {acc:.1%}.", "最近一次 {run_id}：得分 {acc:.1%}。"),
     "not_trained": ("Not trained here yet.", "尚未在本机训练。"),
     "agent_card": ("**{run_id}** · {model} · {data} · accuracy {acc}",
                    "**{run_id}** · {model} · {data} · 准确率 {acc}"),

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from playground.data import check_dataset, read_table
+from playground.data.entities import read_entities
+from playground.data.entity_checks import check_entities
 from playground.errors import ConfigError
 from playground.recipes import load_recipe, recipes
 from playground.service.agents import ask
@@ -17,9 +19,14 @@ from playground.service.replies import AgentRules
 
 def test_each_recipe_is_complete_and_its_rules_fit_its_labels() -> None:
     found = recipes()
-    assert {"bank-help-desk", "hotel-reviews-zh", "bank-faq-instant"} <= {r.id for r in found}
+    assert {"bank-help-desk", "hotel-reviews-zh", "bank-faq-instant",
+            "people-places-zh"} <= {r.id for r in found}
     for recipe in found:
         assert recipe.name["en"] and recipe.name["zh"] and recipe.description["zh"]
+        if recipe.config().task == "ner":
+            _, report = check_entities(read_entities(recipe.data_path))
+            assert report.ok and not recipe.agent
+            continue
         clean, report = check_dataset(read_table(recipe.data_path))
         assert not report.errors
         labels = sorted(clean["label"].unique())
@@ -44,5 +51,18 @@ def test_the_instant_recipe_trains_and_answers_from_its_faq(runs_dir: Path) -> N
         card = next(c for c in shown["recipes"] if c["recipe"].id == "bank-faq-instant")
         assert card["run"]["run_id"] == run.run_id and card["run"]["accuracy"] > 0.9
         assert [a["run_id"] for a in shown["agents"]] == [run.run_id]
+    finally:
+        service.shutdown()
+
+
+def test_the_chinese_entity_recipe_trains_and_highlights(runs_dir: Path) -> None:
+    service = TrainingService(runs_dir, poll_s=0.1, gpu_count=0)
+    try:
+        run = start_recipe(service, load_recipe("people-places-zh"))
+        assert service.wait(run.run_id, timeout_s=120)["state"] == "succeeded"
+        reply = ask(run, "李明昨天去了北京。")
+        assert ("LOC", "北京") in [(e["type"], e["text"]) for e in reply.entities]
+        card = next(c for c in cards(service)["recipes"] if c["recipe"].id == "people-places-zh")
+        assert card["run"]["entity_f1"] > 0.3
     finally:
         service.shutdown()
