@@ -42,31 +42,22 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             python = gr.Code(language="python", label="Python", elem_id="code-python")
             curl = gr.Code(language="shell", label="curl", elem_id="code-curl")
 
-    def folder(run_id: str | None, lang: str):
+    def write(run_id: str | None, lang: str, writer, name: str) -> str:
+        """Run ``writer(run folder, out)`` into a fresh temporary folder; the file's path."""
         if not run_id:
             raise gr.Error(say(lang, "no_run"))
         try:
-            return ctx.service.run(run_id)
+            found = ctx.service.run(run_id)
+            out = Path(tempfile.mkdtemp()) / name.format(run_id=found.run_id)
+            return str(writer(found.path, out))
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
 
     def export(run_id: str | None, request: gr.Request) -> str:
-        lang = lang_of(request)
-        found = folder(run_id, lang)
-        out = Path(tempfile.mkdtemp()) / f"{found.run_id}.agent.zip"
-        try:
-            return str(export_bundle(found.path, out))
-        except PlaygroundError as exc:
-            raise error_for(exc, lang) from exc
+        return write(run_id, lang_of(request), export_bundle, "{run_id}.agent.zip")
 
     def script(run_id: str | None, request: gr.Request) -> str:
-        lang = lang_of(request)
-        found = folder(run_id, lang)
-        out = Path(tempfile.mkdtemp()) / f"train_{found.run_id}.py"
-        try:
-            return str(write_training_script(found.path, out))
-        except PlaygroundError as exc:
-            raise error_for(exc, lang) from exc
+        return write(run_id, lang_of(request), write_training_script, "train_{run_id}.py")
 
     def delete(run_id: str | None, request: gr.Request):
         lang = lang_of(request)
