@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from playground.config import best_metric
 from playground.runfolder import RunFolder
 from playground.training.agent import batched_probabilities
 from playground.training.callbacks import RunEvents
@@ -97,8 +98,6 @@ def training_arguments(config: dict[str, Any], run: RunFolder, precision: str, d
 
     per_step = config["batch_size"] * config["gradient_accumulation"]
     total_steps = max(1, int(np.ceil(train_rows / per_step) * config["epochs"]))
-    from playground.config import best_metric
-
     by_steps = config["eval_every_steps"] > 0
     metric = best_metric(config)
     return TrainingArguments(
