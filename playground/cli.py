@@ -135,9 +135,16 @@ def _progress_line(event: dict[str, Any]) -> str | None:
         return (f"step {event['step']}/{event['total_steps']}  epoch {event['epoch']:.2f}  "
                 f"loss {event['loss']:.4f}  lr {event['learning_rate']:.2e}  "
                 f"{event['examples_per_s']:.0f} ex/s  ETA {eta}")
+    if kind == "eval" and event.get("f1") is not None:  # an entity run
+        return (f"validation at epoch {event['epoch']:.2f}: loss {event['eval_loss']:.4f}  "
+                f"entity F1 {event['f1']:.4f}  precision {event['precision']:.4f}  "
+                f"recall {event['recall']:.4f}")
     if kind == "eval":
         return (f"validation at epoch {event['epoch']:.2f}: loss {event['eval_loss']:.4f}  "
                 f"accuracy {event['accuracy']:.4f}  macro-F1 {event['macro_f1']:.4f}")
+    if kind == "baselines" and event.get("majority_f1") is not None:
+        return (f"baselines: finding no entities F1 {event['majority_f1']:.4f}, classic model "
+                f"F1 {event['classic_f1']:.4f} ({event['classic_s']:.1f} s)")
     if kind == "baselines":
         return (f"baselines: majority label {event['majority_accuracy']:.4f}, classic model "
                 f"{event['classic_accuracy']:.4f} ({event['classic_s']:.1f} s)")
@@ -251,6 +258,8 @@ def _predict(args: argparse.Namespace) -> int:
         raise PlaygroundError("Give either a text or --csv FILE, not both or neither.",
                               'Example: playground predict runs/RUN_ID "my card is lost"')
     agent = load_agent(args.run_dir)
+    if agent.task == "ner":
+        return _predict_entities(agent, args)
     if args.text is not None:
         prediction = agent.predict([args.text])[0]
         if args.json:
@@ -270,6 +279,28 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _predict_entities(agent: Any, args: argparse.Namespace) -> int:
+    """The entities of a text, or a file with an ``entities`` column added."""
+    if args.text is not None:
+        found = agent.find([args.text])[0]
+        if args.json:
+            print(json.dumps({"entities": [e.to_dict() for e in found]}, ensure_ascii=False))
+        for entity in [] if args.json else found:
+            print(f"{entity.confidence:6.1%}  {entity.type:<14} {entity.text}")
+        if not found and not args.json:
+            print("No entities found.")
+        return 0
+    from playground.data import read_table
+
+    frame = read_table(args.csv)
+    labelled, _ = agent.find_frame(frame, args.text_col)
+    out = args.out or args.csv.with_name(f"{args.csv.stem}.entities.csv")
+    labelled.to_csv(out, index=False)
+    print(json.dumps({"predictions": str(out), "rows": len(frame)}) if args.json
+          else f"Wrote the entities of {len(frame):,} texts to {out}")
+    return 0
+
+
 def _runs(args: argparse.Namespace) -> int:
     from playground.service.jobs import TrainingService
 
@@ -282,12 +313,14 @@ def _runs(args: argparse.Namespace) -> int:
     if not rows:
         print(f"No runs yet in {service.runs_dir}.")
         return 0
-    print(f"{'run':<22} {'state':<10} {'accuracy':>8} {'macro-F1':>8} {'time':>7}  model / data")
+    print(f"{'run':<30} {'state':<10} {'score':>8} {'macro-F1':>8} {'time':>7}  "
+          "model / data (score: accuracy, or entity F1 for entities)")
     for r in rows:
-        acc = f"{r['accuracy']:.4f}" if r["accuracy"] is not None else "-"
+        score = r["entity_f1"] if r["task"] == "ner" else r["accuracy"]
+        acc = f"{score:.4f}" if score is not None else "-"
         f1 = f"{r['macro_f1']:.4f}" if r["macro_f1"] is not None else "-"
         took = f"{r['duration_s']:.0f}s" if r["duration_s"] is not None else "-"
-        print(f"{r['run_id']:<22} {r['state']:<10} {acc:>8} {f1:>8} {took:>7}  "
+        print(f"{r['run_id']:<30} {r['state']:<10} {acc:>8} {f1:>8} {took:>7}  "
               f"{r['model']} / {r['data']}")
     return 0
 

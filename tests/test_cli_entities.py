@@ -34,3 +34,26 @@ def test_ner_file_with_unknown_tags_exits_2_with_a_sentence(tmp_path: Path) -> N
                         "--runs-dir", str(tmp_path / "runs"))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "no scheme we know" in result.stderr and "'PERSON' (2)" in result.stderr
+
+
+def test_predict_and_runs_on_an_entity_agent(tmp_path: Path) -> None:
+    data = write_conll(tmp_path / "people.conll", count=150)
+    runs = tmp_path / "runs"
+    trained = playground("train", "--task", "ner", "--data", str(data), "--model", "classic",
+                         "--runs-dir", str(runs), "--json")
+    assert trained.returncode == 0, trained.stderr
+    assert "finding no entities F1 0.0000" in trained.stderr
+    run_dir = json.loads(trained.stdout.strip().splitlines()[-1])["run_dir"]
+    said = playground("predict", run_dir, "yesterday maria flew to madrid", "--json")
+    assert said.returncode == 0, said.stderr
+    found = json.loads(said.stdout)["entities"]
+    assert [(e["type"], e["text"]) for e in found] == [("PER", "maria"), ("LOC", "madrid")]
+    plain = playground("predict", run_dir, "yesterday maria flew to madrid")
+    assert "PER" in plain.stdout and "madrid" in plain.stdout
+    texts = tmp_path / "texts.csv"
+    texts.write_text("text\nanna lives in paris now\nno one here\n", encoding="utf-8")
+    labelled = playground("predict", run_dir, "--csv", str(texts))
+    assert labelled.returncode == 0 and "entities of 2 texts" in labelled.stdout
+    listed = playground("runs", "--runs-dir", str(runs))
+    score = json.loads(trained.stdout.strip().splitlines()[-1])["metrics"]["f1"]
+    assert f"{score:.4f}" in listed.stdout
