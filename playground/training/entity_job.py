@@ -8,15 +8,20 @@ and the chosen model. Scores are entity-level (seqeval, strict spans; see
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from typing import Any
 
 from playground.data.entities import Sentence, read_sentences
-from playground.runfolder import LABELS, RUN_CONFIG, SPLITS, RunFolder, write_json
+from playground.runfolder import SPLITS, RunFolder, write_json
 from playground.training.classic_entities import ClassicEntityModel
 from playground.training.entity_metrics import entity_scores, headline, outside_baseline
+from playground.training.job import (
+    classic_details,
+    finetune_details,
+    finish_details,
+    save_agent_files,
+)
 
 
 def read_entity_splits(run: RunFolder) -> dict[str, list[Sentence]]:
@@ -28,8 +33,6 @@ def run_entity_job(run: RunFolder, started_at: float) -> dict[str, Any]:
 
     Under torchrun every rank trains; only rank 0 writes to the run folder.
     """
-    from playground.training.job import peak_rss_mb
-
     main = int(os.environ.get("RANK", "0")) == 0
     emit = run.append_event if main else (lambda event: None)
     spec = run.read_config()
@@ -59,8 +62,7 @@ def run_entity_job(run: RunFolder, started_at: float) -> dict[str, Any]:
         if main:
             classic.save(run.model_dir)
         model_scores = classic_scores
-        details = {"precision": "fp64", "device": "cpu", "first_loss_s": None,
-                   "examples_per_s": round(len(splits["train"]) / max(classic_s, 1e-9), 1)}
+        details = classic_details(len(splits["train"]), classic_s)
     else:
         from playground.training.entity_finetune import finetune_entities
 
@@ -69,19 +71,12 @@ def run_entity_job(run: RunFolder, started_at: float) -> dict[str, Any]:
         result = finetune_entities(run, config, model["location"], splits, tags, started_at)
         model_scores = entity_scores(truth, result.predicted, types)
         cancelled = result.cancelled
-        details = {"precision": result.precision, "device": result.device,
-                   "first_loss_s": result.first_loss_s, "parameters": result.parameters,
-                   "best_validation": result.best_validation,
-                   "examples_per_s": round(result.train_metrics.get(
-                       "train_samples_per_second", 0.0), 1)}
+        details = finetune_details(result)
     train_s = classic_s if model["id"] == "classic" else round(time.time() - train_start, 2)
 
     if not main:
         return {"cancelled": cancelled}
-    (run.model_dir / LABELS).write_text(
-        json.dumps({"labels": types, "tags": tags, "task": "ner"}, ensure_ascii=False),
-        encoding="utf-8")
-    write_json(run.model_dir / RUN_CONFIG, spec)
+    save_agent_files(run, {"labels": types, "tags": tags, "task": "ner"}, spec)
     report = {
         "run_id": run.run_id,
         "task": "ner",
@@ -96,11 +91,7 @@ def run_entity_job(run: RunFolder, started_at: float) -> dict[str, Any]:
         "cancelled": cancelled,
         "scores": {"majority": majority, "classic": headline(classic_scores),
                    "model": model_scores},
-        "timings": {"total_s": round(time.time() - started_at, 2), "train_s": train_s,
-                    "classic_s": classic_s, "first_loss_s": details.pop("first_loss_s"),
-                    "examples_per_s": details.pop("examples_per_s")},
-        "peak_rss_mb": peak_rss_mb(),
-        **details,
+        **finish_details(details, started_at, train_s, classic_s),
     }
     write_json(run.report_path, report)
     run.append_event({"type": "result", "f1": model_scores["f1"],

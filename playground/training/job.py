@@ -66,8 +66,7 @@ def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
         if main:
             classic.save(run.model_dir)
         model_scores = classic_scores
-        details = {"precision": "fp64", "device": "cpu", "first_loss_s": None,
-                   "examples_per_s": round(len(splits["train"]) / max(classic_s, 1e-9), 1)}
+        details = classic_details(len(splits["train"]), classic_s)
     else:
         from playground.training.finetune import finetune
 
@@ -77,19 +76,13 @@ def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
         predicted = [labels[i] for i in result.probabilities.argmax(axis=1)]
         model_scores = score(truth, predicted, labels)
         cancelled = result.cancelled
-        details = {"precision": result.precision, "device": result.device,
-                   "first_loss_s": result.first_loss_s, "parameters": result.parameters,
-                   "best_validation": result.best_validation,
-                   "examples_per_s": round(result.train_metrics.get(
-                       "train_samples_per_second", 0.0), 1)}
+        details = finetune_details(result)
     # The classic agent is the model fitted with the baselines: its training time is that.
     train_s = classic_s if model["id"] == "classic" else round(time.time() - train_start, 2)
 
     if not main:
         return {"cancelled": cancelled}
-    (run.model_dir / LABELS).write_text(json.dumps({"labels": labels}, ensure_ascii=False),
-                                             encoding="utf-8")
-    write_json(run.model_dir / RUN_CONFIG, spec)
+    save_agent_files(run, {"labels": labels}, spec)
     report = {
         "run_id": run.run_id,
         "task": "text-classification",
@@ -101,11 +94,7 @@ def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
         "cancelled": cancelled,
         "scores": {"majority": majority, "classic": headline(classic_scores),
                    "model": model_scores},
-        "timings": {"total_s": round(time.time() - started_at, 2), "train_s": train_s,
-                    "classic_s": classic_s, "first_loss_s": details.pop("first_loss_s"),
-                    "examples_per_s": details.pop("examples_per_s")},
-        "peak_rss_mb": peak_rss_mb(),
-        **details,
+        **finish_details(details, started_at, train_s, classic_s),
     }
     write_json(run.report_path, report)
     run.append_event({"type": "result", "accuracy": model_scores["accuracy"],
@@ -113,3 +102,35 @@ def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
                       "majority_accuracy": majority["accuracy"],
                       "classic_accuracy": classic_scores["accuracy"], "cancelled": cancelled})
     return report
+
+
+def classic_details(train_rows: int, classic_s: float) -> dict[str, Any]:
+    """How a classic agent trained, for the report."""
+    return {"precision": "fp64", "device": "cpu", "first_loss_s": None,
+            "examples_per_s": round(train_rows / max(classic_s, 1e-9), 1)}
+
+
+def finetune_details(result: Any) -> dict[str, Any]:
+    """How a fine-tuned agent trained (a FinetuneResult or its entity twin), for the report."""
+    return {"precision": result.precision, "device": result.device,
+            "first_loss_s": result.first_loss_s, "parameters": result.parameters,
+            "best_validation": result.best_validation,
+            "examples_per_s": round(result.train_metrics.get("train_samples_per_second", 0.0),
+                                    1)}
+
+
+def finish_details(details: dict[str, Any], started_at: float, train_s: float,
+                   classic_s: float) -> dict[str, Any]:
+    """The report's timings, peak memory and the rest of ``details``."""
+    details = dict(details)
+    return {"timings": {"total_s": round(time.time() - started_at, 2), "train_s": train_s,
+                        "classic_s": classic_s, "first_loss_s": details.pop("first_loss_s"),
+                        "examples_per_s": details.pop("examples_per_s")},
+            "peak_rss_mb": peak_rss_mb(), **details}
+
+
+def save_agent_files(run: RunFolder, labels: dict[str, Any], spec: dict[str, Any]) -> None:
+    """model/labels.json (what the agent outputs) and the config that made it."""
+    (run.model_dir / LABELS).write_text(json.dumps(labels, ensure_ascii=False),
+                                        encoding="utf-8")
+    write_json(run.model_dir / RUN_CONFIG, spec)
