@@ -23,7 +23,7 @@ from playground.errors import ModelError
 from playground.runfolder import RunFolder
 from playground.training.callbacks import RunEvents
 from playground.training.entity_metrics import decode, entity_scores
-from playground.training.finetune import _DROPOUT_KEYS, training_arguments
+from playground.training.finetune import load_with_head, training_arguments
 from playground.training.methods import apply_method, count_parameters, finish_method
 from playground.training.precision import resolve_precision
 
@@ -59,17 +59,9 @@ def load_tokenizer(location: str) -> Any:
 
 def load_for_tokens(location: str, tags: list[str], dropout: float | None = None):
     """Tokenizer and a token-classification model with a fresh head for ``tags``."""
-    from transformers import AutoConfig, AutoModelForTokenClassification
+    from transformers import AutoModelForTokenClassification
 
-    config = AutoConfig.from_pretrained(
-        location, num_labels=len(tags), id2label=dict(enumerate(tags)),
-        label2id={tag: i for i, tag in enumerate(tags)}, trust_remote_code=False)
-    if dropout is not None:
-        for key in _DROPOUT_KEYS:
-            if hasattr(config, key):
-                setattr(config, key, dropout)
-    model = AutoModelForTokenClassification.from_pretrained(
-        location, config=config, ignore_mismatched_sizes=True, trust_remote_code=False)
+    model = load_with_head(AutoModelForTokenClassification, location, tags, dropout)
     return load_tokenizer(location), model
 
 

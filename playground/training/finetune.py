@@ -40,9 +40,10 @@ class FinetuneResult:
     best_validation: float | None
 
 
-def load_for_classification(location: str, labels: list[str], dropout: float | None = None):
-    """Tokenizer and a classification model with a fresh head for ``labels``."""
-    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+def load_with_head(auto_class: Any, location: str, labels: list[str],
+                   dropout: float | None = None):
+    """A model of ``auto_class`` (AutoModelFor...) with a fresh head for ``labels``."""
+    from transformers import AutoConfig
 
     config = AutoConfig.from_pretrained(
         location, num_labels=len(labels), id2label=dict(enumerate(labels)),
@@ -51,10 +52,17 @@ def load_for_classification(location: str, labels: list[str], dropout: float | N
         for key in _DROPOUT_KEYS:
             if hasattr(config, key):
                 setattr(config, key, dropout)
+    return auto_class.from_pretrained(location, config=config, ignore_mismatched_sizes=True,
+                                      trust_remote_code=False)
+
+
+def load_for_classification(location: str, labels: list[str], dropout: float | None = None):
+    """Tokenizer and a classification model with a fresh head for ``labels``."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
     tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=False)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        location, config=config, ignore_mismatched_sizes=True, trust_remote_code=False)
-    return tokenizer, model
+    return tokenizer, load_with_head(AutoModelForSequenceClassification, location, labels,
+                                     dropout)
 
 
 def tokenize(frame: pd.DataFrame, tokenizer: Any, max_length: int,
