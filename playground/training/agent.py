@@ -100,12 +100,7 @@ class Agent:
     def predict_frame(self, frame, text_column: str | None = None):
         """``frame`` with predicted_label, confidence and the top-3 labels added, and the
         text column used: the one given, else the guessed one, else the first."""
-        from playground.data import guess_columns
-
-        column = text_column or guess_columns(frame).text or frame.columns[0]
-        if column not in frame.columns:
-            raise DataError(f"The file has no column '{column}'.",
-                            f"Pick one of: {', '.join(map(str, frame.columns))}.")
+        column = text_column_of(frame, text_column)
         predictions = self.predict(frame[column].astype(str).tolist())
         out = frame.copy()
         out["predicted_label"] = [p.label for p in predictions]
@@ -113,6 +108,17 @@ class Agent:
         out["top3"] = ["; ".join(f"{label} {prob:.2f}" for label, prob in p.top(3))
                        for p in predictions]
         return out, column
+
+
+def text_column_of(frame, text_column: str | None = None) -> str:
+    """The column of ``frame`` to read: the one given, else the guessed one, else the first."""
+    from playground.data import guess_columns
+
+    column = text_column or guess_columns(frame).text or frame.columns[0]
+    if column not in frame.columns:
+        raise DataError(f"The file has no column '{column}'.",
+                        f"Pick one of: {', '.join(map(str, frame.columns))}.")
+    return column
 
 
 def load_agent(run_dir: str | Path) -> Agent | EntityAgent:

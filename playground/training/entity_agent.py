@@ -102,13 +102,9 @@ class EntityAgent:
     def find_frame(self, frame, text_column: str | None = None):
         """``frame`` with an ``entities`` column ("type: text (confidence); ...") and a JSON
         column ``entities_json``, and the text column used (as ``Agent.predict_frame``)."""
-        from playground.data import guess_columns
-        from playground.errors import DataError
+        from playground.training.agent import text_column_of
 
-        column = text_column or guess_columns(frame).text or frame.columns[0]
-        if column not in frame.columns:
-            raise DataError(f"The file has no column '{column}'.",
-                            f"Pick one of: {', '.join(map(str, frame.columns))}.")
+        column = text_column_of(frame, text_column)
         found = self.find(frame[column].astype(str).tolist())
         out = frame.copy()
         out["entities"] = ["; ".join(f"{e.type}: {e.text} ({e.confidence:.2f})" for e in row)
