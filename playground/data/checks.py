@@ -392,8 +392,12 @@ def _length_stats(lengths: Sequence[int]) -> dict[str, float]:
 
 
 def _count(n: int, noun: str) -> str:
-    """'1 row', '2 rows', '1,234 rows'."""
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+    """'1 row', '2 rows', '1,234 rows', '2 entities'."""
+    if n == 1:
+        return f"{n:,} {noun}"
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return f"{n:,} {noun[:-1]}ies"
+    return f"{n:,} {noun}s"
 
 
 def _name_counts(counts: dict[str, int]) -> str:

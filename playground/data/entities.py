@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from playground.data.checks import Problem
+from playground.data.checks import Problem, _count
 from playground.data.reading import DEFAULT_MAX_BYTES, detect_encoding, read_table
 from playground.errors import DataError
 
@@ -347,10 +347,6 @@ def read_sentences(path: Path) -> list[Sentence]:
     """The sentences ``write_sentences`` wrote."""
     with path.open(encoding="utf-8") as fh:
         return [Sentence(**json.loads(line)) for line in fh if line.strip()]
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _lines(numbers: list[int], noun: str = "line") -> str:

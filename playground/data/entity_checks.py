@@ -16,9 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from playground.data.checks import (
+    MAX_NAMED,
     DataReport,
     Problem,
+    _count,
     _length_stats,
+    _name_counts,
     detect_language,
     estimate_tokens,
 )
@@ -37,7 +40,6 @@ _TO_BIO = {"B": "B", "I": "I", "M": "I", "E": "I", "L": "I", "S": "B", "U": "B"}
 # not an occasional slip (or IOB1, which has no B- at all and is read as it is meant).
 MAX_REPAIRED_SHARE = 0.1
 MIN_PER_TYPE = 5
-MAX_NAMED = 10
 
 
 @dataclass
@@ -340,11 +342,3 @@ def _stats(values: list[int]) -> dict[str, float]:
     return _length_stats(values) if values else {}
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
-
-
-def _name_counts(counts: dict[str, int]) -> str:
-    shown = ", ".join(f"'{k}' ({n:,})" for k, n in list(counts.items())[:MAX_NAMED])
-    more = len(counts) - MAX_NAMED
-    return shown + (f" and {more:,} more" if more > 0 else "")
