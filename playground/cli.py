@@ -258,47 +258,40 @@ def _predict(args: argparse.Namespace) -> int:
         raise PlaygroundError("Give either a text or --csv FILE, not both or neither.",
                               'Example: playground predict runs/RUN_ID "my card is lost"')
     agent = load_agent(args.run_dir)
+    entities = agent.task == "ner"
+    if args.text is not None:
+        _say_answer(agent, args.text, args.json)
+        return 0
+    from playground.data import read_table
+
+    frame = read_table(args.csv)
+    labelled, _ = (agent.find_frame if entities else agent.predict_frame)(frame, args.text_col)
+    kind = "entities" if entities else "predictions"
+    out = args.out or args.csv.with_name(f"{args.csv.stem}.{kind}.csv")
+    labelled.to_csv(out, index=False)
+    print(json.dumps({"predictions": str(out), "rows": len(frame)}) if args.json
+          else f"Wrote the {kind} of {len(frame):,} texts to {out}")
+    return 0
+
+
+def _say_answer(agent: Any, text: str, as_json: bool) -> None:
+    """The top three labels of ``text``, or the entities in it."""
     if agent.task == "ner":
-        return _predict_entities(agent, args)
-    if args.text is not None:
-        prediction = agent.predict([args.text])[0]
-        if args.json:
-            print(json.dumps(prediction.to_dict(), ensure_ascii=False))
-        else:
-            for label, prob in prediction.top(3):
-                print(f"{prob:6.1%}  {label}")
-        return 0
-    from playground.data import read_table
-
-    frame = read_table(args.csv)
-    labelled, _ = agent.predict_frame(frame, args.text_col)
-    out = args.out or args.csv.with_name(f"{args.csv.stem}.predictions.csv")
-    labelled.to_csv(out, index=False)
-    print(json.dumps({"predictions": str(out), "rows": len(frame)}) if args.json
-          else f"Wrote {len(frame):,} predictions to {out}")
-    return 0
-
-
-def _predict_entities(agent: Any, args: argparse.Namespace) -> int:
-    """The entities of a text, or a file with an ``entities`` column added."""
-    if args.text is not None:
-        found = agent.find([args.text])[0]
-        if args.json:
+        found = agent.find([text])[0]
+        if as_json:
             print(json.dumps({"entities": [e.to_dict() for e in found]}, ensure_ascii=False))
-        for entity in [] if args.json else found:
+            return
+        for entity in found:
             print(f"{entity.confidence:6.1%}  {entity.type:<14} {entity.text}")
-        if not found and not args.json:
+        if not found:
             print("No entities found.")
-        return 0
-    from playground.data import read_table
-
-    frame = read_table(args.csv)
-    labelled, _ = agent.find_frame(frame, args.text_col)
-    out = args.out or args.csv.with_name(f"{args.csv.stem}.entities.csv")
-    labelled.to_csv(out, index=False)
-    print(json.dumps({"predictions": str(out), "rows": len(frame)}) if args.json
-          else f"Wrote the entities of {len(frame):,} texts to {out}")
-    return 0
+        return
+    prediction = agent.predict([text])[0]
+    if as_json:
+        print(json.dumps(prediction.to_dict(), ensure_ascii=False))
+        return
+    for label, prob in prediction.top(3):
+        print(f"{prob:6.1%}  {label}")
 
 
 def _runs(args: argparse.Namespace) -> int:
