@@ -11,7 +11,6 @@ probabilities stand for the token.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,10 +20,14 @@ import numpy as np
 from playground.data.entities import Sentence
 from playground.errors import ModelError
 from playground.runfolder import RunFolder
-from playground.training.callbacks import RunEvents
 from playground.training.entity_metrics import decode, entity_scores
-from playground.training.finetune import load_with_head, training_arguments
-from playground.training.methods import apply_method, count_parameters, finish_method
+from playground.training.finetune import (
+    load_with_head,
+    run_callbacks,
+    save_trained,
+    training_arguments,
+)
+from playground.training.methods import apply_method, count_parameters
 from playground.training.precision import resolve_precision
 
 IGNORE = -100  # the label the loss skips: later pieces of a token, special tokens, padding
@@ -146,7 +149,6 @@ def finetune_entities(run: RunFolder, config: dict[str, Any], location: str,
     import torch
     from transformers import (
         DataCollatorForTokenClassification,
-        EarlyStoppingCallback,
         Trainer,
         set_seed,
     )
@@ -161,10 +163,7 @@ def finetune_entities(run: RunFolder, config: dict[str, Any], location: str,
     tag_ids = {tag: i for i, tag in enumerate(tags)}
     data = {name: encode(part, tokenizer, config["max_length"], tag_ids)
             for name, part in splits.items() if name != "test"}
-    events = RunEvents(run, started_at)
-    callbacks: list[Any] = [events]
-    if config["early_stopping_patience"] > 0:
-        callbacks.append(EarlyStoppingCallback(config["early_stopping_patience"]))
+    events, callbacks = run_callbacks(run, config, started_at)
     args = training_arguments(config, run, precision, device, len(data["train"]))
     trainer = Trainer(model=model, args=args, train_dataset=data["train"],
                       eval_dataset=data["validation"], processing_class=tokenizer,
@@ -176,11 +175,7 @@ def finetune_entities(run: RunFolder, config: dict[str, Any], location: str,
                                        config["max_length"], config["batch_size"] * 2)
     predicted = [decode(p, tags)[0] for p in probabilities]
     parameters = count_parameters(model)
-    if trainer.is_world_process_zero():
-        final = finish_method(trainer.model, config["method"])
-        final.save_pretrained(run.model_dir)
-        tokenizer.save_pretrained(run.model_dir)
-        shutil.rmtree(run.checkpoints_dir, ignore_errors=True)
+    save_trained(trainer, tokenizer, run, config["method"])
     return EntityFinetuneResult(
         predicted=predicted, cancelled=events.cancelled, precision=precision, device=device,
         parameters=parameters, train_metrics=dict(output.metrics),

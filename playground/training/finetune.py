@@ -149,7 +149,7 @@ def finetune(run: RunFolder, config: dict[str, Any], location: str,
     """Train on splits["train"], pick the best checkpoint on splits["validation"], predict
     splits["test"], and save the agent in the run's model folder."""
     import torch
-    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer, set_seed
+    from transformers import DataCollatorWithPadding, Trainer, set_seed
 
     device = "cuda" if config["device"] != "cpu" and torch.cuda.is_available() else "cpu"
     precision = resolve_precision(config["precision"], device)
@@ -160,10 +160,7 @@ def finetune(run: RunFolder, config: dict[str, Any], location: str,
     label_ids = {label: i for i, label in enumerate(labels)}
     data = {name: tokenize(frame, tokenizer, config["max_length"], label_ids)
             for name, frame in splits.items()}
-    events = RunEvents(run, started_at)
-    callbacks: list[Any] = [events]
-    if config["early_stopping_patience"] > 0:
-        callbacks.append(EarlyStoppingCallback(config["early_stopping_patience"]))
+    events, callbacks = run_callbacks(run, config, started_at)
     args = training_arguments(config, run, precision, device, len(data["train"]))
     trainer = Trainer(model=model, args=args, train_dataset=data["train"],
                       eval_dataset=data["validation"], processing_class=tokenizer,
@@ -174,12 +171,27 @@ def finetune(run: RunFolder, config: dict[str, Any], location: str,
     probabilities = batched_probabilities(trainer.model, tokenizer, splits["test"]["text"].tolist(),
                                           config["max_length"], config["batch_size"] * 2)
     parameters = count_parameters(model)
-    if trainer.is_world_process_zero():
-        final = finish_method(trainer.model, config["method"])
-        final.save_pretrained(run.model_dir)
-        tokenizer.save_pretrained(run.model_dir)
-        shutil.rmtree(run.checkpoints_dir, ignore_errors=True)
+    save_trained(trainer, tokenizer, run, config["method"])
     return FinetuneResult(
         probabilities=probabilities, cancelled=events.cancelled, precision=precision,
         device=device, parameters=parameters, train_metrics=dict(output.metrics),
         first_loss_s=events.first_loss_s, best_validation=trainer.state.best_metric)
+
+
+def run_callbacks(run: RunFolder, config: dict[str, Any], started_at: float):
+    """The run's live events (and Stop), plus early stopping when the config asks for it."""
+    from transformers import EarlyStoppingCallback
+
+    events = RunEvents(run, started_at)
+    callbacks: list[Any] = [events]
+    if config["early_stopping_patience"] > 0:
+        callbacks.append(EarlyStoppingCallback(config["early_stopping_patience"]))
+    return events, callbacks
+
+
+def save_trained(trainer: Any, tokenizer: Any, run: RunFolder, method: str) -> None:
+    """Save the best model (adapters merged) and tokenizer as the agent; drop checkpoints."""
+    if trainer.is_world_process_zero():
+        finish_method(trainer.model, method).save_pretrained(run.model_dir)
+        tokenizer.save_pretrained(run.model_dir)
+        shutil.rmtree(run.checkpoints_dir, ignore_errors=True)
