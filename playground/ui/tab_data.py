@@ -13,7 +13,7 @@ import pandas as pd
 from playground.catalog import choose
 from playground.data import check_dataset, guess_columns, read_table
 from playground.data.entities import is_cjk, read_entities, spans_from_tags
-from playground.data.entity_checks import check_entities
+from playground.data.entity_checks import EntityReport, check_entities
 from playground.errors import PlaygroundError
 from playground.service.prepare import language_note
 from playground.ui.context import Context
@@ -59,7 +59,8 @@ def _problem_line(problem, lang: str) -> str:
 def _checks_markdown(report, lang: str, model: str) -> str:
     lines = [_problem_line(p, lang) for p in report.problems]
     if report.ok:
-        lines.insert(0, say(lang, "data_ready", rows=f"{report.rows_used:,}",
+        ready = "data_ready_ner" if isinstance(report, EntityReport) else "data_ready"
+        lines.insert(0, say(lang, ready, rows=f"{report.rows_used:,}",
                             labels=len(report.label_counts)))
         lines.append(_model_line(model, report.language, lang))
     summary = summary_zh(report) if lang == "zh" else report.summary_lines()

@@ -56,6 +56,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "data_checks": ("Checks", "检查结果"),
     "data_ready": ("✅ Ready to train: {rows} rows, {labels} labels.",
                    "✅ 可以训练：{rows} 行，{labels} 个标签。"),
+    "data_ready_ner": ("✅ Ready to train: {rows} sentences, {labels} entity types.",
+                       "✅ 可以训练：{rows} 个句子，{labels} 种实体。"),
     "no_data": ("Add training data first (tab 2 · Data).", "请先添加训练数据（第 2 步 · 数据）。"),
     "too_big": ("This file is {size} MB; the limit is {limit} MB. Use a smaller sample.",
                 "该文件 {size} MB，上限为 {limit} MB。请使用更小的样本。"),
@@ -224,6 +226,15 @@ PROBLEM_ZH: dict[str, str] = {
     "long_texts": "部分文本超过模型的最大长度，末尾会被截断；可在设置中调大最大长度。",
     "unknown_labels": "评估文件中有训练数据里没有的标签，请删除这些行或为其补充训练样本。",
     "overlap": "评估文件中有文本也出现在训练数据中，测试分数会偏高。",
+    # named-entity files
+    "unknown_scheme": "有无法识别的标注：每个词（中文为每个字）应标为 O（不属于实体）、B-类型（实体第一个词）"
+                      "或 I-类型（实体其余的词），例如 B-PER I-PER；也支持 BIOES/BMES。",
+    "no_entities": "文件中没有任何实体（所有标注都是 O）。请标出智能体应当找到的人名、地名等。",
+    "rare_types": "有的实体类型样本太少，智能体很少能找到它们；请多标注一些。",
+    "bio_order": "有的标注不符合 BIO 顺序：I- 必须跟在同类型的 B- 或 I- 之后。",
+    "count_mismatch": "有的行词数和标注数不一致：每个词（中文为每个字）需要正好一个标注。",
+    "bad_spans": "有的实体位置无法在文本中找到：start 是实体第一个字符的位置（从 0 开始），end 是最后一个字符之后的位置。",
+    "span_inside_word": "有的实体起止位置落在单词中间，已按整个单词标注；请检查这些行的位置。",
 }
 
 
