@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=None, help="port (default: 7860 or next)")
     parser.add_argument("--share", action="store_true", help="also make a public gradio link")
     parser.add_argument("--auth", help="require a login: user:password, or a file of such lines")
+    parser.add_argument("--allow-web-calls", action="store_true", default=None,
+                        help="let agents' http actions call out from this server even when "
+                        "others can reach the app (always allowed on 127.0.0.1 alone)")
     parser.add_argument("--api-key", help="key the HTTP API asks for (default: "
                         "$PLAYGROUND_API_KEY; made up and printed when others can reach the app)")
     parser.add_argument("--runs-dir", type=Path, default=None, dest="app_runs_dir",
@@ -363,7 +366,7 @@ def _app(args: argparse.Namespace) -> int:
     service = TrainingService(args.app_runs_dir or default_runs_dir())
     print(f"Agent Playground: runs are kept in {service.runs_dir}", flush=True)
     launch(service, host=args.host, port=args.port, share=args.share, auth=auth,
-           api_key=args.api_key)
+           api_key=args.api_key, web_calls=args.allow_web_calls)
     return 0
 
 

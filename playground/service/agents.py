@@ -33,12 +33,13 @@ def rules_for(run: RunFolder) -> AgentRules:
     return load_rules(run, agent_for(run.path).labels)
 
 
-def ask(run: RunFolder, text: str) -> Reply:
+def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
     """One chat turn with a run's agent.
 
     An intent agent predicts a label, then its rules and tools answer; when its rules
     name an entity agent (``entity_run``), that agent's entities fill the reply's slots.
-    An entity agent alone answers with the entities it found.
+    An entity agent alone answers with the entities it found. ``web_calls`` False stops
+    every http action, whatever the rules say (the app's host decides).
     """
     agent = agent_for(run.path)
     if agent.task == "ner":
@@ -57,7 +58,7 @@ def ask(run: RunFolder, text: str) -> Reply:
                            "Pick a named-entity agent for the slots, or none.")
         entities = [e.to_dict() for e in entity_agent.find([text])[0]]
     prediction = agent.predict([text])[0]
-    return respond(rules, text, prediction.probabilities, entities, run.tools_dir)
+    return respond(rules, text, prediction.probabilities, entities, run.tools_dir, web_calls)
 
 
 def finished_runs(service: TrainingService, task: str | None = None) -> list[str]:

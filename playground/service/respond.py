@@ -7,6 +7,7 @@ only when the host allowed web calls, with a timeout.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import urllib.error
 import urllib.request
@@ -45,8 +46,13 @@ def slots_of(entities: list[dict[str, Any]]) -> dict[str, str]:
 
 def respond(rules: AgentRules, text: str, probabilities: dict[str, float],
             entities: list[dict[str, Any]] | None = None,
-            tools_dir: Path | None = None) -> Reply:
-    """Apply ``rules`` to the model's ``probabilities`` (label -> p, most likely first)."""
+            tools_dir: Path | None = None, web_calls: bool = True) -> Reply:
+    """Apply ``rules`` to the model's ``probabilities`` (label -> p, most likely first).
+
+    Web calls run only when both the agent's rules and the host (``web_calls``) allow them.
+    """
+    if not web_calls:
+        rules = dataclasses.replace(rules, allow_http=False)
     entities = entities or []
     ranked = list(probabilities.items())
     label, confidence = ranked[0]
@@ -78,7 +84,7 @@ def _act(rule: LabelRule, rules: AgentRules, text: str, label: str,
         values.update(row)
     elif rule.action == "http":
         if not rules.allow_http:
-            return fill(rules.not_found, values), "web calls are off (the host can allow them)"
+            return fill(rules.not_found, values), "web calls are off (see 'Allow web calls')"
         answer, detail = call_url(rule.tool, text, label, entities, rules.http_timeout_s)
         if answer is None:
             return fill(rules.not_found, values), detail

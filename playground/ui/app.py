@@ -28,12 +28,13 @@ CSS = """
 
 
 def build_app(service: TrainingService, max_upload_mb: int = 50,
-              api_locked: bool = False) -> gr.Blocks:
+              api_locked: bool = False, web_calls: bool = True) -> gr.Blocks:
     words = i18n()
     with gr.Blocks(title="Agent Playground") as app:
         ctx = Context(service=service, t=words, session=gr.State(Session()),
                       browser_run=gr.BrowserState(None, storage_key="playground-run"),
-                      max_upload_mb=max_upload_mb, api_locked=api_locked)
+                      max_upload_mb=max_upload_mb, api_locked=api_locked,
+                      web_calls=web_calls)
         gr.Markdown(words("title"), elem_id="title", container=False)
         gr.Markdown(words("subtitle"))
         with gr.Tabs() as tabs:
@@ -87,23 +88,28 @@ def _wire_estimate(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: An
 def launch(service: TrainingService, host: str = "127.0.0.1", port: int | None = None,
            share: bool = False, auth: list[tuple[str, str]] | None = None,
            max_upload_mb: int = 50, block: bool = True,
-           api_key: str | None = None) -> gr.Blocks:
+           api_key: str | None = None, web_calls: bool | None = None) -> gr.Blocks:
     """Serve the app and its HTTP API (``block=False`` returns at once, for tests).
 
     The API needs a key whenever others can reach the app (another host, a share link,
     or a login): ``api_key``, else $PLAYGROUND_API_KEY, else a new one printed here.
+    Agents' web calls (http actions) run from this server, so by default they are
+    allowed only when the app serves this machine alone; ``web_calls`` decides otherwise.
     """
+    shared = needs_key(host, share) or bool(auth)
+    web_calls = not shared if web_calls is None else web_calls
     api_key = api_key or os.environ.get(KEY_ENV) or None
-    if api_key is None and (needs_key(host, share) or auth):
+    if api_key is None and shared:
         api_key = secrets.token_urlsafe(18)
         print(f"API key for {API_PREFIX}: {api_key}  (set {KEY_ENV} to choose your own)",
               flush=True)
-    app = build_app(service, max_upload_mb, api_locked=api_key is not None)
+    app = build_app(service, max_upload_mb, api_locked=api_key is not None,
+                    web_calls=web_calls)
     app.queue(default_concurrency_limit=8).launch(
         server_name=host, server_port=port, share=share, auth=auth, i18n=app.i18n_words,
         max_file_size=f"{max_upload_mb}mb", css=CSS, theme=gr.themes.Soft(),
         footer_links=["api"], prevent_thread_lock=True, quiet=not block)
-    add_api_routes(app.app, service, api_key, auth)
+    add_api_routes(app.app, service, api_key, auth, web_calls)
     if block:
         app.block_thread()
     return app

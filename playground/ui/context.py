@@ -19,5 +19,6 @@ class Context:
     browser_run: Any
     max_upload_mb: int = 50
     api_locked: bool = False  # the HTTP API needs a key: code snippets send one
+    web_calls: bool = True  # whether agents' http actions may run on this server at all
     # (function, inputs, outputs) to run when a page loads, registered by the tabs.
     on_load: list[tuple[Any, list, list]] = field(default_factory=list)

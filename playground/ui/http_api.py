@@ -57,7 +57,7 @@ def _authorized(headers: Any, api_key: str | None, logins: list[tuple[str, str]]
 
 
 def add_api_routes(app: Any, service: TrainingService, api_key: str | None,
-                   logins: list[tuple[str, str]] | None = None) -> None:
+                   logins: list[tuple[str, str]] | None = None, web_calls: bool = True) -> None:
     """Add the routes to the app's FastAPI server."""
     logins = logins or []
     router = APIRouter(prefix=API_PREFIX)
@@ -83,7 +83,7 @@ def add_api_routes(app: Any, service: TrainingService, api_key: str | None,
             if run_id not in finished_runs(service):
                 raise RunError(f"There is no finished agent called '{run_id}'.",
                                f"List them with GET {API_PREFIX}/agents.")
-            reply = ask(service.run(run_id), question.text)
+            reply = ask(service.run(run_id), question.text, web_calls)
         except PlaygroundError as exc:
             raise HTTPException(404 if isinstance(exc, RunError) else 400,
                                 {"error": exc.message, "hint": exc.hint}) from exc

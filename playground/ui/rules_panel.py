@@ -68,7 +68,8 @@ def build(ctx: Context, run: gr.Dropdown) -> RulesPanel:
                              static_columns=[0])
         with gr.Row():
             threshold = gr.Slider(0, 1, value=blank.threshold, step=0.05, label=t("threshold"))
-            allow_http = gr.Checkbox(value=False, label=t("allow_http"))
+            allow_http = gr.Checkbox(value=False, label=t("allow_http"),
+                                     info=None if ctx.web_calls else t("web_calls_off"))
             timeout = gr.Number(value=blank.http_timeout_s, label=t("http_timeout"),
                                 minimum=0.5, maximum=60)
         with gr.Row():

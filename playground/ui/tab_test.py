@@ -134,7 +134,7 @@ def build(ctx: Context) -> TestTab:
             return history, "", gr.update(), gr.update()
         _agent(ctx, run_id, lang)
         try:
-            reply = ask(ctx.service.run(run_id), text)
+            reply = ask(ctx.service.run(run_id), text, ctx.web_calls)
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
         why = say(lang, "answered_by", label=reply.label, confidence=reply.confidence,

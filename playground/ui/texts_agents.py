@@ -50,6 +50,9 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
     "clarify": ("Question when unsure ({option1}, {option2})", "拿不准时的提问（{option1}、{option2}）"),
     "not_found": ("Answer when a lookup or web call finds nothing", "查表或网络调用无结果时的回答"),
     "allow_http": ("Allow web calls (http actions)", "允许网络调用（http 动作）"),
+    "web_calls_off": ("This app was started without web calls: they need "
+                      "`playground --allow-web-calls`.",
+                      "本应用启动时未开启网络调用：需要使用 `playground --allow-web-calls` 启动。"),
     "http_timeout": ("Web call timeout (s)", "网络调用超时（秒）"),
     "tables": ("Lookup tables (CSV/Excel: key in the first column, answer in the second)",
                "查询表（CSV/Excel：第一列为键，第二列为答案）"),

@@ -139,6 +139,8 @@ def test_web_calls_only_when_allowed_and_with_a_timeout(echo_url: str) -> None:
     rules.allow_http = True
     on = respond(rules, "money back", SURE)
     assert on.text == "Service says: refund for 'money back'"
+    host_says_no = respond(rules, "money back", SURE, web_calls=False)
+    assert host_says_no.text == rules.not_found and "off" in host_says_no.detail
     slow = respond(rules, "slow", SURE)
     assert slow.text == rules.not_found and "failed" in slow.detail
 
