@@ -14,6 +14,7 @@ Layout (every file name lives here and nowhere else)::
         CANCEL          present when someone asked the run to stop
         agent.json      how the agent answers: reply templates, keywords, tools, threshold
         tools/          lookup tables (CSV) the agent's tools read
+        train_<run_id>.py   an exported standalone training script (on request)
 
 Readers tail ``events.jsonl`` from an offset and never re-read what they have seen.
 """
@@ -41,6 +42,7 @@ CHECKPOINTS = "checkpoints"
 LABELS = "labels.json"  # in model/: the label names, in the model's output order
 RUN_CONFIG = "run_config.json"  # in model/: the config.json of the run that made it
 AGENT = "agent.json"
+SCRIPT = "train_{run_id}.py"  # the exported training script, when one was asked for
 TOOLS = "tools"
 SPLITS = ("train", "validation", "test")
 ENTITY_SPLIT_SUFFIX = ".jsonl"  # the data/ files of a named-entity run

@@ -20,10 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from playground.errors import RunError
-from playground.runfolder import SPLITS, RunFolder
+from playground.runfolder import SCRIPT, SPLITS, RunFolder
 from playground.service.script_templates import CLASSIC, METHOD_CODE, TRANSFORMER
-
-SCRIPT_NAME = "train_{run_id}.py"  # what write_training_script writes in the run folder
 
 
 def training_script(run_dir: Path) -> str:
@@ -48,7 +46,7 @@ def write_training_script(run_dir: Path, out: Path | None = None) -> Path:
     folder) and return its path."""
     run = RunFolder(Path(run_dir).resolve())
     source = training_script(run.path)
-    path = Path(out) if out is not None else run.path / SCRIPT_NAME.format(run_id=run.run_id)
+    path = Path(out) if out is not None else run.path / SCRIPT.format(run_id=run.run_id)
     path.write_text(source, encoding="utf-8")
     return path
 
