@@ -99,7 +99,7 @@ def build(ctx: Context) -> TestTab:
         with gr.Column(scale=2):
             scores = gr.Label(num_top_classes=3, label="Top 3")
             entities = gr.HighlightedText(label=t("entities"), elem_id="entities",
-                                          combine_adjacent=False)
+                                          combine_adjacent=False, visible=False)
     rules_panel.build(ctx, run)
     share_panel.build(ctx, run)
     with gr.Tab(t("run_test")):
@@ -143,7 +143,8 @@ def build(ctx: Context) -> TestTab:
         history = history + [{"role": "user", "content": text},
                              {"role": "assistant", "content": answer}]
         top = dict(list(reply.probabilities.items())[:3])
-        return history, "", top or None, entity_views.highlighted(text, reply.entities)
+        marked = entity_views.highlighted(text, reply.entities)
+        return history, "", top or None, gr.update(value=marked, visible=bool(reply.entities))
 
     refresh.click(choices, None, run, api_name="agents")
     ctx.on_load.append((choices, [], [run]))

@@ -32,7 +32,8 @@ def test_chinese_entities_train_highlight_and_score(live_app, assets: Path,
 
     history, _, top, marked = c.predict(run_id, "我们在北京见到了李明。", [], api_name="/chat")
     assert not top  # an entity agent has no labels to rank
-    marks = {piece["token"]: piece["class_or_confidence"] for piece in marked}
+    assert marked["visible"] is True  # shown once an agent finds entities
+    marks = {piece["token"]: piece["class_or_confidence"] for piece in value(marked)}
     assert marks["北京"].startswith("LOC ") and marks["北京"].endswith("%")
     assert marks["我们在"] is None
     answer = " ".join(part["text"] for part in history[-1]["content"])
