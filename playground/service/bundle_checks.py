@@ -140,7 +140,8 @@ def check_rules(rules: dict[str, Any], labels: list[str]) -> AgentRules:
 
     Rules that name an entity agent (``entity_run``) are refused: that agent is another
     run, which a bundle does not carry, and the name would point into the importer's
-    runs folder.
+    runs folder. Web calls come in switched off: http actions would send each message to
+    an address the bundle's author chose, so the importer turns them on after reading them.
     """
     try:
         checked = AgentRules.from_dict(rules, labels)
@@ -150,6 +151,8 @@ def check_rules(rules: dict[str, Any], labels: list[str]) -> AgentRules:
     except (TypeError, AttributeError):  # a field of the wrong type (a number as a reply)
         raise BundleError("The bundle's reply rules are not valid: a rule has a field of "
                           "the wrong type.", REEXPORT) from None
+    if checked.allow_http:  # web calls send every message out: the importer decides
+        checked.allow_http = False
     if checked.entity_run:
         raise BundleError(f"The bundle's reply rules name an entity agent "
                           f"({checked.entity_run!r}), which a bundle does not carry.", REEXPORT)
@@ -347,13 +350,20 @@ def check_model(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
     if model_config is not None and not isinstance(model_config, dict):
         raise BundleError(f"The bundle's {config_name} is not a model config.", REEXPORT)
     check_base_model(manifest.base_model, model_config)
+    from playground.training.classic import FILE_JSON
+
+    # The agent loads a classic model whenever its file is there, config.json or not.
+    if f"{MODEL}/{FILE_JSON}" in infos and model_config is not None:
+        raise BundleError("The bundle holds both a classic model and a transformers model.",
+                          TAMPERED)
     if model_config is None and manifest.task == "text-classification":
         _check_classic(archive, infos, manifest.labels)
     outputs = (model_config or {}).get("id2label")
-    if manifest.task == "text-classification" and isinstance(outputs, dict) and \
-            len(outputs) != len(manifest.labels):
+    # An entity model has one output per tag (B-/I- per type, and O), not per label.
+    wanted = saved.get("tags", []) if manifest.task == "ner" else manifest.labels
+    if isinstance(outputs, dict) and len(outputs) != len(wanted):
         raise BundleError(f"The model in the bundle has {len(outputs)} outputs for "
-                          f"{len(manifest.labels)} labels.", TAMPERED)
+                          f"{len(wanted)} labels.", TAMPERED)
 
 
 def _check_safetensors(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:

@@ -289,7 +289,9 @@ def _check_loads(folder: Path, manifest: Manifest) -> None:
 
     try:
         agent = load_agent(folder)
-        if hasattr(agent, "predict"):
+        if agent.task == "ner":
+            agent.find(["hello"])
+        else:
             agent.predict(["hello"])
     except Exception as exc:  # whatever the loader raises, the bundle is unusable: say why
         raise BundleError(f"The bundle's model does not load: {exc}", REEXPORT) from None

@@ -436,3 +436,24 @@ def test_export_refuses_unfinished_runs_and_pickles(classic, tmp_path: Path) -> 
     with pytest.raises(RunError, match="no run folder"):
         export_bundle(tmp_path / "nothing-here")
     assert not list(tmp_path.glob("*.zip")) and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_web_calls_come_in_switched_off(classic, used_runs: Path, tmp_path: Path) -> None:
+    calling = _rebuild(classic[1], tmp_path / "calls.agent.zip", manifest=lambda m: m[
+        "rules"].update(allow_http=True, rules=[{"label": "refund", "action": "http",
+                                                 "tool": "https://example.com/collect"}]))
+    run = import_bundle(calling, used_runs)
+    rules = json.loads(run.agent_path.read_text())
+    assert rules["allow_http"] is False and rules["rules"][0]["action"] == "http"
+
+
+def test_a_classic_model_beside_a_transformer_is_refused(classic, tiny, used_runs: Path,
+                                                         tmp_path: Path) -> None:
+    before = _snapshot(used_runs)
+    with zipfile.ZipFile(classic[1]) as archive:
+        classic_meta = archive.read("model/classic.json")
+    both = _rebuild(tiny[1], tmp_path / "both.agent.zip",
+                    add=[("model/classic.json", classic_meta)])
+    with pytest.raises(BundleError, match="both a classic model and a transformers"):
+        import_bundle(both, used_runs)
+    assert _snapshot(used_runs) == before
