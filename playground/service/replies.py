@@ -81,6 +81,11 @@ class AgentRules:
 
     def check(self, labels: list[str]) -> None:
         """Raise a ConfigError naming the first rule a user must fix."""
+        for name in ("clarify", "not_found"):
+            if not isinstance(getattr(self, name), str):
+                raise ConfigError(f"The setting '{name}' must be text.", "Type a sentence.")
+        if not isinstance(self.allow_http, bool):
+            raise ConfigError("'allow_http' must be true or false.", "Tick the box, or not.")
         if not isinstance(self.threshold, (int, float)) or not 0 <= self.threshold <= 1:
             raise ConfigError(f"The confidence threshold must be between 0 and 1 "
                               f"(got {self.threshold!r}).", "0.4 is a good start.")
@@ -94,6 +99,10 @@ class AgentRules:
                               "Pick a named-entity agent from the list, or none.")
         seen = set()
         for rule in self.rules:
+            for name in ("label", "reply", "action", "tool", "key"):
+                if not isinstance(getattr(rule, name), str):
+                    raise ConfigError(f"The {name} of a rule must be text (got "
+                                      f"{getattr(rule, name)!r}).", "Type it as text.")
             if rule.label not in labels:
                 raise ConfigError(f"There is a rule for '{rule.label}', which the agent does "
                                   "not know.", f"Use one of: {', '.join(labels)}.")
@@ -112,12 +121,24 @@ class AgentRules:
                 what = "a table name" if rule.action == "lookup" else "a URL"
                 raise ConfigError(f"The {rule.action} action of '{rule.label}' needs {what}.",
                                   "Fill in the tool column, or set the action to reply.")
-            if rule.action == "http" and not rule.tool.startswith(("http://", "https://")):
+            if rule.action == "http" and not _web_address(rule.tool):
                 raise ConfigError(f"The web address of '{rule.label}' must start with "
                                   "http:// or https://.", "Copy the full address.")
             if rule.action == "lookup" and not re.fullmatch(r"[\w\-. ]+\.csv", rule.tool):
                 raise ConfigError(f"The table of '{rule.label}' must be the name of an "
                                   "uploaded .csv file.", "Upload the table, then use its name.")
+
+
+def _web_address(url: str) -> bool:
+    """An http(s) address with a host and no spaces."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and \
+            not any(c.isspace() for c in url)
+    except ValueError:  # "http://[::1" and the like
+        return False
 
 
 def load_rules(run: RunFolder, labels: list[str]) -> AgentRules:

@@ -8,6 +8,7 @@ only when the host allowed web calls, with a timeout.
 from __future__ import annotations
 
 import dataclasses
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -130,7 +131,8 @@ def call_url(url: str, text: str, label: str, entities: list[dict[str, Any]],
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:
             raw = response.read(MAX_HTTP_ANSWER * 4).decode("utf-8", errors="replace")
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError,
+            http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", exc)
         return None, f"web call to {url} failed: {reason}"
     try:

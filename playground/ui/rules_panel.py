@@ -49,9 +49,11 @@ def rules_from_frame(frame: pd.DataFrame, threshold: float, clarify: str, not_fo
         rules.append({"label": row["label"].strip(), "reply": row["reply"],
                       "keywords": keywords, "action": row["action"].strip() or "reply",
                       "tool": row["tool"].strip(), "key": row["key"].strip() or "text"})
-    return {"rules": rules, "threshold": float(threshold), "clarify": clarify,
-            "not_found": not_found, "allow_http": bool(allow_http),
-            "http_timeout_s": float(timeout_s), "entity_run": entity_run or ""}
+    return {"rules": rules, "threshold": float(threshold), "clarify": clarify or "",
+            "not_found": not_found or "", "allow_http": bool(allow_http),
+            # An emptied number box sends None: the check then names the setting.
+            "http_timeout_s": float(timeout_s) if timeout_s is not None else 0.0,
+            "entity_run": entity_run or ""}
 
 
 def _tables_line(names: list[str], lang: str) -> str:

@@ -72,6 +72,9 @@ def test_templates_fill_only_plain_names() -> None:
     ({"action": "lookup", "tool": "../secrets.txt"}, "uploaded .csv"),
     ({"action": "http", "tool": "file:///etc/passwd"}, "http:// or https://"),
     ({"keywords": "lost"}, "list of words"),
+    ({"reply": 123}, "reply of a rule must be text"),
+    ({"action": "http", "tool": "http://exa mple.com"}, "http:// or https://"),
+    ({"action": "http", "tool": "http://[::1"}, "http:// or https://"),
 ])
 def test_bad_rules_are_named(change, fragment) -> None:
     rule = {"label": "refund", "reply": "ok", **change}
