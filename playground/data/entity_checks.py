@@ -221,9 +221,14 @@ def make_entity_splits(sentences: list[Sentence], *, eval_sentences: list[Senten
                         "for checking and still train.",
                         "Add more sentences, or give a separate evaluation file.")
     validation, test, train = order[:n_val], order[n_val:n_val + n_test], order[n_val + n_test:]
-    _keep_every_type(train, [validation, test])
     if max_train is not None:
         train = train[:max_train]
+    _keep_every_type(train, [validation, test])
+    # A type that still only the validation part has (one sentence of it in all) cannot be
+    # learnt; there it would be a tag the model lacks, so it counts as no entity.
+    known = set(entity_types(train))
+    validation = [Sentence(s.tokens, [t if t == "O" or t[2:] in known else "O" for t in s.tags],
+                           s.source) for s in validation]
     if eval_sentences is not None:
         test = list(eval_sentences)
         where = f"the evaluation file {eval_name}" if eval_name else "the evaluation file"
@@ -246,15 +251,27 @@ def bio_tags(types: list[str]) -> list[str]:
 
 
 def _keep_every_type(train: list[Sentence], held: list[list[Sentence]]) -> None:
-    """Move one sentence of each type that only the held-out parts have into training."""
+    """Move one sentence of each type that only the held-out parts have into training (to
+    the front, so a later cut keeps it). A part of one sentence gets a training sentence
+    in exchange, one whose types training keeps without it."""
     have = set(entity_types(train))
     for part in held:
         for sentence in list(part):
             new = set(entity_types([sentence])) - have
-            if new and len(part) > 1:
-                part.remove(sentence)
-                train.append(sentence)
-                have |= new
+            if not new:
+                continue
+            part.remove(sentence)
+            if not part:
+                spare = next((s for s in reversed(train)
+                              if set(entity_types([s])) <= set(entity_types(
+                                  [t for t in train if t is not s]))), None)
+                if spare is None:  # nothing to give back: leave the part as it was
+                    part.append(sentence)
+                    continue
+                train.remove(spare)
+                part.append(spare)
+            train.insert(0, sentence)
+            have |= new
 
 
 def _scheme(sentences: list[Sentence]) -> str:

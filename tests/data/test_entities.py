@@ -240,3 +240,20 @@ def test_splits_are_seeded_and_keep_every_type_in_training(tmp_path: Path) -> No
     path = tmp_path / "s.jsonl"
     write_sentences(path, one.train)
     assert [s.tags for s in read_sentences(path)] == [s.tags for s in one.train]
+
+
+def test_every_held_out_type_is_in_training_even_with_few_sentences() -> None:
+    from playground.data.entities import Sentence
+    from playground.data.entity_checks import entity_types, make_entity_splits
+
+    # One LOC sentence in twelve: when it falls in a held-out part, training gets it
+    # (a one-sentence part gets a training sentence back); a cut may drop it altogether.
+    sentences = [Sentence(["anna", "smiles"], ["B-PER", "O"]) for _ in range(11)] + \
+        [Sentence(["paris", "shines"], ["B-LOC", "O"])]
+    for seed in range(20):
+        whole = make_entity_splits(sentences, seed=seed)
+        assert "LOC" in entity_types(whole.train)
+        cut = make_entity_splits(sentences, seed=seed, max_train=5)
+        held = set(entity_types(cut.validation + cut.test))
+        assert held <= set(entity_types(cut.train))
+        assert whole.validation and whole.test and cut.validation and cut.test
