@@ -37,7 +37,7 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 # A CJK character alone, a run of other word characters, or one other visible character.
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+|\S")
 _TAG = re.compile(r"^([BIEMSLU])[-_](.+)$")
-TABLE_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".xls", ".json", ".jsonl", ".ndjson"}
+TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".json", ".jsonl", ".ndjson"}
 TOKEN_NAMES = ("tokens", "words", "token", "word", "chars", "characters", "字", "词")
 TAG_NAMES = ("tags", "ner_tags", "ner", "tag", "labels", "label", "bio", "标签", "标注")
 TEXT_NAMES = ("text", "sentence", "content", "文本", "句子", "内容")

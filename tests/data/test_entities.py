@@ -257,3 +257,13 @@ def test_every_held_out_type_is_in_training_even_with_few_sentences() -> None:
         held = set(entity_types(cut.validation + cut.test))
         assert held <= set(entity_types(cut.train))
         assert whole.validation and whole.test and cut.validation and cut.test
+
+
+def test_a_tsv_of_tokens_and_tags_is_a_table_not_conll(tmp_path) -> None:
+    from playground.data.entities import read_entities
+
+    path = tmp_path / "people.tsv"
+    path.write_text("tokens\ttags\nAnna lives in Paris\tB-PER O O B-LOC\n", encoding="utf-8")
+    found = read_entities(path)
+    assert found.format == "tokens-table"
+    assert found.sentences[0].tags == ["B-PER", "O", "O", "B-LOC"]
