@@ -20,6 +20,8 @@ from playground.ui.http_api import API_PREFIX, KEY_ENV, add_api_routes, needs_ke
 from playground.ui.session import Session
 from playground.ui.texts import error_for, i18n, lang_of, say
 
+BUNDLE_UPLOAD_MB = 1024  # the largest agent bundle the gallery takes
+
 CSS = """
 .gradio-container {max-width: 1200px !important; margin: auto;}
 #title p {font-size: 1.9em; font-weight: 700; margin: 0.2em 0 0 0;}
@@ -107,7 +109,9 @@ def launch(service: TrainingService, host: str = "127.0.0.1", port: int | None =
                     web_calls=web_calls)
     app.queue(default_concurrency_limit=8).launch(
         server_name=host, server_port=port, share=share, auth=auth, i18n=app.i18n_words,
-        max_file_size=f"{max_upload_mb}mb", css=CSS, theme=gr.themes.Soft(),
+        # Agent bundles of a fine-tuned encoder are 90 MB and more; the data tab checks its
+        # own, smaller limit (max_upload_mb) itself.
+        max_file_size=f"{max(max_upload_mb, BUNDLE_UPLOAD_MB)}mb", css=CSS, theme=gr.themes.Soft(),
         footer_links=["api"], prevent_thread_lock=True, quiet=not block)
     add_api_routes(app.app, service, api_key, auth, web_calls)
     if block:

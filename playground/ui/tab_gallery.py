@@ -19,6 +19,7 @@ from playground.service.agents import finished_runs
 from playground.service.bundles import import_bundle
 from playground.service.gallery import cards, start_recipe
 from playground.ui.context import Context
+from playground.ui.tab_train import score_of
 from playground.ui.texts import error_for, lang_of, say
 
 
@@ -44,7 +45,7 @@ def recipe_texts() -> dict[str, dict[str, str]]:
 def recipe_status(recipe: Recipe, run: dict[str, Any] | None, lang: str) -> str:
     """The newest run's score, else what a run on a laptop gave (entity F1 for entities)."""
     if run is not None:
-        score = run["entity_f1"] if run["task"] == "ner" else run["accuracy"]
+        score = score_of(run)
         if score is not None:
             return say(lang, "last_run", run_id=run["run_id"], acc=score)
     expected = recipe.expected
@@ -86,10 +87,12 @@ def build(ctx: Context) -> GalleryTab:
         with gr.Row(equal_height=True):
             for row in rows:
                 with gr.Column(variant="panel", min_width=240, elem_classes="agent-card"):
-                    accuracy = f"{row['accuracy']:.1%}" if row["accuracy"] is not None else "-"
+                    score = score_of(row)
+                    shown = f"{score:.1%}" if score is not None else "-"
+                    what = "entity F1" if row["task"] == "ner" else "accuracy"
                     badge = "📦 " if row.get("imported_from") else ""
                     gr.Markdown(f"{badge}**{row['run_id']}**  \n{row['model']} · {row['data']}"
-                                f"  \naccuracy {accuracy}")
+                                f"  \n{what} {shown}")
                     button = gr.Button(t("chat_now"), size="sm",
                                        elem_id=f"chat-agent-{row['run_id']}")
                     button.click(lambda run_id=row["run_id"]: _open_chat(ctx, run_id), None,

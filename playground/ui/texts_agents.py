@@ -26,8 +26,6 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
                      "CPU.", "预期：在笔记本 CPU 上约 {time} 训练完成，实体 F1 约 {acc:.0%}。"),
     "last_run": ("Last run {run_id}: score {acc:.1%}.", "最近一次 {run_id}：得分 {acc:.1%}。"),
     "not_trained": ("Not trained here yet.", "尚未在本机训练。"),
-    "agent_card": ("**{run_id}** · {model} · {data} · accuracy {acc}",
-                   "**{run_id}** · {model} · {data} · 准确率 {acc}"),
     "recipe_started": ("Training {name}: follow it in 4 · Train.",
                        "正在训练 {name}：请在 4 · 训练 中查看。"),
     "entities": ("Entities found", "找到的实体"),
