@@ -1,4 +1,4 @@
-"""Entity agents for the app: find and highlight entities, fill reply slots, score a file.
+"""Entity agents for the app: the agent of a run, and its scores on a tagged file.
 
 The UI never imports the training core; it calls these with a run folder. Agents come
 from the same small cache as intent agents (``agents.agent_for``).
@@ -25,18 +25,6 @@ def entity_agent(run: RunFolder):
         raise RunError(f"The run {run.run_id} labels texts; it does not find entities.",
                        "Pick a run trained with the task 'ner'.")
     return agent
-
-
-def find_entities(run: RunFolder, text: str) -> list[dict[str, Any]]:
-    """The entities of ``text``: dicts with text, type, start, end, confidence. Their
-    ``type`` and ``text`` fill ``{type}`` slots of reply templates (``respond.slots_of``)."""
-    return [e.to_dict() for e in entity_agent(run).find([text])[0]]
-
-
-def highlight(run: RunFolder, text: str) -> dict[str, Any]:
-    """``text`` with its entities, as the value of a gr.HighlightedText:
-    {"text": ..., "entities": [{"entity": type, "start", "end", "score"}]}."""
-    return entity_agent(run).highlight(text)
 
 
 def evaluate_entity_file(run: RunFolder, path: str | Path,

@@ -59,9 +59,6 @@ class EntityAgent:
                 model_dir, trust_remote_code=False).eval()
             self._max_length = read_json(model_dir / RUN_CONFIG)["config"]["max_length"]
 
-    @property
-    def types(self) -> list[str]:
-        return self.labels
 
     def token_probabilities(self, sentences: Sequence[Sequence[str]],
                             batch_size: int = 64) -> list[np.ndarray]:
@@ -94,11 +91,6 @@ class EntityAgent:
             result.append(found)
         return result
 
-    def highlight(self, text: str) -> dict[str, Any]:
-        """``text`` and its entities in the form gr.HighlightedText shows:
-        {"text": ..., "entities": [{"entity": type, "start", "end", "score"}]}."""
-        return highlighted(text, self.find([text])[0])
-
     def find_frame(self, frame, text_column: str | None = None):
         """``frame`` with an ``entities`` column ("type: text (confidence); ...") and a JSON
         column ``entities_json``, and the text column used (as ``Agent.predict_frame``)."""
@@ -112,10 +104,3 @@ class EntityAgent:
         out["entities_json"] = [json.dumps([e.to_dict() for e in row], ensure_ascii=False)
                                 for row in found]
         return out, column
-
-
-def highlighted(text: str, entities: Sequence[Entity]) -> dict[str, Any]:
-    """The value gr.HighlightedText takes for ``text`` with ``entities`` marked."""
-    return {"text": text, "entities": [
-        {"entity": e.type, "start": e.start, "end": e.end, "score": e.confidence}
-        for e in entities]}

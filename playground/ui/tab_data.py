@@ -103,7 +103,6 @@ def analyse_entities(path: str, tokens_column: str | None, tags_column: str | No
     except PlaygroundError as exc:
         raise error_for(exc, lang) from exc
     sentences, report = check_entities(found)
-    found.problems = []  # check_entities carried them into the report
     rows = []
     for sentence in sentences[:PREVIEW_ROWS]:
         joiner = "" if is_cjk("".join(sentence.tokens)) else " "

@@ -11,11 +11,8 @@ from ner_samples import write_conll
 
 from playground.config import RunConfig
 from playground.errors import RunError
-from playground.service.entities import (
-    evaluate_entity_file,
-    find_entities,
-    highlight,
-)
+from playground.service.agents import ask
+from playground.service.entities import entity_agent, evaluate_entity_file
 from playground.service.prepare import preflight, prepare
 from playground.training.job import run_job
 
@@ -28,15 +25,11 @@ def entity_run(make_run, tmp_path: Path):
     return run
 
 
-def test_find_and_highlight(entity_run) -> None:
+def test_the_agent_finds_entities_at_their_offsets(entity_run) -> None:
     text = "yesterday maria flew to madrid"
-    found = find_entities(entity_run, text)
+    found = ask(entity_run, text).entities
     assert [(e["text"], e["type"]) for e in found] == [("maria", "PER"), ("madrid", "LOC")]
     assert all(text[e["start"]:e["end"]] == e["text"] for e in found)
-    shown = highlight(entity_run, text)
-    assert shown == {"text": text, "entities": [
-        {"entity": e["type"], "start": e["start"], "end": e["end"], "score": e["confidence"]}
-        for e in found]}
 
 
 def test_evaluate_a_tagged_file(entity_run, tmp_path: Path) -> None:
@@ -52,7 +45,7 @@ def test_an_intent_run_is_not_an_entity_agent(make_run, intent_csv: Path) -> Non
     run = make_run(intent_csv, model="classic")
     run_job(run, time.time())
     with pytest.raises(RunError, match="does not find entities"):
-        find_entities(run, "hello")
+        entity_agent(run)
 
 
 def test_preflight_times_a_token_classifier(tmp_path: Path, tiny_model_dir: Path) -> None:

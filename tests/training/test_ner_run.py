@@ -52,8 +52,6 @@ def test_tiny_transformer_learns_entities_and_finds_them_in_text(
     assert [(e.text, e.type) for e in found[0]] == [("Sophie", "PER"), ("Vienna", "LOC")]
     assert all(text[e.start:e.end] == e.text and 0 < e.confidence <= 1 for e in found[0])
     assert found[1] == []
-    shown = agent.highlight(text)
-    assert shown["text"] == text and [e["entity"] for e in shown["entities"]] == ["PER", "LOC"]
 
 
 def test_lora_and_head_methods_train_a_token_classifier(
@@ -66,7 +64,9 @@ def test_lora_and_head_methods_train_a_token_classifier(
         assert report["method"] == method
         assert report["parameters"]["trainable"] < report["parameters"]["total"]
         agent = load_agent(run.path)  # LoRA is merged: a plain token classifier is saved
-        assert isinstance(agent, EntityAgent) and len(agent.find(["anna in paris"])) == 1
+        assert isinstance(agent, EntityAgent)
+        found = agent.find(["anna in paris"])[0]
+        assert all(e.type in ("PER", "LOC") and 0 < e.confidence <= 1 for e in found)
 
 
 def test_chinese_sample_trains_with_auto_and_highlights_entities(make_run) -> None:
@@ -80,8 +80,7 @@ def test_chinese_sample_trains_with_auto_and_highlights_entities(make_run) -> No
     text = "国务院总理李鹏今天在北京会见了美国客人。"
     found = {(e.text, e.type) for e in agent.find([text])[0]}
     assert {("国务院", "ORG"), ("美国", "LOC")} <= found, found
-    shown = agent.highlight(text)
-    assert all(text[e["start"]:e["end"]] for e in shown["entities"])
+    assert all(text[e.start:e.end] == e.text for e in agent.find([text])[0])
 
 
 def test_entity_run_through_the_service_and_worker(runs_dir: Path, make_run, tmp_path: Path,
