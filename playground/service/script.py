@@ -35,6 +35,10 @@ def training_script(run_dir: Path) -> str:
     if spec["config"].get("task", "text-classification") != "text-classification":
         raise RunError("Only text-classification runs can be exported as a script so far.",
                        "Export a run that gives each text one label.")
+    if not run.split_path("train").exists():
+        raise RunError(f"The run {run.run_id} has no training data here (an imported agent "
+                       "carries its model, not its data).",
+                       "Export the script from the run that trained it, or train again here.")
     values = _common_values(run, spec)
     if spec["model"]["id"] == "classic":
         return CLASSIC.substitute(values, **_classic_values())

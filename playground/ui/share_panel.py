@@ -3,11 +3,13 @@ training script, delete the run, and the code that calls it over HTTP."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
 import gradio as gr
 
+from playground.data.entities import is_cjk
 from playground.errors import PlaygroundError
 from playground.service.bundles import export_bundle
 from playground.service.script import write_training_script
@@ -20,11 +22,17 @@ def example_text(ctx: Context, run_id: str) -> str:
     """A text from the run's held-out rows, so the snippet's call shows a real answer."""
     import pandas as pd
 
-    path = ctx.service.run(run_id).split_path("test")
+    run = ctx.service.run(run_id)
+    path, entities = run.split_path("test"), run.entity_split_path("test")
     if path.exists():
         rows = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=1)
         if len(rows) and "text" in rows:
             return rows["text"].iloc[0]
+    if entities.exists():  # tokens of a tagged sentence: joined as the language writes them
+        with entities.open(encoding="utf-8") as fh:
+            tokens = json.loads(fh.readline() or '{"tokens": []}')["tokens"]
+        if tokens:
+            return ("" if is_cjk("".join(tokens)) else " ").join(tokens)
     return "Hello"
 
 
@@ -48,8 +56,10 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             raise gr.Error(say(lang, "no_run"))
         try:
             found = ctx.service.run(run_id)
-            out = Path(tempfile.mkdtemp()) / name.format(run_id=found.run_id)
-            return str(writer(found.path, out))
+            # One folder per run, overwritten by the next export: exports do not pile up.
+            folder = Path(tempfile.gettempdir()) / "playground-exports" / found.run_id
+            folder.mkdir(parents=True, exist_ok=True)
+            return str(writer(found.path, folder / name.format(run_id=found.run_id)))
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
 
