@@ -60,38 +60,43 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
 
     train = sub.add_parser("train", help="train an agent on a labeled file")
-    train.add_argument("--data", required=True, type=Path, help="CSV/TSV/XLSX/JSONL file")
+    train.add_argument("--data", required=True, type=Path,
+                       help="CSV/TSV/XLSX/JSONL table of texts and labels; with --task ner, "
+                            "a CoNLL file or a table of tokens and tags")
     train.add_argument("--eval-data", type=Path,
                        help="separate labeled file for the final score (default: hold out "
                             "part of --data)")
-    train.add_argument("--runs-dir", type=Path, default=None, help="where run folders go")
+    train.add_argument("--runs-dir", type=Path, default=None, metavar="DIR",
+                       help="where run folders go (default: ./runs)")
     train.add_argument("--json", action="store_true",
-                       help="end with one JSON line: run, status, metrics, timings")
+                       help="end with one JSON line: run_id, run_dir, status, metrics, timings")
     _add_config_options(train)
 
     predict = sub.add_parser("predict", help="ask a trained agent about a text or a file")
-    predict.add_argument("run_dir", type=Path)
-    predict.add_argument("text", nargs="?", help="the text to classify")
+    predict.add_argument("run_dir", type=Path, help="the run folder of a finished agent")
+    predict.add_argument("text", nargs="?", help="the text to ask about")
     predict.add_argument("--csv", type=Path, help="a file of texts to classify")
     predict.add_argument("--text-col", help="column with the texts (default: guessed)")
     predict.add_argument("--out", type=Path, help="where to write the predictions file")
-    predict.add_argument("--json", action="store_true")
+    predict.add_argument("--json", action="store_true", help="answer as one JSON line")
 
     runs = sub.add_parser("runs", help="list runs with their state and scores")
-    runs.add_argument("--runs-dir", type=Path, default=None)
-    runs.add_argument("--json", action="store_true")
+    runs.add_argument("--runs-dir", type=Path, default=None, metavar="DIR",
+                      help="where run folders are (default: ./runs)")
+    runs.add_argument("--json", action="store_true", help="the list as one JSON line")
 
     sub.add_parser("models", help="list the model catalog")
 
     export = sub.add_parser("export", help="pack a finished run's agent into one .agent.zip")
-    export.add_argument("run_dir", type=Path)
+    export.add_argument("run_dir", type=Path, help="the run folder of a finished agent")
     export.add_argument("-o", "--out", type=Path, default=None,
                         help="file or folder to write (default: RUN_ID.agent.zip beside the "
                              "run folder)")
 
     bundle = sub.add_parser("import", help="add the agent of an .agent.zip as a finished run")
-    bundle.add_argument("bundle", type=Path)
-    bundle.add_argument("--runs-dir", type=Path, default=None, help="where run folders go")
+    bundle.add_argument("bundle", type=Path, help="the .agent.zip file to add")
+    bundle.add_argument("--runs-dir", type=Path, default=None, metavar="DIR",
+                        help="where run folders go (default: ./runs)")
 
     parser.add_argument("--host", default="127.0.0.1", help="address to serve the app on")
     parser.add_argument("--port", type=int, default=None, help="port (default: 7860 or next)")
@@ -102,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "others can reach the app (always allowed on 127.0.0.1 alone)")
     parser.add_argument("--api-key", help="key the HTTP API asks for (default: "
                         "$PLAYGROUND_API_KEY; made up and printed when others can reach the app)")
-    parser.add_argument("--runs-dir", type=Path, default=None, dest="app_runs_dir",
+    parser.add_argument("--runs-dir", type=Path, default=None, dest="app_runs_dir", metavar="DIR",
                         help="where run folders go (default: ./runs)")
     return parser
 
@@ -300,7 +305,11 @@ def _say_answer(agent: Any, text: str, as_json: bool) -> None:
 def _runs(args: argparse.Namespace) -> int:
     from playground.service.jobs import TrainingService
 
-    service = TrainingService(args.runs_dir or default_runs_dir())
+    runs_dir = args.runs_dir or default_runs_dir()
+    if not runs_dir.is_dir():  # a listing creates nothing
+        print("[]" if args.json else f"No runs yet in {runs_dir}.")
+        return 0
+    service = TrainingService(runs_dir)
     rows = service.list_runs()
     service.shutdown()
     if args.json:
@@ -309,14 +318,16 @@ def _runs(args: argparse.Namespace) -> int:
     if not rows:
         print(f"No runs yet in {service.runs_dir}.")
         return 0
-    print(f"{'run':<30} {'state':<10} {'score':>8} {'macro-F1':>8} {'time':>7}  "
-          "model / data (score: accuracy, or entity F1 for entities)")
+    width = max(len(r["run_id"]) for r in rows)
+    print(f"{'run':<{width}} {'state':<10} {'score':>8} {'macro-F1':>8} {'time':>7}  "
+          "model / data (score: accuracy, or entity F1 for entities; macro-F1 over labels "
+          "or entity types)")
     for r in rows:
         score = r["entity_f1"] if r["task"] == "ner" else r["accuracy"]
         acc = f"{score:.4f}" if score is not None else "-"
         f1 = f"{r['macro_f1']:.4f}" if r["macro_f1"] is not None else "-"
         took = f"{r['duration_s']:.0f}s" if r["duration_s"] is not None else "-"
-        print(f"{r['run_id']:<30} {r['state']:<10} {acc:>8} {f1:>8} {took:>7}  "
+        print(f"{r['run_id']:<{width}} {r['state']:<10} {acc:>8} {f1:>8} {took:>7}  "
               f"{r['model']} / {r['data']}")
     return 0
 

@@ -90,5 +90,5 @@ def test_train_json_then_predict_and_list(tmp_path: Path, intent_csv: Path) -> N
 
 def test_predict_on_a_missing_run_is_a_sentence(tmp_path: Path) -> None:
     result = playground("predict", str(tmp_path / "nothing"), "hello")
-    assert result.returncode == 2 and "no trained agent" in result.stderr
+    assert result.returncode == 2 and "There is no run folder" in result.stderr
     assert "Traceback" not in result.stderr

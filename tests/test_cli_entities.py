@@ -57,3 +57,13 @@ def test_predict_and_runs_on_an_entity_agent(tmp_path: Path) -> None:
     listed = playground("runs", "--runs-dir", str(runs))
     score = json.loads(trained.stdout.strip().splitlines()[-1])["metrics"]["f1"]
     assert f"{score:.4f}" in listed.stdout
+
+
+def test_a_conll_file_without_task_ner_says_what_to_do(tmp_path: Path) -> None:
+    data = write_conll(tmp_path / "people.conll", count=20)
+    result = playground("train", "--data", str(data), "--model", "classic",
+                        "--runs-dir", str(tmp_path / "runs"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "tagged tokens" in result.stderr and "--task ner" in result.stderr
+    listed = playground("runs", "--runs-dir", str(tmp_path / "typo"))
+    assert "No runs yet" in listed.stdout and not (tmp_path / "typo").exists()

@@ -123,6 +123,15 @@ def read_entities(path: str | Path, *, tokens_column: str | None = None,
     return read_entity_table(table, tokens_column, tags_column, path.name)
 
 
+def is_conll_file(path: str | Path, sample_bytes: int = 200_000) -> bool:
+    """Whether ``path`` holds tagged tokens one per line (CoNLL) rather than a table."""
+    path = Path(path)
+    if path.suffix.lower() in TABLE_SUFFIXES or not path.is_file():
+        return False
+    raw = path.read_bytes()[:sample_bytes]
+    return looks_like_conll(raw.decode(detect_encoding(raw), errors="replace").lstrip("\ufeff"))
+
+
 def looks_like_conll(text: str) -> bool:
     """Whether the lines look like "token ... tag": most end in a tag, or in one of a few
     short values (tags of a scheme we do not know, reported later) with blank lines between

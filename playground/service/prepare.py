@@ -18,6 +18,7 @@ from playground.catalog import Choice, choose
 from playground.config import RunConfig
 from playground.data import check_dataset, check_eval_table, make_splits, read_table
 from playground.data.checks import DataReport
+from playground.data.entities import is_conll_file
 from playground.data.entity_checks import EntitySplits, bio_tags, entity_types
 from playground.data.splits import Splits
 from playground.errors import DataError
@@ -83,6 +84,12 @@ def prepare(data_path: str | Path, config: RunConfig,
 
         return prepare_entities(data_path, config, eval_path)
     data_path = Path(data_path)
+    for path in filter(None, (data_path, eval_path)):
+        if is_conll_file(path):
+            raise DataError(f"{Path(path).name} holds tagged tokens (one token and its tag "
+                            "per line), which teach an agent to find entities, not to label "
+                            "texts.", "Choose the task 'ner' (--task ner), or give a table "
+                            "with a text column and a label column.")
     frame = read_table(data_path)
     min_per_label = 2 if eval_path else 3
     clean, report = check_dataset(frame, config.text_column, config.label_column,

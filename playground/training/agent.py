@@ -124,6 +124,9 @@ def text_column_of(frame, text_column: str | None = None) -> str:
 def load_agent(run_dir: str | Path) -> Agent | EntityAgent:
     """The agent of a finished (or cancelled-with-checkpoint) run, or a RunError:
     an ``EntityAgent`` for a named-entity run, an ``Agent`` otherwise."""
+    if not Path(run_dir).is_dir():
+        raise RunError(f"There is no run folder at {run_dir}.",
+                       "See the runs with: playground runs")
     model_dir = RunFolder(Path(run_dir)).model_dir
     if not (model_dir / LABELS).exists():
         raise RunError(f"The run at {run_dir} has no trained agent yet.",

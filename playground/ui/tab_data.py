@@ -12,7 +12,7 @@ import pandas as pd
 
 from playground.catalog import choose
 from playground.data import check_dataset, guess_columns, read_table
-from playground.data.entities import is_cjk, read_entities, spans_from_tags
+from playground.data.entities import is_cjk, is_conll_file, read_entities, spans_from_tags
 from playground.data.entity_checks import EntityReport, check_entities
 from playground.errors import PlaygroundError
 from playground.service.prepare import language_note
@@ -76,6 +76,8 @@ def analyse(path: str, text_column: str | None, label_column: str | None, lang: 
         raise gr.Error(say(lang, "too_big", size=f"{size_mb:.0f}", limit=max_mb))
     if task == "ner":
         return analyse_entities(path, text_column, label_column, lang, model)
+    if is_conll_file(path):
+        raise gr.Error(say(lang, "conll_needs_ner"))
     try:
         frame = read_table(path)
     except PlaygroundError as exc:
