@@ -112,8 +112,11 @@ def launch(service: TrainingService, host: str = "127.0.0.1", port: int | None =
         # Agent bundles of a fine-tuned encoder are 90 MB and more; the data tab checks its
         # own, smaller limit (max_upload_mb) itself.
         max_file_size=f"{max(max_upload_mb, BUNDLE_UPLOAD_MB)}mb", css=CSS, theme=gr.themes.Soft(),
-        footer_links=["api"], prevent_thread_lock=True, quiet=not block)
+        footer_links=["api"], prevent_thread_lock=True, quiet=True)
     add_api_routes(app.app, service, api_key, auth, web_calls)
-    if block:
+    if block:  # gradio's own banner speaks of launch(share=True); say it for this command
+        print(f"Agent Playground is on {app.local_url}"
+              + (f" and {app.share_url}" if app.share_url else " (--share for a public link)"),
+              flush=True)
         app.block_thread()
     return app
