@@ -190,7 +190,7 @@ MANIFEST_CASES = {
     "rules naming an entity agent": (_set_in("rules", "entity_run", "../../elsewhere"),
                                      "entity agent"),
     "rule of the wrong type": (lambda m: m["rules"]["rules"][0].update(tool=5, action="lookup"),
-                               "wrong type"),
+                               "tool of a rule must be text"),
 }
 
 
