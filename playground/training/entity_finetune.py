@@ -22,6 +22,7 @@ from playground.errors import ModelError
 from playground.runfolder import RunFolder
 from playground.training.entity_metrics import decode, entity_scores
 from playground.training.finetune import (
+    TrainingResult,
     load_with_head,
     run_callbacks,
     save_trained,
@@ -34,15 +35,8 @@ IGNORE = -100  # the label the loss skips: later pieces of a token, special toke
 
 
 @dataclass
-class EntityFinetuneResult:
+class EntityFinetuneResult(TrainingResult):
     predicted: list[list[str]]  # BIO tags of each test sentence
-    cancelled: bool
-    precision: str
-    device: str
-    parameters: dict[str, int]
-    train_metrics: dict[str, Any]
-    first_loss_s: float | None
-    best_validation: float | None
 
 
 def load_tokenizer(location: str) -> Any:

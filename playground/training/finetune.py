@@ -29,8 +29,9 @@ _DROPOUT_KEYS = ("hidden_dropout_prob", "attention_probs_dropout_prob", "dropout
 
 
 @dataclass
-class FinetuneResult:
-    probabilities: np.ndarray  # test rows x labels
+class TrainingResult:
+    """How a fine-tuning went, whatever the agent: what the report's details need."""
+
     cancelled: bool
     precision: str
     device: str
@@ -38,6 +39,11 @@ class FinetuneResult:
     train_metrics: dict[str, Any]
     first_loss_s: float | None
     best_validation: float | None
+
+
+@dataclass
+class FinetuneResult(TrainingResult):
+    probabilities: np.ndarray  # test rows x labels
 
 
 def load_with_head(auto_class: Any, location: str, labels: list[str],
