@@ -94,10 +94,7 @@ class DataReport:
             lines.append(
                 f"Text length in tokens: {t['mean']:.0f} on average, {t['p95']:.0f} for the longest 5%."
             )
-        if self.dropped_empty:
-            lines.append(f"Left out {_count(self.dropped_empty, 'row')} with an empty text or label.")
-        if self.dropped_duplicates:
-            lines.append(f"Left out {_count(self.dropped_duplicates, 'duplicate row')}.")
+        # Rows left out (empty, duplicate) are said once, by their warnings.
         names = {"en": "English", "zh": "Chinese"}
         lines.append(f"Language: {names.get(self.language, 'other / mixed')}.")
         return lines

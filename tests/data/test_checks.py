@@ -170,8 +170,7 @@ def test_empty_and_duplicate_rows_are_dropped_and_counted() -> None:
     assert report.ok
     lines = report.summary_lines()
     assert "Using 10 of 15 rows." in lines
-    assert "Left out 3 rows with an empty text or label." in lines
-    assert "Left out 2 duplicate rows." in lines
+    assert not any(line.startswith("Left out") for line in lines)  # the warnings say it
 
 
 def test_conflicting_labels_warn_but_stay() -> None:
