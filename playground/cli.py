@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="pack a finished run's agent into one .agent.zip")
     export.add_argument("run_dir", type=Path, help="the run folder of a finished agent")
-    export.add_argument("-o", "--out", type=Path, default=None,
+    export.add_argument("-o", "--out", default=None,  # text: a trailing "/" means a folder
                         help="file or folder to write (default: RUN_ID.agent.zip beside the "
                              "run folder)")
 
@@ -346,7 +346,11 @@ def _models() -> int:
 def _export(args: argparse.Namespace) -> int:
     from playground.service.bundles import export_bundle
 
-    print(export_bundle(args.run_dir, args.out))
+    out = Path(args.out) if args.out else None
+    if args.out and args.out.endswith(("/", os.sep)) and not out.is_dir():
+        raise PlaygroundError(f"The folder {args.out} does not exist.",
+                              "Create it, or pick another place for the bundle.")
+    print(export_bundle(args.run_dir, out))
     return 0
 
 

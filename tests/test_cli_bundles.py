@@ -69,10 +69,13 @@ def test_bad_bundles_and_runs_exit_2_with_a_sentence(tmp_path: Path) -> None:
              (("import", str(escape), "--runs-dir", str(runs)), "leads outside"),
              (("import", str(tmp_path / "missing.agent.zip"), "--runs-dir", str(runs)),
               "no file"),
-             (("export", str(tmp_path / "no-run")), "no run folder")]
+             (("export", str(tmp_path / "no-run")), "no run folder"),
+             (("export", str(tmp_path / "no-run"), "-o", f"{tmp_path / 'new'}/"),
+              "does not exist")]
     for args, words in cases:
         result = playground(*args)
         assert result.returncode == 2, (args, result.stderr)
         assert "Traceback" not in result.stderr and "error:" in result.stderr
         assert words in result.stderr, result.stderr
     assert list(runs.iterdir()) == [] and not (tmp_path / "outside.csv").exists()
+    assert not (tmp_path / "new").exists()  # "new/" names a folder, never a file
