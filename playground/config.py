@@ -226,6 +226,11 @@ def best_metric(config: dict[str, Any]) -> str:
         if metric == "auto" else metric
 
 
+def trainer_optimizer(optimizer: str) -> str:
+    """transformers' name (TrainingArguments.optim) for the setting ``optimizer``."""
+    return "sgd" if optimizer == "sgd" else "adamw_torch"
+
+
 def field_specs() -> dict[str, FieldSpec]:
     """Name -> spec for every setting, in form order."""
     return {f.name: f.metadata["spec"] for f in dataclasses.fields(RunConfig)}

@@ -108,7 +108,7 @@ def _classic_values() -> dict[str, str]:
 
 
 def _transformer_values(spec: dict[str, Any]) -> dict[str, str]:
-    from playground.config import best_metric
+    from playground.config import best_metric, trainer_optimizer
 
     config, model = spec["config"], spec["model"]
     method = config["method"]
@@ -129,23 +129,14 @@ def _transformer_values(spec: dict[str, Any]) -> dict[str, str]:
         "import_peft": "from peft import LoraConfig, TaskType, get_peft_model\n"
                        if method == "lora" else "",
         "model": _py(model.get("location") or model["id"]),
-        "epochs": _py(config["epochs"]),
-        "learning_rate": _py(config["learning_rate"]),
-        "batch_size": _py(config["batch_size"]),
-        "gradient_accumulation": _py(config["gradient_accumulation"]),
-        "max_length": _py(config["max_length"]),
-        "weight_decay": _py(config["weight_decay"]),
-        "warmup_ratio": _py(config["warmup_ratio"]),
-        "optimizer": _py("sgd" if config["optimizer"] == "sgd" else "adamw_torch"),
-        "scheduler": _py(config["scheduler"]),
-        "dropout": _py(config["dropout"]),
-        "max_grad_norm": _py(config["max_grad_norm"]),
-        "precision": _py(config["precision"]),
-        "device": _py(config["device"]),
+        # Settings the script copies as they are, each into its own constant.
+        **{name: _py(config[name]) for name in (
+            "epochs", "learning_rate", "batch_size", "gradient_accumulation", "max_length",
+            "weight_decay", "warmup_ratio", "scheduler", "dropout", "max_grad_norm",
+            "precision", "device", "eval_every_steps", "max_train_rows")},
+        "optimizer": _py(trainer_optimizer(config["optimizer"])),
         "patience": _py(config["early_stopping_patience"]),
         "best_metric": _py(best_metric(config)),
-        "eval_every_steps": _py(config["eval_every_steps"]),
-        "max_train_rows": _py(config["max_train_rows"]),
         "log_every_steps": _py(max(1, min(10, total_steps // 20))),
         "method_constants": method_constants,
         "method_section": METHOD_CODE[method],

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from playground.config import best_metric
+from playground.config import best_metric, trainer_optimizer
 from playground.runfolder import RunFolder
 from playground.training.agent import batched_probabilities
 from playground.training.callbacks import RunEvents
@@ -125,7 +125,7 @@ def training_arguments(config: dict[str, Any], run: RunFolder, precision: str, d
         max_grad_norm=config["max_grad_norm"],
         warmup_steps=config["warmup_ratio"],  # a float below 1 is a ratio in transformers 5
         lr_scheduler_type=config["scheduler"],
-        optim="sgd" if config["optimizer"] == "sgd" else "adamw_torch",
+        optim=trainer_optimizer(config["optimizer"]),
         bf16=precision == "bf16",
         fp16=precision == "fp16",
         use_cpu=device == "cpu",
