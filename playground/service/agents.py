@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from playground.data import check_eval_table
-from playground.errors import DataError, RunError
-from playground.runfolder import LABELS, MODEL, RunFolder
+from playground.errors import DataError, PlaygroundError, RunError
+from playground.runfolder import LABELS, RunFolder
 from playground.service.jobs import TrainingService
 from playground.service.replies import AgentRules, load_rules
 from playground.service.respond import Reply, respond
@@ -64,10 +64,23 @@ def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
 def finished_runs(service: TrainingService, task: str | None = None) -> list[str]:
     """Run ids that have an agent to talk to (succeeded, or cancelled with a checkpoint),
     of one ``task`` when given."""
-    return [row["run_id"] for row in service.list_runs()
-            if row["state"] in ("succeeded", "cancelled")
-            and (service.runs_dir / row["run_id"] / MODEL / LABELS).exists()
-            and task in (None, row["task"])]
+    rows = [row for row in service.list_runs() if task in (None, row["task"])]
+    return [row["run_id"] for row in rows
+            if _can_answer(RunFolder(service.runs_dir / row["run_id"]), row["state"])]
+
+
+def has_agent(service: TrainingService, run_id: str) -> bool:
+    """Whether the run ``run_id`` has an agent to talk to (one run read, not the list)."""
+    try:
+        run = service.run(run_id)
+    except PlaygroundError:
+        return False
+    return _can_answer(run, run.read_status().get("state", "queued"))
+
+
+def _can_answer(run: RunFolder, state: str) -> bool:
+    """Succeeded, or cancelled with a checkpoint: the run left an agent in model/."""
+    return state in ("succeeded", "cancelled") and (run.model_dir / LABELS).exists()
 
 
 def evaluate_table(run: RunFolder, frame: pd.DataFrame, max_mistakes: int = 200) -> dict:

@@ -19,7 +19,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
 
 from playground.errors import PlaygroundError, RunError
-from playground.service.agents import ask, finished_runs
+from playground.service.agents import ask, finished_runs, has_agent
 from playground.service.jobs import TrainingService
 
 API_PREFIX = "/agent-api/v1"
@@ -80,7 +80,7 @@ def add_api_routes(app: Any, service: TrainingService, api_key: str | None,
             raise HTTPException(400, {"error": "The text is empty.",
                                       "hint": 'Send {"text": "your question"}.'})
         try:
-            if run_id not in finished_runs(service):
+            if not has_agent(service, run_id):
                 raise RunError(f"There is no finished agent called '{run_id}'.",
                                f"List them with GET {API_PREFIX}/agents.")
             reply = ask(service.run(run_id), question.text, web_calls)
