@@ -5,7 +5,6 @@ message uses it."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -19,13 +18,6 @@ from playground.ui.context import Context
 from playground.ui.texts import error_for, lang_of, say
 
 COLUMNS = ["label", "reply", "keywords", "action", "tool", "key"]
-
-
-@dataclass
-class RulesPanel:
-    table: gr.Dataframe
-    settings: list[Any]  # threshold, clarify, not_found, allow_http, http_timeout_s
-    tables_note: gr.Markdown
 
 
 def rules_frame(rules: AgentRules, labels: list[str]) -> pd.DataFrame:
@@ -60,7 +52,7 @@ def _tables_line(names: list[str], lang: str) -> str:
     return say(lang, "tables_now", names=", ".join(names)) if names else say(lang, "no_tables")
 
 
-def build(ctx: Context, run: gr.Dropdown) -> RulesPanel:
+def build(ctx: Context, run: gr.Dropdown) -> None:
     t = ctx.t
     blank = AgentRules(rules=[LabelRule("")])
     with gr.Accordion(t("rules"), open=False, elem_id="rules-panel"):
@@ -133,4 +125,3 @@ def build(ctx: Context, run: gr.Dropdown) -> RulesPanel:
     run.change(load, run, [table, *settings, tables_note], api_name="rules")
     save.click(save_clicked, [run, table, *settings], None, api_name="save_rules")
     upload.upload(upload_table, [run, upload], [tables_note, upload], api_name="add_table")
-    return RulesPanel(table=table, settings=settings, tables_note=tables_note)
