@@ -83,10 +83,11 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             return [gr.skip()] * (len(settings) + 2)
         try:
             folder = ctx.service.run(run_id)
-            if agent_for(folder.path).task == "ner":
+            agent = agent_for(folder.path)
+            if agent.task == "ner":
                 return (pd.DataFrame(columns=COLUMNS), *[gr.skip()] * (len(settings) - 1),
                         gr.update(choices=[], value=""), say(lang, "ner_no_rules"))
-            rules, labels = rules_for(folder), agent_for(folder.path).labels
+            rules, labels = rules_for(folder), agent.labels
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
         entity_agents = [("", "")] + [(r, r) for r in finished_runs(ctx.service, "ner")]
@@ -102,9 +103,10 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             raise gr.Error(say(lang, "no_run"))
         try:
             folder = ctx.service.run(run_id)
-            if agent_for(folder.path).task == "ner":
+            agent = agent_for(folder.path)
+            if agent.task == "ner":
                 raise gr.Error(say(lang, "ner_no_rules"))
-            labels = agent_for(folder.path).labels
+            labels = agent.labels
             rules = AgentRules.from_dict(rules_from_frame(frame, *values), labels)
             save_rules(folder, rules, labels)
         except PlaygroundError as exc:
