@@ -13,10 +13,11 @@ class PlaygroundError(Exception):
 
     kind = "error"
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    def __init__(self, message: str, hint: str = "", zh: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.zh = zh  # message and hint in Chinese
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}".strip()

@@ -48,7 +48,7 @@ def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
         sure = min((e["confidence"] for e in entities), default=1.0)
         return Reply(text=found or "No entities found.", label="entities", confidence=sure,
                      source="entities", detail=f"{len(entities)} found",
-                     probabilities={}, entities=entities)
+                     detail_zh=f"找到 {len(entities)} 个", probabilities={}, entities=entities)
     rules = load_rules(run, agent.labels)
     entities = []
     if rules.entity_run:
@@ -64,8 +64,13 @@ def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
 def finished_runs(service: TrainingService, task: str | None = None) -> list[str]:
     """Run ids that have an agent to talk to (succeeded, or cancelled with a checkpoint),
     of one ``task`` when given."""
+    return [run_id for _, run_id in agent_choices(service, task)]
+
+
+def agent_choices(service: TrainingService, task: str | None = None) -> list[tuple[str, str]]:
+    """(name, run id) of every run with an agent to talk to, newest first, for a picker."""
     rows = [row for row in service.list_runs() if task in (None, row["task"])]
-    return [row["run_id"] for row in rows
+    return [(row["name"], row["run_id"]) for row in rows
             if _can_answer(RunFolder(service.runs_dir / row["run_id"]), row["state"])]
 
 

@@ -22,6 +22,7 @@ import psutil
 from playground.errors import ConfigError, RunError
 from playground.runfolder import RunFolder
 from playground.service.launch import count_gpus, worker_command
+from playground.service.names import name_of
 from playground.service.states import State, can_move, process_alive, reconcile
 
 
@@ -198,7 +199,8 @@ class TrainingService:
             spec = run.read_config()
             started, finished = status.get("started_at"), status.get("finished_at")
             rows.append({
-                "run_id": run.run_id, "state": status.get("state", "queued"),
+                "run_id": run.run_id, "name": name_of(run.run_id, status, spec),
+                "state": status.get("state", "queued"),
                 "model": spec["model"]["name"], "data": spec["data"]["name"],
                 "accuracy": report.get("scores", {}).get("model", {}).get("accuracy"),
                 "macro_f1": report.get("scores", {}).get("model", {}).get("macro_f1"),

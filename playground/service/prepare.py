@@ -23,6 +23,7 @@ from playground.data.entity_checks import EntitySplits, bio_tags, entity_types
 from playground.data.splits import Splits
 from playground.errors import DataError
 from playground.runfolder import SPLITS, RunFolder, new_run_id, write_json
+from playground.service.names import default_name
 
 
 @dataclass
@@ -157,7 +158,9 @@ def create_run(runs_dir: str | Path, prep: Preparation) -> RunFolder:
         "created_at": time.time(),
     }
     write_json(run.config_path, spec)
-    run.update_status(state="queued", created_at=spec["created_at"])
+    taken = [RunFolder(p).read_status().get("name") for p in runs_dir.iterdir() if p.is_dir()]
+    run.update_status(state="queued", created_at=spec["created_at"],
+                      name=default_name(prep.data_name, prep.config.task, filter(None, taken)))
     return run
 
 

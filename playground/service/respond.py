@@ -23,15 +23,20 @@ MAX_HTTP_ANSWER = 1000  # characters of a web answer shown in the chat
 
 @dataclass
 class Reply:
-    """What the agent says, and why: the rule or tool that answered."""
+    """What the agent says, and why: the rule or tool that answered.
+
+    ``confidence`` is the model's calibrated probability of ``label``; None when a keyword
+    rule picked the label, since the model's probability would not say why it was chosen.
+    """
 
     text: str
     label: str
-    confidence: float
-    source: str  # keyword, clarify, reply, lookup or http
+    confidence: float | None
+    source: str  # keyword, clarify, reply, lookup, http or entities
     detail: str  # which keyword, which options, which table row or web address
     probabilities: dict[str, float]
     entities: list[dict[str, Any]] = field(default_factory=list)
+    detail_zh: str = ""  # ``detail`` in Chinese, for a Chinese page
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,20 +68,26 @@ def respond(rules: AgentRules, text: str, probabilities: dict[str, float],
     if found:
         label, word = found
         rule = rules.rule(label)
-        answer, detail = _act(rule, rules, text, label, entities, tools_dir)
-        return Reply(**{**base, "label": label}, source="keyword",
-                     text=answer, detail=f"'{word}' → {label}; {detail}".rstrip("; "))
+        answer, (detail, detail_zh) = _act(rule, rules, text, label, entities, tools_dir)
+        return Reply(**{**base, "label": label, "confidence": None}, source="keyword",
+                     text=answer, detail=f"'{word}' → {label}; {detail}",
+                     detail_zh=f"「{word}」→ {label}；{detail_zh}")
     if confidence < rules.threshold and len(ranked) > 1:
         options = {"option1": ranked[0][0], "option2": ranked[1][0]}
         return Reply(**base, source="clarify", text=fill(rules.clarify, {"text": text, **options}),
-                     detail=f"confidence {confidence:.2f} < {rules.threshold:.2f}")
+                     detail=f"confidence {confidence:.0%} is below the threshold "
+                            f"{rules.threshold:.0%}",
+                     detail_zh=f"把握 {confidence:.0%} 低于阈值 {rules.threshold:.0%}")
     rule = rules.rule(label)
-    answer, detail = _act(rule, rules, text, label, entities, tools_dir)
-    return Reply(**base, source=rule.action, text=answer, detail=detail)
+    answer, (detail, detail_zh) = _act(rule, rules, text, label, entities, tools_dir)
+    return Reply(**base, source=rule.action, text=answer, detail=detail, detail_zh=detail_zh)
+
+
+Said = tuple[str, str]  # a detail in English and in Chinese
 
 
 def _act(rule: LabelRule, rules: AgentRules, text: str, label: str,
-         entities: list[dict[str, Any]], tools_dir: Path | None) -> tuple[str, str]:
+         entities: list[dict[str, Any]], tools_dir: Path | None) -> tuple[str, Said]:
     values: dict[str, Any] = {"text": text, "label": label, **slots_of(entities)}
     if rule.action == "lookup":
         row, detail = lookup(tools_dir, rule, text, values)
@@ -85,24 +96,25 @@ def _act(rule: LabelRule, rules: AgentRules, text: str, label: str,
         values.update(row)
     elif rule.action == "http":
         if not rules.allow_http:
-            return fill(rules.not_found, values), "web calls are off (see 'Allow web calls')"
+            return fill(rules.not_found, values), (
+                "web calls are off (see 'Allow web calls')", "网络调用已关闭（见“允许网络调用”）")
         answer, detail = call_url(rule.tool, text, label, entities, rules.http_timeout_s)
         if answer is None:
             return fill(rules.not_found, values), detail
         values["answer"] = answer
     else:
-        return fill(rule.reply or "{label}", values), "reply template"
+        return fill(rule.reply or "{label}", values), ("reply template", "回复模板")
     return fill(rule.reply or "{answer}", values), detail
 
 
 def lookup(tools_dir: Path | None, rule: LabelRule, text: str,
-           values: dict[str, Any]) -> tuple[dict[str, str] | None, str]:
+           values: dict[str, Any]) -> tuple[dict[str, str] | None, Said]:
     """The table row whose first column matches: a key found in the text (the longest),
     or equal to the label or to an entity slot. Its columns become slots; ``answer`` is the second one."""
     from playground.service.tables import read_tool_table
 
     if tools_dir is None or not (tools_dir / rule.tool).exists():
-        return None, f"table {rule.tool} is missing: upload it"
+        return None, (f"table {rule.tool} is missing: upload it", f"缺少查询表 {rule.tool}：请上传")
     table = read_tool_table(tools_dir / rule.tool)
     key_column, answer_column = table.columns[0], table.columns[1]
     keys = table[key_column].str.strip()
@@ -114,17 +126,19 @@ def lookup(tools_dir: Path | None, rule: LabelRule, text: str,
         matches = [i for i, key in enumerate(keys) if wanted and key.casefold() == wanted]
         index = matches[0] if matches else None
     if index is None:
-        return None, f"no row of {rule.tool} matches"
+        return None, (f"no row of {rule.tool} matches", f"{rule.tool} 中没有匹配的行")
     row = {str(c): str(v) for c, v in table.iloc[index].items()}
-    return {**row, "answer": row[answer_column]}, f"{rule.tool}: {row[key_column]}"
+    found = f"{rule.tool}: {row[key_column]}"
+    return {**row, "answer": row[answer_column]}, (found, found)
 
 
 def call_url(url: str, text: str, label: str, entities: list[dict[str, Any]],
-             timeout_s: float) -> tuple[str | None, str]:
+             timeout_s: float) -> tuple[str | None, Said]:
     """POST {text, label, entities} as JSON; the answer is the reply's ``reply``,
     ``answer`` or ``text`` field, or the body itself when it is not JSON."""
     if not url.startswith(("http://", "https://")):
-        return None, "the web address must start with http:// or https://"
+        return None, ("the web address must start with http:// or https://",
+                      "网址必须以 http:// 或 https:// 开头")
     body = json.dumps({"text": text, "label": label, "entities": entities}).encode()
     request = urllib.request.Request(url, data=body, method="POST",
                                      headers={"Content-Type": "application/json"})
@@ -134,11 +148,11 @@ def call_url(url: str, text: str, label: str, entities: list[dict[str, Any]],
     except (urllib.error.URLError, TimeoutError, OSError, ValueError,
             http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", exc)
-        return None, f"web call to {url} failed: {reason}"
+        return None, (f"web call to {url} failed: {reason}", f"调用 {url} 失败：{reason}")
     try:
         parsed = json.loads(raw)
     except json.JSONDecodeError:
         parsed = raw
     if isinstance(parsed, dict):
         parsed = next((parsed[k] for k in ("reply", "answer", "text") if k in parsed), raw)
-    return str(parsed)[:MAX_HTTP_ANSWER], f"web call to {url}"
+    return str(parsed)[:MAX_HTTP_ANSWER], (f"web call to {url}", f"网络调用 {url}")

@@ -54,7 +54,7 @@ def build_app(service: TrainingService, max_upload_mb: int = 50,
                 test_tab = tab_test.build(ctx)
         _wire_estimate(ctx, model_tab, data_tab, settings_tab)
         tab_gallery.wire(ctx, gallery_tab, tabs, train_tab.followed, ctx.browser_run,
-                         test_tab.run)
+                         test_tab.run, train_tab.finished)
         for function, inputs, outputs in ctx.on_load:
             app.load(function, inputs, outputs)
     app.i18n_words = words  # launch() passes it on
@@ -69,18 +69,24 @@ def _wire_estimate(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: An
                  text_column: str | None, label_column: str | None, *settings: Any) -> str:
         lang = lang_of(request)
         if not session.data_path:
-            raise gr.Error(say(lang, "no_data"))
-        config = tab_settings.config_from_form(
-            {**dict(zip(names, settings)), "model": tab_model.model_setting(choice, custom),
-             "task": task, "text_column": text_column, "label_column": label_column}, lang)
+            return "❌ " + say(lang, "no_data")
         try:
+            config = tab_settings.config_from_form(
+                {**dict(zip(names, settings)), "model": tab_model.model_setting(choice, custom),
+                 "task": task, "text_column": text_column, "label_column": label_column}, lang)
             prep = prepare(session.data_path, config)
             prep.raise_for_errors()
             return tab_settings.format_estimate(preflight(prep), lang)
+        except gr.Error as exc:  # a setting out of range: said where the answer goes
+            return f"❌ {exc.message}"
         except PlaygroundError as exc:
-            raise error_for(exc, lang) from exc
+            return f"❌ {error_for(exc, lang).message}"
 
-    settings_tab.estimate_button.click(
+    def estimating(request: gr.Request) -> str:
+        return say(lang_of(request), "estimating")
+
+    settings_tab.estimate_button.click(estimating, None, settings_tab.estimate_text,
+                                       show_progress="hidden").then(
         estimate, [ctx.session, model_tab.choice, model_tab.custom, model_tab.task,
                    data_tab.text_column,
                    data_tab.label_column, *settings_tab.fields.values()],

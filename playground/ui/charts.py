@@ -6,6 +6,12 @@ from typing import Any
 
 import pandas as pd
 
+# Labels may be Chinese: the first of these fonts that is installed draws them.
+FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Microsoft YaHei",
+         "PingFang SC", "SimHei", "DejaVu Sans"]
+AXES = {"predicted": ("predicted", "预测"), "true": ("true", "真实"),
+        "confidence": ("confidence", "把握"), "texts": ("texts", "条数")}
+
 
 def _pyplot():
     import matplotlib
@@ -13,10 +19,39 @@ def _pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    plt.rcParams["font.sans-serif"] = FONTS
+    plt.rcParams["axes.unicode_minus"] = False
     return plt
 
 
-def confusion_figure(confusion: dict[str, Any]):
+def _word(key: str, lang: str) -> str:
+    return AXES[key][lang == "zh"]
+
+
+def _padded_lim(top: float) -> list[float]:
+    """An axis from 0 to a little above ``top``: bars and lines start at zero and end
+    inside the chart."""
+    return [0, max(1, round(top * 1.1 + 0.5))]
+
+
+def count_bars(counts: pd.DataFrame, y: str = "texts"):
+    """A bar chart's value (label -> count) with its axis from zero."""
+    import gradio as gr
+
+    return gr.update(value=counts, y_lim=_padded_lim(counts[y].max() if len(counts) else 1),
+                     visible=True)
+
+
+def trend_lines(trend: pd.DataFrame | None):
+    """The labels-per-day lines, shown only when the file has dates, axis from zero."""
+    import gradio as gr
+
+    if trend is None:
+        return gr.update(visible=False)
+    return gr.update(value=trend, y_lim=_padded_lim(trend["texts"].max()), visible=True)
+
+
+def confusion_figure(confusion: dict[str, Any], lang: str = "en"):
     """A heat map of true (rows) against predicted (columns) labels."""
     plt = _pyplot()
     labels, matrix = confusion["labels"], confusion["matrix"]
@@ -25,8 +60,8 @@ def confusion_figure(confusion: dict[str, Any]):
     ax.imshow(matrix, cmap="Blues")
     ax.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+    ax.set_xlabel(_word("predicted", lang))
+    ax.set_ylabel(_word("true", lang))
     if len(labels) <= 20:
         for i, row in enumerate(matrix):
             for j, value in enumerate(row):
@@ -37,13 +72,16 @@ def confusion_figure(confusion: dict[str, Any]):
     return fig
 
 
-def confidence_histogram(confidence: pd.Series):
+def confidence_histogram(confidence: pd.Series, lang: str = "en"):
+    """How sure the agent was over a file's texts (calibrated probabilities, 0 to 1)."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5, 3))
+    fig, ax = plt.subplots(figsize=(5.5, 3.2))
     ax.hist(confidence, bins=20, range=(0, 1), color="#4f7cac")
-    ax.set_xlabel("confidence")
-    ax.set_ylabel("texts")
-    fig.tight_layout()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(_word("confidence", lang))
+    ax.set_ylabel(_word("texts", lang))
+    ax.margins(y=0.1)
+    fig.tight_layout(pad=1.2)
     plt.close(fig)
     return fig
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from playground.errors import PlaygroundError
 from playground.service.entities import entity_agent, evaluate_entity_file
-from playground.ui.charts import confidence_histogram
+from playground.ui.charts import confidence_histogram, count_bars
 from playground.ui.texts import error_for, say
 
 
@@ -35,7 +35,8 @@ def test_entities(run, path: str, lang: str):
                   r=scores["recall"], rows=found["rows"], entities=scores["entities"])
     per_type = pd.DataFrame([{"type": kind, **values}
                              for kind, values in scores["per_type"].items()])
-    return summary, per_type, None, found["mistakes"]
+    return (summary, gr.update(value=per_type, visible=True), None,
+            gr.update(value=found["mistakes"], visible=True))
 
 
 def label_entities(run, frame: pd.DataFrame, stem: str, lang: str):
@@ -51,5 +52,6 @@ def label_entities(run, frame: pd.DataFrame, stem: str, lang: str):
                          columns=["type", "text", "confidence"])
     counts = found["type"].value_counts().rename_axis("label").reset_index(name="texts")
     examples = labelled[labelled["entities"] != ""].head(9)[[column, "entities"]]
-    spread = confidence_histogram(found["confidence"]) if len(found) else None
-    return str(out), counts, spread, examples, gr.update(visible=False)
+    spread = confidence_histogram(found["confidence"], lang) if len(found) else None
+    return (str(out), count_bars(counts), spread, gr.update(value=examples, visible=True),
+            gr.update(visible=False))

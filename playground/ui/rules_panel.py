@@ -11,29 +11,36 @@ import gradio as gr
 import pandas as pd
 
 from playground.errors import PlaygroundError
-from playground.service.agents import agent_for, finished_runs, rules_for
+from playground.service.agents import agent_choices, agent_for, rules_for
 from playground.service.replies import AgentRules, LabelRule, save_rules
 from playground.service.tables import add_tool_table, tool_tables
 from playground.ui.context import Context
 from playground.ui.texts import error_for, lang_of, say
 
 COLUMNS = ["label", "reply", "keywords", "action", "tool", "key"]
+HEADERS_ZH = ["标签", "回复", "关键词", "动作", "工具", "键"]
 
 
-def rules_frame(rules: AgentRules, labels: list[str]) -> pd.DataFrame:
+def headers(lang: str) -> list[str]:
+    """The table's column titles in the page's language (the columns are read by place)."""
+    return HEADERS_ZH if lang == "zh" else COLUMNS
+
+
+def rules_frame(rules: AgentRules, labels: list[str], lang: str = "en") -> pd.DataFrame:
     """One row per label, in the agent's label order."""
     rows = []
     for label in labels:
         rule = rules.rule(label)
         rows.append([label, rule.reply, ", ".join(rule.keywords), rule.action, rule.tool,
                      rule.key])
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=headers(lang))
 
 
 def rules_from_frame(frame: pd.DataFrame, threshold: float, clarify: str, not_found: str,
                      allow_http: bool, timeout_s: float, entity_run: str | None) -> dict[str, Any]:
     """The form's values as agent.json holds them (checked by AgentRules.from_dict)."""
     rules = []
+    frame = frame.set_axis(COLUMNS[:len(frame.columns)], axis=1)
     for row in frame.fillna("").astype(str).to_dict("records"):
         if not row["label"].strip():
             continue
@@ -71,8 +78,8 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             not_found = gr.Textbox(value=blank.not_found, label=t("not_found"))
         entity_run = gr.Dropdown([], value="", label=t("entity_run"), allow_custom_value=True)
         with gr.Row():
-            upload = gr.File(label=t("tables"), file_types=[".csv", ".tsv", ".xlsx"],
-                             height=90, scale=3)
+            upload = gr.File(label=t("tables"),
+                             height=150, scale=3)
             save = gr.Button(t("save_rules"), variant="primary", scale=1, elem_id="save-rules")
         tables_note = gr.Markdown()
     settings = [threshold, clarify, not_found, allow_http, timeout, entity_run]
@@ -85,13 +92,13 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             folder = ctx.service.run(run_id)
             agent = agent_for(folder.path)
             if agent.task == "ner":
-                return (pd.DataFrame(columns=COLUMNS), *[gr.skip()] * (len(settings) - 1),
+                return (pd.DataFrame(columns=headers(lang)), *[gr.skip()] * (len(settings) - 1),
                         gr.update(choices=[], value=""), say(lang, "ner_no_rules"))
             rules, labels = rules_for(folder), agent.labels
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
-        entity_agents = [("", "")] + [(r, r) for r in finished_runs(ctx.service, "ner")]
-        return (rules_frame(rules, labels), rules.threshold, rules.clarify, rules.not_found,
+        entity_agents = [("", "")] + agent_choices(ctx.service, "ner")
+        return (rules_frame(rules, labels, lang), rules.threshold, rules.clarify, rules.not_found,
                 rules.allow_http, rules.http_timeout_s,
                 gr.update(choices=entity_agents, value=rules.entity_run),
                 _tables_line(tool_tables(folder), lang))
@@ -124,6 +131,10 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             raise error_for(exc, lang) from exc
         return _tables_line(tool_tables(folder), lang), None
 
+    def empty_table(request: gr.Request) -> pd.DataFrame:
+        return pd.DataFrame(columns=headers(lang_of(request)))
+
+    ctx.on_load.append((empty_table, [], [table]))
     run.change(load, run, [table, *settings, tables_note], api_name="rules")
     save.click(save_clicked, [run, table, *settings], None, api_name="save_rules")
     upload.upload(upload_table, [run, upload], [tables_note, upload], api_name="add_table")

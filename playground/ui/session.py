@@ -23,4 +23,7 @@ class Curve:
     train_points: list[dict[str, Any]] = field(default_factory=list)
     eval_points: list[dict[str, Any]] = field(default_factory=list)
     last_train: dict[str, Any] = field(default_factory=dict)
+    phase: dict[str, Any] = field(default_factory=dict)  # the newest phase event after
+    # the newest training step: what the worker is doing when it is not stepping
     shown: bool = False  # the plots already show these points
+    announced: bool = False  # the run's end has been shown (scores, the agent lists)

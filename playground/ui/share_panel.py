@@ -43,7 +43,7 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             bundle_button = gr.Button(t("export_bundle"), elem_id="export-bundle")
             script_button = gr.Button(t("export_script"), elem_id="export-script")
             delete_button = gr.Button(t("delete_agent"), variant="stop", elem_id="delete-run")
-        download = gr.File(label=t("download"), elem_id="share-download")
+        download = gr.File(label=t("download_export"), elem_id="share-download")
         gr.Markdown(f"**{t('use_from_code')}**")
         code_note = gr.Markdown()
         with gr.Row():

@@ -16,12 +16,14 @@ from playground.data.entities import is_cjk, is_conll_file, read_entities, spans
 from playground.data.entity_checks import EntityReport, check_entities
 from playground.errors import PlaygroundError
 from playground.service.prepare import language_note
+from playground.ui.charts import count_bars
 from playground.ui.context import Context
 from playground.ui.session import Session
 from playground.ui.tab_model import model_setting
 from playground.ui.texts import PROBLEM_ZH, error_for, lang_of, say, summary_zh
 
-FILE_TYPES = [".csv", ".tsv", ".txt", ".xlsx", ".jsonl", ".json", ".conll", ".bio", ".iob"]
+# No file_types on the uploads: gradio would refuse other files with an English sentence;
+# the readers look at what a file holds and say in the page's language what is wrong.
 PREVIEW_ROWS = 8
 
 
@@ -86,13 +88,25 @@ def analyse(path: str, text_column: str | None, label_column: str | None, lang: 
     text_column = text_column if text_column in frame.columns else guess.text
     label_column = label_column if label_column in frame.columns else guess.label
     _, report = check_dataset(frame, text_column, label_column)
-    counts = pd.DataFrame({"label": list(report.label_counts),
-                           "examples": list(report.label_counts.values())})
     columns = list(frame.columns)
-    return (frame.head(PREVIEW_ROWS),
+    return (gr.update(value=frame.head(PREVIEW_ROWS), visible=True),
             gr.update(choices=columns, value=text_column),
             gr.update(choices=columns, value=label_column),
-            counts, _checks_markdown(report, lang, model))
+            label_chart(report.label_counts), _checks_markdown(report, lang, model))
+
+
+def label_chart(label_counts: dict[str, int]) -> Any:
+    """The examples-per-label bars, the axis from 0 (equal counts would collapse it)."""
+    counts = pd.DataFrame({"label": [str(k) for k in label_counts],
+                           "examples": [int(v) for v in label_counts.values()]})
+    return count_bars(counts, "examples")
+
+
+def refused(message: str) -> tuple[Any, ...]:
+    """What the tab shows for a file it cannot use: nothing of any earlier file, and why."""
+    return (gr.update(value=None, visible=False), gr.update(choices=[], value=None),
+            gr.update(choices=[], value=None), gr.update(value=None, visible=False),
+            f"❌ {message}")
 
 
 def analyse_entities(path: str, tokens_column: str | None, tags_column: str | None,
@@ -111,16 +125,14 @@ def analyse_entities(path: str, tokens_column: str | None, tags_column: str | No
         entities = [f"{kind}: {joiner.join(sentence.tokens[a:b])}"
                     for a, b, kind in spans_from_tags(sentence.tags)]
         rows.append({"text": joiner.join(sentence.tokens), "entities": "; ".join(entities)})
-    counts = pd.DataFrame({"label": list(report.label_counts),
-                           "examples": list(report.label_counts.values())})
     columns = [] if found.format == "conll" else _table_columns(path)
     roles = found.columns
     text_value = roles.get("tokens") or roles.get("text")
-    return (pd.DataFrame(rows, columns=["text", "entities"]),
+    return (gr.update(value=pd.DataFrame(rows, columns=["text", "entities"]), visible=True),
             gr.update(choices=columns, value=text_value if columns else None),
             gr.update(choices=columns,
                       value=(roles.get("tags") or roles.get("type")) if columns else None),
-            counts, _checks_markdown(report, lang, model))
+            label_chart(report.label_counts), _checks_markdown(report, lang, model))
 
 
 def _table_columns(path: str) -> list[str]:
@@ -132,7 +144,7 @@ def build(ctx: Context, model_tab: Any) -> DataTab:
     gr.Markdown(t("data_next"))
     with gr.Row():
         with gr.Column(scale=2):
-            upload = gr.File(label=t("data_file"), file_types=FILE_TYPES, height=120,
+            upload = gr.File(label=t("data_file"), height=150,
                              elem_id="upload")
         with gr.Column(scale=1):
             sample = gr.Dropdown(list(samples()), label=t("data_sample"), value=None)
@@ -142,13 +154,14 @@ def build(ctx: Context, model_tab: Any) -> DataTab:
     with gr.Row():
         with gr.Column(scale=3):
             preview = gr.Dataframe(label=t("preview"), interactive=False, wrap=True,
-                                   max_height=300)
+                                   max_height=300, visible=False, elem_id="preview")
         with gr.Column(scale=2):
             chart = gr.BarPlot(x="label", y="examples", label=t("label_chart"), height=260,
-                               x_label_angle=-30)
+                               x_label_angle=-30, x_title=t("axis_label"),
+                               y_title=t("axis_examples"), visible=False, elem_id="label-chart")
     checks = gr.Markdown(label=t("data_checks"), elem_id="data-checks")
     with gr.Accordion(t("data_eval_file"), open=False):
-        eval_file = gr.File(label=t("data_eval_file"), file_types=FILE_TYPES, height=100)
+        eval_file = gr.File(label=t("data_eval_file"), height=150)
     outputs = [preview, text_column, label_column, chart, checks]
 
     model = [model_tab.choice, model_tab.custom, model_tab.task]
@@ -157,8 +170,12 @@ def build(ctx: Context, model_tab: Any) -> DataTab:
                   request: gr.Request):
         if not path:
             return session, *([gr.update()] * len(outputs))
-        shown = analyse(path, None, None, lang_of(request), ctx.max_upload_mb,
-                        model_setting(choice, custom), task)
+        session.data_path = None  # a refused file must not leave the earlier one in use
+        try:
+            shown = analyse(path, None, None, lang_of(request), ctx.max_upload_mb,
+                            model_setting(choice, custom), task)
+        except gr.Error as exc:
+            return session, *refused(exc.message)
         session.data_path = path
         return session, *shown
 
@@ -172,8 +189,11 @@ def build(ctx: Context, model_tab: Any) -> DataTab:
                 request: gr.Request):
         if not session.data_path:
             return [gr.update()] * len(outputs)
-        return analyse(session.data_path, text, label, lang_of(request), ctx.max_upload_mb,
-                       model_setting(choice, custom), task)
+        try:
+            return analyse(session.data_path, text, label, lang_of(request), ctx.max_upload_mb,
+                           model_setting(choice, custom), task)
+        except gr.Error as exc:  # the file stays chosen: another column or task may fit
+            return (gr.update(), gr.update(), gr.update(), gr.update(), f"❌ {exc.message}")
 
     upload.upload(load_file, [ctx.session, upload, *model], [ctx.session, *outputs],
                   api_name="load_file")

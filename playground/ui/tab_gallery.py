@@ -8,6 +8,7 @@ the buttons once every tab exists.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,10 +16,13 @@ import gradio as gr
 
 from playground.errors import PlaygroundError
 from playground.recipes import Recipe, load_recipe, recipes
-from playground.service.agents import finished_runs
+from playground.service.agents import has_agent
 from playground.service.bundles import import_bundle
 from playground.service.gallery import cards, start_recipe
+from playground.service.names import rename
 from playground.ui.context import Context
+from playground.ui.safe import md_text
+from playground.ui.tab_test import picker
 from playground.ui.tab_train import score_of
 from playground.ui.texts import error_for, lang_of, say
 
@@ -28,6 +32,7 @@ class GalleryTab:
     train_buttons: dict[str, gr.Button]
     chat_buttons: dict[str, gr.Button]
     agents: gr.State  # the agent rows the cards below are drawn from
+    statuses: list[gr.Markdown]  # one line under each recipe card
     # Filled by ``wire``: the components the agent cards' buttons write to.
     targets: dict[str, Any] = field(default_factory=dict)
 
@@ -47,7 +52,7 @@ def recipe_status(recipe: Recipe, run: dict[str, Any] | None, lang: str) -> str:
     if run is not None:
         score = score_of(run)
         if score is not None:
-            return say(lang, "last_run", run_id=run["run_id"], acc=score)
+            return say(lang, "last_run", name=md_text(run["name"]), acc=score)
     expected = recipe.expected
     if expected:
         seconds = expected["seconds"]
@@ -77,7 +82,8 @@ def build(ctx: Context) -> GalleryTab:
         gr.Markdown(t("your_agents"), elem_classes="card-title")
         refresh = gr.Button(t("refresh"), size="sm", scale=0, elem_id="gallery-refresh")
     agents = gr.State([])
-    tab = GalleryTab(train_buttons=train_buttons, chat_buttons=chat_buttons, agents=agents)
+    tab = GalleryTab(train_buttons=train_buttons, chat_buttons=chat_buttons, agents=agents,
+                     statuses=statuses)
 
     @gr.render(inputs=agents)
     def agent_cards(rows: list[dict[str, Any]]) -> None:
@@ -89,23 +95,23 @@ def build(ctx: Context) -> GalleryTab:
                 with gr.Column(variant="panel", min_width=240, elem_classes="agent-card"):
                     score = score_of(row)
                     shown = f"{score:.1%}" if score is not None else "-"
-                    what = "entity F1" if row["task"] == "ner" else "accuracy"
                     badge = "📦 " if row.get("imported_from") else ""
-                    gr.Markdown(f"{badge}**{row['run_id']}**  \n{row['model']} · {row['data']}"
-                                f"  \n{what} {shown}")
+                    # Names and file names are the user's (or a bundle's): shown as text.
+                    gr.Markdown(f"{badge}**{md_text(row['name'])}**  \n"
+                                f"{md_text(row['model'])} · {md_text(row['data'])}",
+                                elem_classes="agent-card-title")
+                    gr.Markdown(t("card_f1" if row["task"] == "ner" else "card_accuracy"))
+                    gr.Markdown(f"**{shown}**")
                     button = gr.Button(t("chat_now"), size="sm",
                                        elem_id=f"chat-agent-{row['run_id']}")
                     button.click(lambda run_id=row["run_id"]: _open_chat(ctx, run_id), None,
                                  [tab.targets["run"], tab.targets["tabs"]])
 
-    bundle = gr.File(label=t("import_bundle"), file_types=[".zip"], height=90,
+    bundle = gr.File(label=t("import_bundle"), height=150,
                      elem_id="import-bundle")
 
     def refresh_cards(request: gr.Request):
-        lang = lang_of(request)
-        shown = cards(ctx.service)
-        texts = [recipe_status(c["recipe"], c["run"], lang) for c in shown["recipes"]]
-        return (shown["agents"], *texts)
+        return card_values(ctx, request)
 
     def import_clicked(path: str | None, request: gr.Request):
         lang = lang_of(request)
@@ -115,7 +121,8 @@ def build(ctx: Context) -> GalleryTab:
             run = import_bundle(path, ctx.service.runs_dir)
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
-        gr.Info(say(lang, "imported", run_id=run.run_id))
+        row = next(r for r in ctx.service.list_runs() if r["run_id"] == run.run_id)
+        gr.Info(html.escape(say(lang, "imported", name=row["name"])))
         return (*refresh_cards(request), None)
 
     refresh.click(refresh_cards, None, [agents, *statuses], api_name="gallery")
@@ -124,15 +131,31 @@ def build(ctx: Context) -> GalleryTab:
     return tab
 
 
+def card_values(ctx: Context, request: gr.Request) -> tuple[Any, ...]:
+    """The agent rows, then each recipe card's status line."""
+    lang = lang_of(request)
+    shown = cards(ctx.service)
+    texts = [recipe_status(c["recipe"], c["run"], lang) for c in shown["recipes"]]
+    return (shown["agents"], *texts)
+
+
 def _open_chat(ctx: Context, run_id: str) -> tuple[Any, Any]:
-    return (gr.update(choices=finished_runs(ctx.service), value=run_id),
-            gr.Tabs(selected="test"))
+    return picker(ctx, run_id), gr.Tabs(selected="test")
 
 
 def wire(ctx: Context, gallery: GalleryTab, tabs: gr.Tabs, followed: gr.State,
-         browser_run: gr.BrowserState, test_run: gr.Dropdown) -> None:
-    """Connect the cards' buttons to the Train and Test & chat tabs."""
+         browser_run: gr.BrowserState, test_run: gr.Dropdown, finished: gr.State) -> None:
+    """Connect the cards' buttons to the Train and Test & chat tabs, and show a run that
+    finished in this window at once: its card here, and picked in Test & chat."""
     gallery.targets.update(run=test_run, tabs=tabs)
+
+    def agent_ready(run_id: str | None, request: gr.Request):
+        if not run_id or not has_agent(ctx.service, run_id):
+            return gr.skip(), *card_values(ctx, request)
+        return picker(ctx, run_id), *card_values(ctx, request)
+
+    finished.change(agent_ready, finished, [test_run, gallery.agents, *gallery.statuses],
+                    api_name=False)
     for recipe_id, button in gallery.train_buttons.items():
         def train(request: gr.Request, recipe_id: str = recipe_id):
             lang = lang_of(request)
@@ -141,6 +164,7 @@ def wire(ctx: Context, gallery: GalleryTab, tabs: gr.Tabs, followed: gr.State,
                 run = start_recipe(ctx.service, recipe)
             except PlaygroundError as exc:
                 raise error_for(exc, lang) from exc
+            rename(ctx.service, run.run_id, recipe.title(lang))
             gr.Info(say(lang, "recipe_started", name=recipe.title(lang)))
             return run.run_id, run.run_id, gr.Tabs(selected="train")
 

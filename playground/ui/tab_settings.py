@@ -33,17 +33,29 @@ def form_names() -> list[str]:
 
 
 def _component(name: str, value: Any, t: Any) -> Any:
+    """The form field of one setting. Ranges are checked by RunConfig.validate, which names
+    the field in the page's language; gradio's own range check would not."""
     spec = field_specs()[name]
     label, info = t(f"field_{name}"), t(f"help_{name}")
     if spec.choices:
         return gr.Dropdown(list(spec.choices), value=value, label=label, info=info)
-    is_int = isinstance(value, int) or (value is None and name == "max_train_rows")
-    return gr.Number(value=value, label=label, info=info, minimum=spec.minimum,
-                     maximum=spec.maximum, precision=0 if is_int else None)
+    if isinstance(value, bool):
+        return gr.Checkbox(value=value, label=label, info=info)
+    if spec.optional:  # a number box turns "empty" into 0 when it is first drawn
+        return gr.Textbox(value=_shown(value), label=label, info=info, placeholder="—")
+    return gr.Number(value=value, label=label, info=info,
+                     precision=0 if isinstance(value, int) else None)
+
+
+def _shown(value: Any) -> Any:
+    """A setting's value as its form field holds it (an optional one: text, empty for None)."""
+    return "" if value is None else value
 
 
 def values_of(config: RunConfig) -> list[Any]:
-    return [getattr(config, name) for name in form_names()]
+    specs = field_specs()
+    return [_shown(getattr(config, name)) if specs[name].optional else getattr(config, name)
+            for name in form_names()]
 
 
 def config_from_form(values: dict[str, Any], lang: str) -> RunConfig:
@@ -90,7 +102,7 @@ def build(ctx: Context) -> SettingsTab:
     with gr.Row():
         estimate_button = gr.Button(t("preflight"), variant="secondary")
         save_button = gr.Button(t("save_settings"))
-        load_file = gr.File(label=t("load_settings"), file_types=[".json"], height=80,
+        load_file = gr.File(label=t("load_settings"), height=150,
                             elem_id="settings-file")
     estimate_text = gr.Markdown()
     saved = gr.File(label=t("settings_file"), visible=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,11 +13,17 @@ import pandas as pd
 
 from playground.data import read_table
 from playground.errors import PlaygroundError
-from playground.service.agents import agent_for, ask, evaluate_table, finished_runs
+from playground.service.agents import agent_choices, agent_for, ask, evaluate_table
+from playground.service.names import rename
 from playground.ui import entity_views, rules_panel, share_panel
-from playground.ui.charts import confidence_histogram, confusion_figure, trend_frame
+from playground.ui.charts import (
+    confidence_histogram,
+    confusion_figure,
+    count_bars,
+    trend_frame,
+    trend_lines,
+)
 from playground.ui.context import Context
-from playground.ui.tab_data import FILE_TYPES
 from playground.ui.texts import error_for, lang_of, say
 
 
@@ -26,6 +33,32 @@ class TestTab:
     chatbot: gr.Chatbot
     message: gr.Textbox
     scores: gr.Label
+
+
+SOURCE_WORDS = {"reply": ("reply", "回复"), "lookup": ("table lookup", "查表"),
+                "http": ("web call", "网络调用"), "entities": ("entities", "实体")}
+
+
+def why_line(reply: Any, lang: str) -> str:
+    """Under an answer: which label, how sure (a calibrated probability) and which rule
+    or tool answered. A keyword rule's answer shows no probability: the model did not
+    choose it."""
+    zh = lang == "zh"
+    detail = reply.detail_zh if zh and reply.detail_zh else reply.detail
+    if reply.source == "keyword":
+        return say(lang, "answered_keyword", label=reply.label, detail=detail)
+    if reply.source == "clarify":
+        return say(lang, "answered_clarify", detail=detail)
+    source = SOURCE_WORDS.get(reply.source, (reply.source, reply.source))[zh]
+    return say(lang, "answered_by", label=reply.label, confidence=reply.confidence,
+               source=source, detail=detail)
+
+
+def picker(ctx: Context, value: Any = None) -> Any:
+    """The agent picker's choices (names, newest first), and its value when given."""
+    choices = agent_choices(ctx.service)
+    return gr.update(choices=choices) if value is None else \
+        gr.update(choices=choices, value=value)
 
 
 def _agent(ctx: Context, run_id: str | None, lang: str):
@@ -62,7 +95,9 @@ def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
                   rows=found["rows"], maj=found["majority_accuracy"])
     per_label = pd.DataFrame([{"label": label, **values}
                               for label, values in result["per_label"].items()])
-    return summary, per_label, confusion_figure(result["confusion_matrix"]), found["mistakes"]
+    return (summary, gr.update(value=per_label, visible=True),
+            confusion_figure(result["confusion_matrix"], lang),
+            gr.update(value=found["mistakes"], visible=True))
 
 
 def label_file(ctx: Context, run_id: str, path: str, lang: str):
@@ -78,9 +113,8 @@ def label_file(ctx: Context, run_id: str, path: str, lang: str):
         .reset_index(name="texts")
     examples = labelled.groupby("predicted_label", sort=False).head(3)[
         ["predicted_label", "confidence", column]].sort_values("predicted_label")
-    trend = trend_frame(labelled)
-    return (str(out), counts, confidence_histogram(labelled["confidence"]), examples,
-            gr.update(value=trend, visible=trend is not None))
+    return (str(out), count_bars(counts), confidence_histogram(labelled["confidence"], lang),
+            gr.update(value=examples, visible=True), trend_lines(trend_frame(labelled)))
 
 
 def build(ctx: Context) -> TestTab:
@@ -89,6 +123,8 @@ def build(ctx: Context) -> TestTab:
     with gr.Row():
         run = gr.Dropdown([], label=t("pick_run"), scale=4, elem_id="agent-pick",
                           allow_custom_value=True)  # runs appear while the page is open
+        name = gr.Textbox(label=t("run_name"), info=t("run_name_help"), scale=3,
+                          elem_id="run-name", max_length=60)
         refresh = gr.Button(t("refresh"), size="sm", scale=1, elem_id="agents-refresh")
     with gr.Row():
         with gr.Column(scale=3):
@@ -97,35 +133,41 @@ def build(ctx: Context) -> TestTab:
                 message = gr.Textbox(label=t("message"), scale=4, lines=1, elem_id="chat-input")
                 send = gr.Button(t("send"), variant="primary", scale=1)
         with gr.Column(scale=2):
-            scores = gr.Label(num_top_classes=3, label="Top 3")
+            scores = gr.Label(num_top_classes=3, label=t("top3"), elem_id="top3")
             entities = gr.HighlightedText(label=t("entities"), elem_id="entities",
                                           combine_adjacent=False, visible=False)
     rules_panel.build(ctx, run)
     share_panel.build(ctx, run)
     with gr.Tab(t("run_test")):
         with gr.Row():
-            test_file = gr.File(label=t("test_file"), file_types=FILE_TYPES, height=100)
+            test_file = gr.File(label=t("test_file"), height=150)
             test_button = gr.Button(t("run_test"))
         test_summary = gr.Markdown()
         with gr.Row():
-            per_label = gr.Dataframe(label=t("per_label"), interactive=False)
+            per_label = gr.Dataframe(label=t("per_label"), interactive=False, visible=False)
             confusion = gr.Plot(label=t("confusion"))
-        mistakes = gr.Dataframe(label=t("mistakes"), interactive=False, wrap=True)
+        mistakes = gr.Dataframe(label=t("mistakes"), interactive=False, wrap=True,
+                                visible=False)
     with gr.Tab(t("run_predict")):
         with gr.Row():
-            predict_file = gr.File(label=t("predict_file"), file_types=FILE_TYPES, height=100)
+            predict_file = gr.File(label=t("predict_file"), height=150)
             predict_button = gr.Button(t("run_predict"))
         download = gr.File(label=t("download"))
         gr.Markdown(t("insights"))
         with gr.Row():
-            distribution = gr.BarPlot(x="label", y="texts", height=260, x_label_angle=-30)
-            spread = gr.Plot()
+            distribution = gr.BarPlot(x="label", y="texts", height=260, x_label_angle=-30,
+                                      label=t("per_label_count"), x_title=t("axis_label"),
+                                      y_title=t("axis_texts"), visible=False)
+            spread = gr.Plot(label=t("confidence_spread"))
         with gr.Row():
-            examples = gr.Dataframe(interactive=False, wrap=True)
-            trend = gr.LinePlot(x="date", y="texts", color="label", height=260, visible=False)
+            examples = gr.Dataframe(label=t("examples"), interactive=False, wrap=True,
+                                    visible=False)
+            trend = gr.LinePlot(x="date", y="texts", color="label", height=260, visible=False,
+                                label=t("trend"), x_title=t("axis_date"),
+                                y_title=t("axis_texts"), color_title=t("axis_label"))
 
     def choices():
-        return gr.update(choices=finished_runs(ctx.service))
+        return picker(ctx)
 
     def chat(run_id: str | None, text: str, history: list[dict[str, Any]],
              request: gr.Request):
@@ -137,17 +179,41 @@ def build(ctx: Context) -> TestTab:
             reply = ask(ctx.service.run(run_id), text, ctx.web_calls)
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
-        why = say(lang, "answered_by", label=reply.label, confidence=reply.confidence,
-                  source=reply.source, detail=reply.detail)
-        answer = f"{reply.text}\n\n<sub>{why}</sub>"
-        history = history + [{"role": "user", "content": text},
+        said = reply.text
+        if reply.source == "entities" and not reply.entities:
+            said = say(lang, "no_entities_found")
+        # The chatbot renders Markdown: the user's and the agent's words are shown as text.
+        why = html.escape(why_line(reply, lang), quote=False)
+        answer = f"{html.escape(said, quote=False)}\n\n<sub>{why}</sub>"
+        history = history + [{"role": "user", "content": html.escape(text, quote=False)},
                              {"role": "assistant", "content": answer}]
         top = dict(list(reply.probabilities.items())[:3])
         marked = entity_views.highlighted(text, reply.entities)
         return history, "", top or None, gr.update(value=marked, visible=bool(reply.entities))
 
+    def show_name(run_id: str | None) -> Any:
+        if not run_id:
+            return ""
+        try:
+            return ctx.service.status(run_id).get("name") or ""
+        except PlaygroundError:
+            return ""
+
+    def rename_run(run_id: str | None, new_name: str, request: gr.Request):
+        lang = lang_of(request)
+        if not run_id:
+            raise gr.Error(say(lang, "no_run"))
+        try:
+            stored = rename(ctx.service, run_id, new_name)
+        except PlaygroundError as exc:
+            raise error_for(exc, lang) from exc
+        gr.Info(say(lang, "renamed", name=stored))
+        return picker(ctx, run_id), stored
+
     refresh.click(choices, None, run, api_name="agents")
     ctx.on_load.append((choices, [], [run]))
+    run.change(show_name, run, name, api_name=False)
+    name.submit(rename_run, [run, name], [run, name], api_name="rename_run")
     send.click(chat, [run, message, chatbot], [chatbot, message, scores, entities],
                api_name="chat")
     message.submit(chat, [run, message, chatbot], [chatbot, message, scores, entities])

@@ -80,6 +80,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "estimate": ("About {minutes} to train ({steps} steps at {per_step:.2f} s each) and about "
                  "{memory} of memory; this machine has {free} free.",
                  "预计训练约 {minutes}（{steps} 步，每步 {per_step:.2f} 秒），需要约 {memory} 内存；本机可用 {free}。"),
+    "estimating": ("⏳ Timing a few training steps on this machine (10-30 s)…",
+                   "⏳ 正在本机试跑几步训练来计时（10-30 秒）…"),
     "estimate_classic": ("The classic model trains in seconds and needs little memory.",
                          "经典模型几秒即可训练完成，占用内存很少。"),
     "too_slow": ("⚠️ That is long for a demo: try the Quick demo preset or fewer epochs.",
@@ -109,6 +111,31 @@ TEXTS: dict[str, tuple[str, str]] = {
     "succeeded_ner": ("✅ Done. Entity F1 {acc:.1%} on {held_out}. Finding no entities: "
                       "{maj:.1%}; classic model: {classic:.1%}.",
                       "✅ 完成。实体 F1 {acc:.1%}（{held_out}）。不标任何实体：{maj:.1%}；经典模型：{classic:.1%}。"),
+    "eta_measuring": ("time left: measuring…", "剩余时间：测量中…"),
+    "not_useful": ("⚠️ Finished, but the agent is no better than always giving the most "
+                   "common label, so it is not ready to use: add more examples per label, "
+                   "or check that the labels follow from the texts. {text}",
+                   "⚠️ 训练结束，但智能体并不比“总答最常见标签”更好，还不能使用：请为每个标签补充更多样本，"
+                   "或检查标签是否能从文本看出。{text}"),
+    "state_queued": ("waiting", "排队中"),
+    "state_running": ("training", "训练中"),
+    "state_succeeded": ("finished", "已完成"),
+    "state_failed": ("failed", "失败"),
+    "state_cancelled": ("stopped", "已停止"),
+    "curve": ("Curve", "曲线"),
+    "scores_plot": ("Held-out scores: what fine-tuning bought", "留出数据得分：微调带来了什么"),
+    "bar_majority": ("most common label", "总答最常见标签"),
+    "bar_nothing": ("finding nothing", "不标任何实体"),
+    "bar_classic": ("classic model", "经典模型"),
+    "bar_finetuned": ("fine-tuned model", "微调模型"),
+    "axis_step": ("training step", "训练步数"),
+    "axis_loss": ("loss", "损失"),
+    "axis_score": ("score", "得分"),
+    "axis_model": ("model", "模型"),
+    "axis_label": ("label", "标签"),
+    "axis_examples": ("examples", "样本数"),
+    "axis_texts": ("texts", "条数"),
+    "axis_date": ("day", "日期"),
     "cancelled": ("⏹ Stopped. {reason}", "⏹ 已停止。{reason}"),
     "failed": ("❌ The run failed: {reason}", "❌ 训练失败：{reason}"),
     "nothing_running": ("Nothing is running in this window.", "此窗口没有正在进行的训练。"),
@@ -122,19 +149,31 @@ TEXTS: dict[str, tuple[str, str]] = {
     "pick_run": ("Agent (a finished run)", "智能体（已完成的训练）"),
     "chat": ("Chat", "对话"),
     "message": ("Type a message and press Enter", "输入一句话并按回车"),
+    "top3": ("The three most likely labels", "最可能的三个标签"),
+    "run_name": ("Name", "名字"),
+    "run_name_help": ("Edit it and press Enter to rename this agent.",
+                      "修改后按回车即可重命名该智能体。"),
+    "renamed": ("Renamed to “{name}”.", "已重命名为“{name}”。"),
+    "per_label_count": ("Texts per label", "每个标签的条数"),
+    "confidence_spread": ("How sure the agent was", "智能体的把握分布"),
+    "examples": ("Examples per label", "每个标签的例子"),
+    "trend": ("Labels per day", "每天的标签数"),
     "send": ("Send", "发送"),
     "test_file": ("Labeled file to test on", "用于测试的带标签文件"),
     "run_test": ("Test", "测试"),
     "predict_file": ("File of texts to label (no labels needed)", "待标注的文本文件（无需标签）"),
     "run_predict": ("Label this file", "标注该文件"),
     "download": ("Download the labeled file", "下载标注结果"),
+    "download_export": ("Download the export", "下载导出文件"),
     "mistakes": ("Mistakes", "错误样本"),
     "per_label": ("Per-label scores", "各标签得分"),
     "confusion": ("Confusion matrix", "混淆矩阵"),
     "insights": ("What the agent found", "智能体的发现"),
-    "test_score": ("Accuracy {acc:.1%} and macro-F1 {f1:.1%} on {rows} rows. Before "
-                   "fine-tuning (always the most common label): {maj:.1%}.",
-                   "在 {rows} 行上准确率 {acc:.1%}，宏平均 F1 {f1:.1%}。微调前（总答最常见标签）：{maj:.1%}。"),
+    "test_score": ("Accuracy {acc:.1%} on {rows} rows, and macro-F1 {f1:.1%} (the average "
+                   "of the labels' scores, so a rare label counts as much as a common one). "
+                   "Always answering the most common label would score {maj:.1%}.",
+                   "在 {rows} 行上准确率 {acc:.1%}，宏平均 F1 {f1:.1%}（各标签得分的平均，少见标签与常见标签同等重要）。"
+                   "总答最常见标签的准确率为 {maj:.1%}。"),
     "test_score_ner": ("Entity F1 {f1:.1%} (precision {p:.1%}, recall {r:.1%}) on {rows} "
                        "sentences with {entities} entities; an entity counts only when its "
                        "span and type are exact. Finding no entities scores 0.",
@@ -144,17 +183,30 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
+# Gradio's page looks every plain string it shows (a dropdown choice, a column name) up in
+# the translations too, so a column called "message" would show as our "message" label.
+# Our keys carry a prefix no user data has.
+KEY_PREFIX = "ap__"
+
+
 def i18n() -> Any:
-    """The gr.I18n object for the page (the browser's language picks the words)."""
+    """The gr.I18n object for the page (the browser's language picks the words).
+
+    Call it with our own key (``words("title")``); it asks the page for the prefixed one.
+    """
     import gradio as gr
 
     from playground.ui.tab_gallery import recipe_texts
 
+    class Words(gr.I18n):
+        def __call__(self, key: str) -> Any:
+            return super().__call__(KEY_PREFIX + key)
+
     fields, recipe_words = field_texts(), recipe_texts()
-    return gr.I18n(en={**{k: v[0] for k, v in TEXTS.items()}, **fields["en"],
-                       **recipe_words["en"]},
-                   zh={**{k: v[1] for k, v in TEXTS.items()}, **fields["zh"],
-                       **recipe_words["zh"]})
+    english = {**{k: v[0] for k, v in TEXTS.items()}, **fields["en"], **recipe_words["en"]}
+    chinese = {**{k: v[1] for k, v in TEXTS.items()}, **fields["zh"], **recipe_words["zh"]}
+    return Words(en={KEY_PREFIX + k: v for k, v in english.items()},
+                 zh={KEY_PREFIX + k: v for k, v in chinese.items()})
 
 
 def lang_of(request: Any) -> str:

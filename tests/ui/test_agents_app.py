@@ -35,7 +35,7 @@ def test_recipe_rules_export_delete_import_and_http(live_app, tmp_path: Path) ->
     status, _ = wait_until_done(c)
     assert "Done" in status
     statuses = c.predict(api_name="/gallery")
-    assert any(f"Last run {run_id}" in s for s in statuses)
+    assert any(f"Last run “{service.status(run_id)['name']}”" in s for s in statuses)
     picked = c.predict(api_name="/chat_recipe_bank_faq_instant")
     assert value(picked) == run_id
 

@@ -16,19 +16,19 @@ NER = "ner"
 
 def test_chinese_entities_train_highlight_and_score(live_app, assets: Path,
                                                     tmp_path: Path) -> None:
-    url, _ = live_app
+    url, service = live_app
     c = client(url)
     preview, text, label, chart, checks = c.predict("msra_ner_zh_sample.conll", "classic", "",
                                                      NER, api_name="/load_sample")
     assert "Ready to train: 400 sentences, 3 entity types" in checks and "LOC" in checks
     assert value(text) is None  # a CoNLL file has no columns to pick
-    assert {row[0] for row in chart["data"]} == {"LOC", "ORG", "PER"}
-    assert any("LOC:" in row[1] for row in preview["data"])
+    assert {row[0] for row in value(chart)["data"]} == {"LOC", "ORG", "PER"}
+    assert any("LOC:" in row[1] for row in value(preview)["data"])
 
     run_id = c.predict("classic", "", NER, None, None, None, *form(task=NER),
                        api_name="/start")
     status, _ = wait_until_done(c)
-    assert "Entity F1" in status and run_id in status
+    assert "Entity F1" in status and service.status(run_id)["name"] in status
 
     history, _, top, marked = c.predict(run_id, "我们在北京见到了李明。", [], api_name="/chat")
     assert not top  # an entity agent has no labels to rank
@@ -42,7 +42,7 @@ def test_chinese_entities_train_highlight_and_score(live_app, assets: Path,
     summary, per_type, _, mistakes = c.predict(
         run_id, handle_file(str(assets / "msra_ner_zh_sample.conll")), api_name="/test_file")
     assert "Entity F1" in summary
-    assert {row[0] for row in per_type["data"]} == {"LOC", "ORG", "PER"}
+    assert {row[0] for row in value(per_type)["data"]} == {"LOC", "ORG", "PER"}
 
     texts = tmp_path / "news.csv"
     pd.DataFrame({"text": ["北京的天气很好。", "今天没有新闻。"]}).to_csv(texts, index=False)

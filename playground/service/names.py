@@ -1,0 +1,54 @@
+"""Readable run names: made from the data file and the task, editable, shown where ids were.
+
+A name lives in the run's status.json (it may change; the config that made the run may
+not). Runs made before names existed are named from their data file when listed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from playground.errors import RunError
+
+MAX_NAME = 60  # characters: fits a dropdown and a card
+
+
+def clean_name(name: str) -> str:
+    """``name`` without control characters and runs of spaces, at most MAX_NAME long."""
+    kept = "".join(" " if unicodedata.category(c).startswith("C") else c for c in str(name))
+    return re.sub(r"\s+", " ", kept).strip()[:MAX_NAME].strip()
+
+
+def default_name(data_name: str, task: str, taken: Iterable[str]) -> str:
+    """"reviews" for labels from reviews.csv, "reviews · entities" for entities; "#2" and
+    so on when that name is taken."""
+    base = clean_name(Path(data_name).stem or data_name) or "run"
+    if task == "ner":
+        base = f"{base} · entities"
+    taken = set(taken)
+    name, number = base, 2
+    while name in taken:
+        name, number = f"{base} #{number}", number + 1
+    return name
+
+
+def name_of(run_id: str, status: dict[str, Any], spec: dict[str, Any]) -> str:
+    """The run's name; for a run made before names, its data file and start time."""
+    if status.get("name"):
+        return str(status["name"])
+    stamp = run_id[9:11] + ":" + run_id[11:13] if len(run_id) > 13 else run_id
+    return f"{Path(spec.get('data', {}).get('name') or run_id).stem} ({stamp})"
+
+
+def rename(service: Any, run_id: str, name: str) -> str:
+    """Give a run a new name (any run, any state); returns the name as stored."""
+    cleaned = clean_name(name)
+    if not cleaned:
+        raise RunError("A run's name cannot be empty.", "Type a name, then press Enter.",
+                       zh="训练记录的名字不能为空。请输入名字后按回车。")
+    service.run(run_id).update_status(name=cleaned)
+    return cleaned
