@@ -10,7 +10,8 @@ import pandas as pd
 FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Microsoft YaHei",
          "PingFang SC", "SimHei", "DejaVu Sans"]
 AXES = {"predicted": ("predicted", "预测"), "true": ("true", "真实"),
-        "confidence": ("confidence", "把握"), "texts": ("texts", "条数")}
+        "confidence": ("confidence", "把握"), "texts": ("texts", "条数"),
+        "label": ("label", "标签"), "examples": ("examples", "样本数")}
 
 
 def _pyplot():
@@ -34,11 +35,14 @@ def _padded_lim(top: float) -> list[float]:
     return [0, max(1, round(top * 1.1 + 0.5))]
 
 
-def count_bars(counts: pd.DataFrame, y: str = "texts"):
-    """A bar chart's value (label -> count) with its axis from zero."""
+def count_bars(counts: pd.DataFrame, lang: str, y: str = "texts"):
+    """A bar chart's value (label -> count) with its axis from zero. The axis titles come
+    with it: a bar chart shows a translation key given at build time as raw text."""
     import gradio as gr
 
     return gr.update(value=counts, y_lim=_padded_lim(counts[y].max() if len(counts) else 1),
+                     x_title=AXES["label"][lang == "zh"],
+                     y_title=AXES["examples" if y == "examples" else "texts"][lang == "zh"],
                      visible=True)
 
 

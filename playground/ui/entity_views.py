@@ -53,5 +53,5 @@ def label_entities(run, frame: pd.DataFrame, stem: str, lang: str):
     counts = found["type"].value_counts().rename_axis("label").reset_index(name="texts")
     examples = labelled[labelled["entities"] != ""].head(9)[[column, "entities"]]
     spread = confidence_histogram(found["confidence"], lang) if len(found) else None
-    return (str(out), count_bars(counts), spread, gr.update(value=examples, visible=True),
+    return (str(out), count_bars(counts, lang), spread, gr.update(value=examples, visible=True),
             gr.update(visible=False))

@@ -92,14 +92,14 @@ def analyse(path: str, text_column: str | None, label_column: str | None, lang: 
     return (gr.update(value=frame.head(PREVIEW_ROWS), visible=True),
             gr.update(choices=columns, value=text_column),
             gr.update(choices=columns, value=label_column),
-            label_chart(report.label_counts), _checks_markdown(report, lang, model))
+            label_chart(report.label_counts, lang), _checks_markdown(report, lang, model))
 
 
-def label_chart(label_counts: dict[str, int]) -> Any:
+def label_chart(label_counts: dict[str, int], lang: str) -> Any:
     """The examples-per-label bars, the axis from 0 (equal counts would collapse it)."""
     counts = pd.DataFrame({"label": [str(k) for k in label_counts],
                            "examples": [int(v) for v in label_counts.values()]})
-    return count_bars(counts, "examples")
+    return count_bars(counts, lang, "examples")
 
 
 def refused(message: str) -> tuple[Any, ...]:
@@ -132,7 +132,7 @@ def analyse_entities(path: str, tokens_column: str | None, tags_column: str | No
             gr.update(choices=columns, value=text_value if columns else None),
             gr.update(choices=columns,
                       value=(roles.get("tags") or roles.get("type")) if columns else None),
-            label_chart(report.label_counts), _checks_markdown(report, lang, model))
+            label_chart(report.label_counts, lang), _checks_markdown(report, lang, model))
 
 
 def _table_columns(path: str) -> list[str]:
@@ -149,16 +149,17 @@ def build(ctx: Context, model_tab: Any) -> DataTab:
         with gr.Column(scale=1):
             sample = gr.Dropdown(list(samples()), label=t("data_sample"), value=None)
     with gr.Row():
-        text_column = gr.Dropdown([], label=t("text_column"), interactive=True)
-        label_column = gr.Dropdown([], label=t("label_column"), interactive=True)
+        text_column = gr.Dropdown([], label=t("text_column"), interactive=True,
+                                  elem_id="text-column")
+        label_column = gr.Dropdown([], label=t("label_column"), interactive=True,
+                                   elem_id="label-column")
     with gr.Row():
         with gr.Column(scale=3):
             preview = gr.Dataframe(label=t("preview"), interactive=False, wrap=True,
                                    max_height=300, visible=False, elem_id="preview")
         with gr.Column(scale=2):
             chart = gr.BarPlot(x="label", y="examples", label=t("label_chart"), height=260,
-                               x_label_angle=-30, x_title=t("axis_label"),
-                               y_title=t("axis_examples"), visible=False, elem_id="label-chart")
+                               x_label_angle=-30, visible=False, elem_id="label-chart")
     checks = gr.Markdown(label=t("data_checks"), elem_id="data-checks")
     with gr.Accordion(t("data_eval_file"), open=False):
         eval_file = gr.File(label=t("data_eval_file"), height=150)

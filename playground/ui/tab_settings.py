@@ -38,12 +38,14 @@ def _component(name: str, value: Any, t: Any) -> Any:
     spec = field_specs()[name]
     label, info = t(f"field_{name}"), t(f"help_{name}")
     if spec.choices:
-        return gr.Dropdown(list(spec.choices), value=value, label=label, info=info)
+        return gr.Dropdown(list(spec.choices), value=value, label=label, info=info,
+                           elem_id=f"field-{name}")
     if isinstance(value, bool):
-        return gr.Checkbox(value=value, label=label, info=info)
+        return gr.Checkbox(value=value, label=label, info=info, elem_id=f"field-{name}")
     if spec.optional:  # a number box turns "empty" into 0 when it is first drawn
-        return gr.Textbox(value=_shown(value), label=label, info=info, placeholder="—")
-    return gr.Number(value=value, label=label, info=info,
+        return gr.Textbox(value=_shown(value), label=label, info=info, placeholder="—",
+                          elem_id=f"field-{name}")
+    return gr.Number(value=value, label=label, info=info, elem_id=f"field-{name}",
                      precision=0 if isinstance(value, int) else None)
 
 
@@ -92,7 +94,7 @@ def build(ctx: Context) -> SettingsTab:
                              label=t("preset"))
         for name in BASIC:
             fields[name] = _component(name, getattr(defaults, name), t)
-    with gr.Accordion(t("advanced"), open=False):
+    with gr.Accordion(t("advanced"), open=False, elem_id="advanced"):
         rest = [n for n in form_names() if n not in BASIC]
         for start in range(0, len(rest), 3):
             with gr.Row():
@@ -100,11 +102,11 @@ def build(ctx: Context) -> SettingsTab:
                     fields[name] = _component(name, getattr(defaults, name), t)
     fields = {name: fields[name] for name in form_names()}
     with gr.Row():
-        estimate_button = gr.Button(t("preflight"), variant="secondary")
+        estimate_button = gr.Button(t("preflight"), variant="secondary", elem_id="estimate")
         save_button = gr.Button(t("save_settings"))
         load_file = gr.File(label=t("load_settings"), height=150,
                             elem_id="settings-file")
-    estimate_text = gr.Markdown()
+    estimate_text = gr.Markdown(elem_id="estimate-text")
     saved = gr.File(label=t("settings_file"), visible=False)
     components = list(fields.values())
 

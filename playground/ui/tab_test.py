@@ -113,7 +113,7 @@ def label_file(ctx: Context, run_id: str, path: str, lang: str):
         .reset_index(name="texts")
     examples = labelled.groupby("predicted_label", sort=False).head(3)[
         ["predicted_label", "confidence", column]].sort_values("predicted_label")
-    return (str(out), count_bars(counts), confidence_histogram(labelled["confidence"], lang),
+    return (str(out), count_bars(counts, lang), confidence_histogram(labelled["confidence"], lang),
             gr.update(value=examples, visible=True), trend_lines(trend_frame(labelled)))
 
 
@@ -156,8 +156,7 @@ def build(ctx: Context) -> TestTab:
         gr.Markdown(t("insights"))
         with gr.Row():
             distribution = gr.BarPlot(x="label", y="texts", height=260, x_label_angle=-30,
-                                      label=t("per_label_count"), x_title=t("axis_label"),
-                                      y_title=t("axis_texts"), visible=False)
+                                      label=t("per_label_count"), visible=False)
             spread = gr.Plot(label=t("confidence_spread"))
         with gr.Row():
             examples = gr.Dataframe(label=t("examples"), interactive=False, wrap=True,

@@ -217,8 +217,7 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
                                   x_title=t("axis_step"), y_title=t("axis_score"),
                                   y_lim=[0, 1], scale=2, elem_id="metric-plot")
     scores_plot = gr.BarPlot(x="model", y="score", label=t("scores_plot"), y_lim=[0, 1],
-                             x_title=t("axis_model"), y_title=t("axis_score"), height=260,
-                             visible=False, elem_id="scores-plot")
+                             height=260, visible=False, elem_id="scores-plot")
     with gr.Accordion(t("runs"), open=False):
         with gr.Row():
             pick = gr.Dropdown([], label=t("open_run"), scale=3, allow_custom_value=True)
@@ -327,5 +326,7 @@ def _finished_view(ctx: Context, curve: Curve, lang: str) -> dict[str, Any] | No
     report = run.read_report() or {}
     if not report.get("scores"):
         return {"scores": gr.skip(), "curves": None, "run_id": curve.run_id}
-    return {"scores": gr.update(value=scores_frame(report, lang), visible=True),
+    frame = scores_frame(report, lang)
+    return {"scores": gr.update(value=frame, visible=True, sort=frame["model"].tolist(),
+                                x_title=say(lang, "axis_model"), y_title=say(lang, "axis_score")),
             "curves": report.get("method") != "classic", "run_id": curve.run_id}
