@@ -24,6 +24,7 @@ from playground.errors import PlaygroundError
 ALIASES = {"learning_rate": ["--lr"], "text_column": ["--text-col"],
            "label_column": ["--label-col"], "batch_size": ["--batch-size", "--bs"]}
 EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 1, 2, 3
+BOOLEANS = {f.name for f in dataclasses.fields(RunConfig) if f.type == "bool"}
 
 
 def default_runs_dir() -> Path:
@@ -37,6 +38,11 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
     for name, spec in field_specs().items():
         flags = [f"--{name.replace('_', '-')}"] + [a for a in ALIASES.get(name, [])
                                                    if a != f"--{name.replace('_', '-')}"]
+        if name in BOOLEANS:  # --fit-to-data / --no-fit-to-data
+            group.add_argument(*flags, dest=name, default=None,
+                               action=argparse.BooleanOptionalAction,
+                               help=spec.help.replace("%", "%%"))
+            continue
         extra = f" (choices: {', '.join(map(str, spec.choices))})" if spec.choices else ""
         group.add_argument(*flags, dest=name, default=None, metavar="VALUE",
                            help=spec.help.replace("%", "%%") + extra)
@@ -139,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
 def _progress_line(event: dict[str, Any]) -> str | None:
     kind = event.get("type")
     if kind == "train":
-        eta = time.strftime("%M:%S", time.gmtime(event["eta_s"]))
+        eta = "--:--" if event.get("eta_s") is None else \
+            time.strftime("%M:%S", time.gmtime(event["eta_s"]))
         return (f"step {event['step']}/{event['total_steps']}  epoch {event['epoch']:.2f}  "
                 f"loss {event['loss']:.4f}  lr {event['learning_rate']:.2e}  "
                 f"{event['examples_per_s']:.0f} ex/s  ETA {eta}")
