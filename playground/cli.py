@@ -183,6 +183,8 @@ def _train(args: argparse.Namespace) -> int:
         say(f"warning: {warning}")
     prep.raise_for_errors()
     say(prep.choice.note)
+    for change in prep.adjustments:
+        say(f"setting {change.field}: {change.old:g} -> {change.new:g}. {change.why}")
     say(f"Final score on {prep.splits.held_out}.")
 
     service = TrainingService(args.runs_dir or default_runs_dir())
@@ -256,8 +258,14 @@ def _finish(run: Any, status: dict[str, Any], prep: Any, as_json: bool, total_s:
             f"macro-F1 {scores['majority']['macro_f1']:.4f}")
         say(f"  classic TF-IDF model       accuracy {scores['classic']['accuracy']:.4f}  "
             f"macro-F1 {scores['classic']['macro_f1']:.4f}")
-        say(f"  {summary['model'][:26]:<26} accuracy {model_scores['accuracy']:.4f}  "
-            f"macro-F1 {model_scores['macro_f1']:.4f}")
+        tuned = scores.get("finetuned", model_scores)  # the served agent may be the classic
+        say(f"  {summary['model'][:26]:<26} accuracy {tuned['accuracy']:.4f}  "
+            f"macro-F1 {tuned['macro_f1']:.4f}")
+    if report.get("agent"):
+        say(report["agent"]["reason"])
+    if report.get("verdict") == "no_better_than_majority":
+        say("warning: the agent is no better than always answering the most common label; "
+            "add more examples per label or check the labels.")
     say(f"run {run.run_id}: {status['state']}. {status.get('reason', '')}".strip())
     if as_json:
         print(json.dumps(summary, ensure_ascii=False), flush=True)
