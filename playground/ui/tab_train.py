@@ -38,7 +38,9 @@ class TrainTab:
     followed: gr.State  # the run this window follows (the gallery's Train this sets it)
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float | None) -> str:
+    if seconds is None:  # the worker gives no ETA until it means something
+        return "…"
     seconds = max(0, int(seconds))
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 

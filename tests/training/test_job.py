@@ -72,8 +72,7 @@ def test_phases_are_announced_and_the_baselines_follow_training(
 def test_the_classic_model_serves_when_it_beats_the_finetuned_one_on_validation(
         make_run, intent_csv: Path, tiny_model_dir: Path) -> None:
     # A few steps at a tiny learning rate: the fine-tuned model stays a random guess.
-    run = make_run(intent_csv, **tiny_settings(tiny_model_dir, epochs=1, learning_rate=1e-7,
-                                               fit_to_data=False))
+    run = make_run(intent_csv, **tiny_settings(tiny_model_dir, epochs=1, learning_rate=1e-7))
     report = run_job(run, time.time())
     agent = report["agent"]
     assert agent["kind"] == "classic" and agent["metric"] == "accuracy"
