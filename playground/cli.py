@@ -24,6 +24,7 @@ from playground.errors import PlaygroundError
 ALIASES = {"learning_rate": ["--lr"], "text_column": ["--text-col"],
            "label_column": ["--label-col"], "batch_size": ["--batch-size", "--bs"]}
 EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 1, 2, 3
+BOOLEANS = {f.name for f in dataclasses.fields(RunConfig) if f.type == "bool"}
 
 
 def default_runs_dir() -> Path:
@@ -37,6 +38,11 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
     for name, spec in field_specs().items():
         flags = [f"--{name.replace('_', '-')}"] + [a for a in ALIASES.get(name, [])
                                                    if a != f"--{name.replace('_', '-')}"]
+        if name in BOOLEANS:  # --fit-to-data / --no-fit-to-data
+            group.add_argument(*flags, dest=name, default=None,
+                               action=argparse.BooleanOptionalAction,
+                               help=spec.help.replace("%", "%%"))
+            continue
         extra = f" (choices: {', '.join(map(str, spec.choices))})" if spec.choices else ""
         group.add_argument(*flags, dest=name, default=None, metavar="VALUE",
                            help=spec.help.replace("%", "%%") + extra)
@@ -139,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
 def _progress_line(event: dict[str, Any]) -> str | None:
     kind = event.get("type")
     if kind == "train":
-        eta = time.strftime("%M:%S", time.gmtime(event["eta_s"]))
+        eta = "--:--" if event.get("eta_s") is None else \
+            time.strftime("%M:%S", time.gmtime(event["eta_s"]))
         return (f"step {event['step']}/{event['total_steps']}  epoch {event['epoch']:.2f}  "
                 f"loss {event['loss']:.4f}  lr {event['learning_rate']:.2e}  "
                 f"{event['examples_per_s']:.0f} ex/s  ETA {eta}")
@@ -176,6 +183,8 @@ def _train(args: argparse.Namespace) -> int:
         say(f"warning: {warning}")
     prep.raise_for_errors()
     say(prep.choice.note)
+    for change in prep.adjustments:
+        say(f"setting {change.field}: {change.old:g} -> {change.new:g}. {change.why}")
     say(f"Final score on {prep.splits.held_out}.")
 
     service = TrainingService(args.runs_dir or default_runs_dir())
@@ -249,8 +258,14 @@ def _finish(run: Any, status: dict[str, Any], prep: Any, as_json: bool, total_s:
             f"macro-F1 {scores['majority']['macro_f1']:.4f}")
         say(f"  classic TF-IDF model       accuracy {scores['classic']['accuracy']:.4f}  "
             f"macro-F1 {scores['classic']['macro_f1']:.4f}")
-        say(f"  {summary['model'][:26]:<26} accuracy {model_scores['accuracy']:.4f}  "
-            f"macro-F1 {model_scores['macro_f1']:.4f}")
+        tuned = scores.get("finetuned", model_scores)  # the served agent may be the classic
+        say(f"  {summary['model'][:26]:<26} accuracy {tuned['accuracy']:.4f}  "
+            f"macro-F1 {tuned['macro_f1']:.4f}")
+    if report.get("agent"):
+        say(report["agent"]["reason"])
+    if report.get("verdict") == "no_better_than_majority":
+        say("warning: the agent is no better than always answering the most common label; "
+            "add more examples per label or check the labels.")
     say(f"run {run.run_id}: {status['state']}. {status.get('reason', '')}".strip())
     if as_json:
         print(json.dumps(summary, ensure_ascii=False), flush=True)

@@ -151,6 +151,10 @@ class RunConfig:
         "Without a separate evaluation file: share of the file held out for the final, "
         "honest score.", "没有单独的评估文件时：留出用于最终评分的比例。",
         minimum=0.05, maximum=0.5))
+    fit_to_data: bool = _f(True, FieldSpec(
+        "Adjust batch size, epochs and early-stopping patience to the number of training "
+        "rows, as a careful person would.",
+        "按训练行数调整批大小、训练轮数和提前停止的耐心值，像细心的人那样选择。"))
     max_train_rows: int | None = _f(None, FieldSpec(
         "Use at most this many training rows (a stratified sample), for quick tries.",
         "最多使用这么多训练行（分层抽样），用于快速尝试。", minimum=10, maximum=10_000_000,
@@ -250,6 +254,8 @@ def _coerce(name: str, value: Any, cls: type) -> Any:
     if value is None or value == "":
         return None if "None" in str(annotation) else value
     typ = _base_type(annotation)
+    if typ is bool:
+        return _coerce_bool(value)
     try:
         if typ is int and isinstance(value, (int, float, str)) and not isinstance(value, bool):
             as_float = float(value)
@@ -262,17 +268,32 @@ def _coerce(name: str, value: Any, cls: type) -> Any:
     return value
 
 
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _coerce_bool(value: Any) -> Any:
+    """true/false, 1/0 (a form's number box) and "yes"/"no" text as a bool; else unchanged."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    return value
+
+
 def _check_value(name: str, value: Any, spec: FieldSpec, annotation: Any) -> None:
     if value is None:
         if spec.optional:
             return
         raise ConfigError(f"The setting '{name}' is empty.", f"Give a value: {spec.help}")
     typ = _base_type(annotation)
-    ok_type = isinstance(value, typ) and not isinstance(value, bool)
+    ok_type = isinstance(value, typ) and (typ is bool or not isinstance(value, bool))
     if typ is float and isinstance(value, int) and not isinstance(value, bool):
         ok_type = True
     if not ok_type:
-        kind = {int: "a whole number", float: "a number", str: "text"}[typ]
+        kind = {int: "a whole number", float: "a number", str: "text",
+                bool: "true or false"}[typ]
         raise ConfigError(f"The setting '{name}' must be {kind} (got {value!r}).", spec.help)
     if typ in (int, float) and not math.isfinite(value):
         raise ConfigError(f"The setting '{name}' must be a finite number (got {value!r}).",

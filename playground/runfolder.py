@@ -11,6 +11,8 @@ Layout (every file name lives here and nowhere else)::
         data/           train.csv, validation.csv, test.csv as the worker will read them
                         (named entities: train.jsonl... one {"tokens", "tags"} per line)
         model/          the agent: weights, tokenizer or vectorizer, labels.json, config
+        finetuned/      the fine-tuned model, kept for comparison when the classic model
+                        scored higher on the validation rows and serves as the agent
         CANCEL          present when someone asked the run to stop
         agent.json      how the agent answers: reply templates, keywords, tools, threshold
         tools/          lookup tables (CSV) the agent's tools read
@@ -38,6 +40,7 @@ REPORT = "report.json"
 LOG = "worker.log"
 DATA = "data"
 MODEL = "model"
+FINETUNED = "finetuned"
 CANCEL = "CANCEL"
 CHECKPOINTS = "checkpoints"
 LABELS = "labels.json"  # in model/: the label names, in the model's output order
@@ -100,6 +103,10 @@ class RunFolder:
     @property
     def model_dir(self) -> Path:
         return self.path / MODEL
+
+    @property
+    def finetuned_dir(self) -> Path:
+        return self.path / FINETUNED
 
     @property
     def checkpoints_dir(self) -> Path:

@@ -92,3 +92,15 @@ def test_predict_on_a_missing_run_is_a_sentence(tmp_path: Path) -> None:
     result = playground("predict", str(tmp_path / "nothing"), "hello")
     assert result.returncode == 2 and "There is no run folder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_fit_to_data_is_a_switch_on_the_command_line() -> None:
+    from playground.cli import _config_from_args, build_parser
+
+    def config(*flags: str):
+        return _config_from_args(build_parser().parse_args(["train", "--data", "x.csv", *flags]))
+
+    assert config().fit_to_data is True
+    assert config("--no-fit-to-data").fit_to_data is False
+    assert config("--preset", "quick-demo", "--no-fit-to-data").fit_to_data is False
+    assert config("--fit-to-data", "--bs", "16").batch_size == 16

@@ -13,7 +13,7 @@ def test_defaults_are_valid_and_every_field_has_help() -> None:
     for name, spec in field_specs().items():
         assert spec.help and spec.help_zh, name
         assert spec.choices or spec.minimum is not None or name in (
-            "model", "text_column", "label_column"), name
+            "model", "text_column", "label_column", "fit_to_data"), name
 
 
 @pytest.mark.parametrize("values, words", [
@@ -25,6 +25,8 @@ def test_defaults_are_valid_and_every_field_has_help() -> None:
     ({"freeze_layers": 2}, ["freeze_layers", "'freeze'"]),
     ({"warmup": 0.1}, ["Unknown setting", "warmup"]),
     ({"precision": None}, ["precision", "empty"]),
+    ({"fit_to_data": "maybe"}, ["fit_to_data", "true or false"]),
+    ({"fit_to_data": 2}, ["fit_to_data", "true or false"]),
 ])
 def test_bad_values_are_rejected_with_a_sentence(values: dict, words: list[str]) -> None:
     with pytest.raises(ConfigError) as err:
@@ -39,6 +41,14 @@ def test_form_strings_are_coerced() -> None:
                                   "max_train_rows": ""})
     assert config.batch_size == 16 and config.epochs == 3.0 and config.learning_rate == 2e-5
     assert config.max_train_rows is None
+
+
+def test_the_boolean_setting_takes_form_and_json_values() -> None:
+    assert RunConfig().fit_to_data is True
+    for value, expected in ((False, False), ("false", False), ("No", False), (0, False),
+                            (1, True), ("true", True), (True, True)):
+        assert RunConfig.from_dict({"fit_to_data": value}).fit_to_data is expected, value
+    assert RunConfig().with_overrides(fit_to_data=False).fit_to_data is False
 
 
 def test_json_round_trip(tmp_path) -> None:

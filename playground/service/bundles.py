@@ -154,6 +154,11 @@ def _members(run: RunFolder) -> dict[str, Path]:
 
 
 def _base_entry(card: dict[str, Any], model_dir: Path) -> dict[str, Any]:
+    from playground.catalog import CLASSIC, catalog
+    from playground.training.classic import ClassicModel
+
+    if ClassicModel.is_saved_in(model_dir):  # it serves when it beat the fine-tuned model
+        card = next(c for c in catalog() if c.id == CLASSIC).to_dict()
     source = card.get("source", "hub")
     model_id = Path(card["id"]).name if source == "local" else card["id"]
     config = model_dir / "config.json"

@@ -23,6 +23,7 @@ from playground.data.entity_checks import EntitySplits, bio_tags, entity_types
 from playground.data.splits import Splits
 from playground.errors import DataError
 from playground.runfolder import SPLITS, RunFolder, new_run_id, write_json
+from playground.service.fitting import Adjustment, fit_settings
 from playground.service.names import default_name
 
 
@@ -38,6 +39,7 @@ class Preparation:
     choice: Choice | None = None
     splits: Splits | EntitySplits | None = None
     notes: list[str] = field(default_factory=list)  # warnings about the model choice
+    adjustments: list[Adjustment] = field(default_factory=list)  # settings fitted to the data
 
     @property
     def errors(self) -> list[str]:
@@ -119,7 +121,18 @@ def prepare(data_path: str | Path, config: RunConfig,
                          source_name=prep.data_name, eval_name=prep.eval_name)
     splits.train = _limit_rows(splits.train, config.max_train_rows, config.seed)
     prep.splits = splits
+    fit_to_data(prep)
     return prep
+
+
+def fit_to_data(prep: Preparation) -> None:
+    """With ``fit_to_data`` on, fit the split run's settings to its row count (a
+    fine-tuned model only: the classic one has no steps) and record each change."""
+    assert prep.splits is not None and prep.choice is not None
+    if not prep.config.fit_to_data or prep.choice.card.is_classic:
+        return
+    prep.config, prep.adjustments = fit_settings(prep.config, len(prep.splits.train),
+                                                 len(prep.splits.validation))
 
 
 def create_run(runs_dir: str | Path, prep: Preparation) -> RunFolder:
@@ -147,6 +160,7 @@ def create_run(runs_dir: str | Path, prep: Preparation) -> RunFolder:
         "config": prep.config.to_dict(),
         "model": prep.choice.card.to_dict(),
         "model_note": prep.choice.note,
+        "adjusted": [change.to_dict() for change in prep.adjustments],
         "labels": labels,
         **extra,
         "data": {"name": prep.data_name, "eval_name": prep.eval_name,

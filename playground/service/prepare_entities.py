@@ -23,7 +23,7 @@ from playground.data.entity_checks import (
     make_entity_splits,
 )
 from playground.runfolder import SPLITS, RunFolder
-from playground.service.prepare import Preparation, language_note
+from playground.service.prepare import Preparation, fit_to_data, language_note
 
 
 def prepare_entities(data_path: str | Path, config: RunConfig,
@@ -56,6 +56,7 @@ def prepare_entities(data_path: str | Path, config: RunConfig,
         validation_fraction=config.validation_fraction, test_fraction=config.test_fraction,
         seed=config.seed, source_name=prep.data_name, eval_name=prep.eval_name,
         max_train=config.max_train_rows)
+    fit_to_data(prep)
     return prep
 
 

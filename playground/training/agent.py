@@ -16,15 +16,16 @@ import numpy as np
 
 from playground.errors import DataError, RunError
 from playground.runfolder import LABELS, RUN_CONFIG, RunFolder, read_json
+from playground.training.calibration import softmax
 from playground.training.classic import ClassicModel
 
 if TYPE_CHECKING:
     from playground.training.entity_agent import EntityAgent
 
 
-def batched_probabilities(model, tokenizer, texts: Sequence[str], max_length: int,
-                          batch_size: int = 64) -> np.ndarray:
-    """Softmax probabilities for ``texts`` in their own order, from an in-memory model."""
+def batched_logits(model, tokenizer, texts: Sequence[str], max_length: int,
+                   batch_size: int = 64) -> np.ndarray:
+    """The model's logits for ``texts`` in their own order, from an in-memory model."""
     import torch
 
     # Sorting by length keeps each batch's padding small; rows go back in input order.
@@ -38,7 +39,7 @@ def batched_probabilities(model, tokenizer, texts: Sequence[str], max_length: in
             index = order[start:start + batch_size]
             batch = tokenizer([texts[i] for i in index], truncation=True, max_length=max_length,
                               padding=True, return_tensors="pt").to(device)
-            out[index] = torch.softmax(model(**batch).logits.float(), dim=-1).cpu().numpy()
+            out[index] = model(**batch).logits.float().cpu().numpy()
     model.train(was_training)
     return out
 
@@ -64,8 +65,10 @@ class Agent:
 
     def __init__(self, model_dir: Path) -> None:
         self.model_dir = model_dir
-        self.labels: list[str] = json.loads(
-            (model_dir / LABELS).read_text(encoding="utf-8"))["labels"]
+        saved = json.loads((model_dir / LABELS).read_text(encoding="utf-8"))
+        self.labels: list[str] = saved["labels"]
+        # Fitted on the validation rows (calibration.py); agents made before have none.
+        self.temperature = float(saved.get("temperature", 1.0))
         self.kind = "classic" if ClassicModel.is_saved_in(model_dir) else "transformer"
         if self.kind == "classic":
             self._classic = ClassicModel.load(model_dir)
@@ -79,15 +82,17 @@ class Agent:
             self._max_length = read_json(model_dir / RUN_CONFIG)["config"]["max_length"]
 
     def probabilities(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Rows of probabilities in the order of ``self.labels``."""
+        """Rows of calibrated probabilities in the order of ``self.labels``."""
         texts = [str(t) for t in texts]
         if not texts:
             return np.zeros((0, len(self.labels)))
         if self.kind == "classic":
             order = [self._classic.labels.index(label) for label in self.labels]
-            return self._classic.predict_proba(texts)[:, order]
-        return batched_probabilities(self._model, self._tokenizer, texts,
-                                     self._max_length, batch_size)
+            logits = self._classic.logits(texts)[:, order]
+        else:
+            logits = batched_logits(self._model, self._tokenizer, texts, self._max_length,
+                                    batch_size)
+        return softmax(logits, self.temperature)
 
     def predict(self, texts: Sequence[str], batch_size: int = 64) -> list[Prediction]:
         result = []

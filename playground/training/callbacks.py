@@ -9,6 +9,22 @@ from transformers import TrainerCallback
 
 from playground.runfolder import RunFolder
 
+# An ETA from the first steps (model warm-up, the first evaluation not yet seen) says
+# minutes for a run of seconds: it is shown once this many steps, and this share of the
+# run or this many seconds of training, have been timed.
+ETA_MIN_STEPS = 5
+ETA_MIN_SHARE = 0.1
+ETA_MIN_SECONDS = 20.0
+
+
+def eta_seconds(step: int, total_steps: int, elapsed_s: float) -> float | None:
+    """Seconds left at ``step`` of ``total_steps`` after ``elapsed_s`` seconds of
+    training (timed from the first step), or None while that says too little."""
+    if step < ETA_MIN_STEPS or (step < ETA_MIN_SHARE * total_steps
+                                and elapsed_s < ETA_MIN_SECONDS):
+        return None
+    return round(elapsed_s / step * max(total_steps - step, 0), 1)
+
 
 class RunEvents(TrainerCallback):
     """Writes one event per Trainer log: train loss, learning rate, speed, ETA, eval scores.
@@ -21,6 +37,7 @@ class RunEvents(TrainerCallback):
         self.run = run
         self.started_at = started_at  # when the worker started, for time-to-first-loss
         self.train_started_at = 0.0
+        self.first_step_at: float | None = None  # the ETA's clock starts here
         self.first_loss_s: float | None = None
         self.cancelled = False
         self.examples_per_step = 1
@@ -33,6 +50,10 @@ class RunEvents(TrainerCallback):
             self.run.append_event({"type": "train_begin", "total_steps": state.max_steps,
                                    "epochs": args.num_train_epochs,
                                    "examples_per_step": self.examples_per_step})
+
+    def on_step_begin(self, args, state, control, **kwargs: Any) -> None:
+        if self.first_step_at is None:
+            self.first_step_at = time.time()
 
     def on_step_end(self, args, state, control, **kwargs: Any) -> None:
         if self.run.cancel_requested():
@@ -57,10 +78,10 @@ class RunEvents(TrainerCallback):
         elif "loss" in logs:
             if self.first_loss_s is None:
                 self.first_loss_s = round(time.time() - self.started_at, 2)
-            per_step = elapsed / max(step, 1)
             self.run.append_event({
                 "type": "train", **base, "loss": round(float(logs["loss"]), 5),
                 "learning_rate": float(logs.get("learning_rate", 0.0)),
                 "examples_per_s": round(self.examples_per_step * step / max(elapsed, 1e-9), 1),
-                "eta_s": round(per_step * max(state.max_steps - step, 0), 1),
+                "eta_s": eta_seconds(step, state.max_steps,
+                                     time.time() - (self.first_step_at or self.train_started_at)),
                 "total_steps": state.max_steps})

@@ -58,6 +58,10 @@ class ClassicModel:
         """Rows of probabilities, columns in the order of ``labels``."""
         return self.classifier.predict_proba(self.vectorizer.transform(list(texts)))
 
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        """Log-probabilities, the logits temperature scaling divides (softmax undoes the log)."""
+        return np.log(np.clip(self.predict_proba(texts), 1e-12, None))  # no log(0) = -inf
+
     def predict(self, texts: Sequence[str]) -> list[str]:
         labels = self.labels
         return [labels[i] for i in self.predict_proba(texts).argmax(axis=1)]

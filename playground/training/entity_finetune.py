@@ -37,6 +37,7 @@ IGNORE = -100  # the label the loss skips: later pieces of a token, special toke
 @dataclass
 class EntityFinetuneResult(TrainingResult):
     predicted: list[list[str]]  # BIO tags of each test sentence
+    validation_predicted: list[list[str]]  # of each validation sentence, best checkpoint
 
 
 def load_tokenizer(location: str) -> Any:
@@ -137,9 +138,11 @@ def _compute_metrics(tags: list[str]):
 
 def finetune_entities(run: RunFolder, config: dict[str, Any], location: str,
                       splits: dict[str, list[Sentence]], tags: list[str],
-                      started_at: float) -> EntityFinetuneResult:
+                      started_at: float,
+                      announce: Any = lambda phase: None) -> EntityFinetuneResult:
     """Train on splits["train"], keep the checkpoint with the best validation score, tag
-    splits["test"], and save the agent in the run's model folder."""
+    splits["validation"] and splits["test"], and save the agent in the run's model folder.
+    ``announce(phase)`` is called as tokenizing and training start."""
     import torch
     from transformers import (
         DataCollatorForTokenClassification,
@@ -151,6 +154,7 @@ def finetune_entities(run: RunFolder, config: dict[str, Any], location: str,
     precision = resolve_precision(config["precision"], device)
     set_seed(config["seed"])  # before the new head is initialised: same seed, same run
     tokenizer, model = load_for_tokens(location, tags, config["dropout"])
+    announce("tokenizing")
     model = apply_method(model, config["method"], freeze_layers=config["freeze_layers"],
                          lora_rank=config["lora_rank"], lora_alpha=config["lora_alpha"],
                          task="ner")
@@ -163,14 +167,15 @@ def finetune_entities(run: RunFolder, config: dict[str, Any], location: str,
                       eval_dataset=data["validation"], processing_class=tokenizer,
                       data_collator=DataCollatorForTokenClassification(tokenizer),
                       compute_metrics=_compute_metrics(tags), callbacks=callbacks)
+    announce("training")
     output = trainer.train()
-    probabilities = word_probabilities(trainer.model, tokenizer,
-                                       [s.tokens for s in splits["test"]],
-                                       config["max_length"], config["batch_size"] * 2)
-    predicted = [decode(p, tags)[0] for p in probabilities]
+    predicted = {name: [decode(p, tags)[0] for p in word_probabilities(
+        trainer.model, tokenizer, [s.tokens for s in splits[name]], config["max_length"],
+        config["batch_size"] * 2)] for name in ("validation", "test")}
     parameters = count_parameters(model)
     save_trained(trainer, tokenizer, run, config["method"])
     return EntityFinetuneResult(
-        predicted=predicted, cancelled=events.cancelled, precision=precision, device=device,
+        predicted=predicted["test"], validation_predicted=predicted["validation"],
+        cancelled=events.cancelled, precision=precision, device=device,
         parameters=parameters, train_metrics=dict(output.metrics),
         first_loss_s=events.first_loss_s, best_validation=trainer.state.best_metric)

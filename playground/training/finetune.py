@@ -18,7 +18,7 @@ import pandas as pd
 
 from playground.config import best_metric, trainer_optimizer
 from playground.runfolder import RunFolder
-from playground.training.agent import batched_probabilities
+from playground.training.agent import batched_logits
 from playground.training.callbacks import RunEvents
 from playground.training.methods import apply_method, count_parameters, finish_method
 from playground.training.precision import resolve_precision
@@ -43,7 +43,8 @@ class TrainingResult:
 
 @dataclass
 class FinetuneResult(TrainingResult):
-    probabilities: np.ndarray  # test rows x labels
+    validation_logits: np.ndarray  # validation rows x labels, of the best checkpoint
+    test_logits: np.ndarray  # test rows x labels
 
 
 def load_with_head(auto_class: Any, location: str, labels: list[str],
@@ -150,10 +151,11 @@ def training_arguments(config: dict[str, Any], run: RunFolder, precision: str, d
 
 
 def finetune(run: RunFolder, config: dict[str, Any], location: str,
-             splits: dict[str, pd.DataFrame], labels: list[str],
-             started_at: float) -> FinetuneResult:
-    """Train on splits["train"], pick the best checkpoint on splits["validation"], predict
-    splits["test"], and save the agent in the run's model folder."""
+             splits: dict[str, pd.DataFrame], labels: list[str], started_at: float,
+             announce: Any = lambda phase: None) -> FinetuneResult:
+    """Train on splits["train"], pick the best checkpoint on splits["validation"], score
+    the validation and test rows, and save the agent in the run's model folder.
+    ``announce(phase)`` is called as tokenizing and training start."""
     import torch
     from transformers import DataCollatorWithPadding, Trainer, set_seed
 
@@ -161,6 +163,7 @@ def finetune(run: RunFolder, config: dict[str, Any], location: str,
     precision = resolve_precision(config["precision"], device)
     set_seed(config["seed"])  # before the new head is initialised: same seed, same run
     tokenizer, model = load_for_classification(location, labels, config["dropout"])
+    announce("tokenizing")
     model = apply_method(model, config["method"], freeze_layers=config["freeze_layers"],
                          lora_rank=config["lora_rank"], lora_alpha=config["lora_alpha"])
     label_ids = {label: i for i, label in enumerate(labels)}
@@ -172,14 +175,17 @@ def finetune(run: RunFolder, config: dict[str, Any], location: str,
                       eval_dataset=data["validation"], processing_class=tokenizer,
                       data_collator=DataCollatorWithPadding(tokenizer),
                       compute_metrics=_compute_metrics, callbacks=callbacks)
+    announce("training")
     output = trainer.train()
     # Not trainer.predict: with length-grouped sampling it returns rows out of order.
-    probabilities = batched_probabilities(trainer.model, tokenizer, splits["test"]["text"].tolist(),
-                                          config["max_length"], config["batch_size"] * 2)
+    logits = {name: batched_logits(trainer.model, tokenizer, splits[name]["text"].tolist(),
+                                   config["max_length"], config["batch_size"] * 2)
+              for name in ("validation", "test")}
     parameters = count_parameters(model)
     save_trained(trainer, tokenizer, run, config["method"])
     return FinetuneResult(
-        probabilities=probabilities, cancelled=events.cancelled, precision=precision,
+        validation_logits=logits["validation"], test_logits=logits["test"],
+        cancelled=events.cancelled, precision=precision,
         device=device, parameters=parameters, train_metrics=dict(output.metrics),
         first_loss_s=events.first_loss_s, best_validation=trainer.state.best_metric)
 

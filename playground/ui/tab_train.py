@@ -43,7 +43,9 @@ class TrainTab:
     finished: gr.State  # the followed run's id once it has finished with an agent
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float | None) -> str:
+    if seconds is None:  # the worker gives no ETA until it means something
+        return "…"
     seconds = max(0, int(seconds))
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 

@@ -74,7 +74,8 @@ def classic(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunFolder, Path]:
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> tuple[RunFolder, Path]:
     root = tmp_path_factory.mktemp("tiny")
-    run = _trained_run(root, **tiny_settings(tiny_model_dir, epochs=3))
+    # Enough epochs to match the classic model on validation, so the transformer serves.
+    run = _trained_run(root, **tiny_settings(tiny_model_dir, epochs=10))
     return run, export_bundle(run.path, root / "tiny.agent.zip")
 
 
@@ -154,6 +155,19 @@ def test_a_local_base_model_is_exported_by_name_not_path(tiny, tiny_model_dir: P
                     if str(tiny_model_dir).encode() in archive.read(n)]
     assert "model/model.safetensors" in manifest["files"]
     assert not [name for name in manifest["files"] if name.endswith((".bin", ".pt", ".pkl"))]
+
+
+def test_a_run_whose_classic_model_serves_exports_the_classic_agent(
+        tmp_path: Path, tiny_model_dir: Path) -> None:
+    # A fine-tuning that learns nothing: the classic model wins on validation and serves.
+    run = _trained_run(tmp_path, **tiny_settings(tiny_model_dir, epochs=1, learning_rate=1e-7))
+    assert run.read_report()["agent"]["kind"] == "classic"
+    bundle = export_bundle(run.path)
+    assert _manifest(bundle)["base_model"]["id"] == "classic"
+    assert not [name for name in _manifest(bundle)["files"] if "finetuned" in name]
+    new = import_bundle(bundle, tmp_path / "imported")
+    assert [ask(new, q).to_dict() for q in QUESTIONS] == [ask(run, q).to_dict()
+                                                          for q in QUESTIONS]
 
 
 def _drop(key: str) -> Callable[[dict], None]:

@@ -33,9 +33,13 @@ def test_tiny_transformer_learns_entities_and_finds_them_in_text(
     report = run_job(run, time.time())
     assert report["task"] == "ner" and report["labels"] == ["LOC", "PER"]
     scores = report["scores"]
-    assert set(scores) == {"majority", "classic", "model"}
+    assert set(scores) == {"majority", "classic", "model", "finetuned"}
     assert scores["majority"]["f1"] == 0.0
     assert scores["model"]["f1"] > 0.8, scores["model"]
+    assert report["agent"]["metric"] == "f1" and report["verdict"] == "ok"
+    assert set(report["agent"]["validation"]) == {"finetuned", "classic"}
+    phases = [e["phase"] for e in _events(run) if e["type"] == "phase"]
+    assert phases == ["loading", "tokenizing", "training", "baselines", "saving"]
     assert set(scores["model"]["per_type"]) == {"LOC", "PER"}
     evals = [e for e in _events(run) if e["type"] == "eval"]
     assert len(evals) == 10 and all("f1" in e and "precision" in e for e in evals)
@@ -52,6 +56,20 @@ def test_tiny_transformer_learns_entities_and_finds_them_in_text(
     assert [(e.text, e.type) for e in found[0]] == [("Sophie", "PER"), ("Vienna", "LOC")]
     assert all(text[e.start:e.end] == e.text and 0 < e.confidence <= 1 for e in found[0])
     assert found[1] == []
+
+
+def test_the_classic_entity_model_serves_when_it_beats_the_finetuned_one(
+        make_run, tmp_path: Path, tiny_model_dir: Path) -> None:
+    data = write_conll(tmp_path / "people.conll", count=60)
+    run = make_run(data, task="ner", **tiny_settings(tiny_model_dir, epochs=1,
+                                                     learning_rate=1e-7))
+    report = run_job(run, time.time())
+    agent = report["agent"]
+    assert agent["kind"] == "classic"
+    assert agent["validation"]["classic"] > agent["validation"]["finetuned"]
+    assert report["scores"]["model"]["f1"] > report["scores"]["finetuned"]["f1"]
+    assert load_agent(run.path).kind == "classic"
+    assert EntityAgent(run.finetuned_dir).kind == "transformer"
 
 
 def test_lora_and_head_methods_train_a_token_classifier(

@@ -1,0 +1,36 @@
+"""The worker's phase events: what it is doing now, in English and Chinese.
+
+Each phase is announced as it starts, so a waiting user sees the run move before the
+first loss point: ``{"type": "phase", "phase": ..., "message": ..., "message_zh": ...}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PHASES = ("loading", "tokenizing", "training", "baselines", "calibrating", "saving")
+
+# phase or phase/variant -> (English, Chinese); {model} is the model's name.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "loading": ("Loading the data and the model.", "正在加载数据和模型。"),
+    "loading/classic": ("Loading the data.", "正在加载数据。"),
+    "tokenizing": ("Turning the texts into tokens.", "正在把文本切分为词元。"),
+    "training": ("Fine-tuning {model}.", "正在微调 {model}。"),
+    "training/ner": ("Fine-tuning {model} to tag entities.", "正在微调 {model} 以标注实体。"),
+    "training/classic": ("Fitting the classic model.", "正在训练经典模型。"),
+    "baselines": ("Scoring the majority label and the classic model.",
+                  "正在计算“总答最常见标签”和经典模型的得分。"),
+    "baselines/ner": ("Scoring 'no entity at all' and the classic entity model.",
+                      "正在计算“不标任何实体”和经典实体模型的得分。"),
+    "calibrating": ("Calibrating the confidence on the validation rows.",
+                    "正在用验证集校准置信度。"),
+    "saving": ("Saving the agent and its report.", "正在保存智能体及其报告。"),
+}
+
+
+def phase_event(phase: str, variant: str = "", **values: Any) -> dict[str, Any]:
+    """The event announcing ``phase`` (its message picked by ``variant`` when given)."""
+    assert phase in PHASES, phase
+    en, zh = MESSAGES.get(f"{phase}/{variant}", MESSAGES[phase])
+    return {"type": "phase", "phase": phase, "message": en.format(**values),
+            "message_zh": zh.format(**values)}
