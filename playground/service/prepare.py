@@ -50,13 +50,21 @@ class Preparation:
 
     def raise_for_errors(self) -> None:
         if self.errors:
-            raise DataError(" ".join(self.errors), "Fix the file and try again.")
+            reports = [self.report] + ([self.eval_report] if self.eval_report else [])
+            said_zh = "".join(p.message_zh or p.message for r in reports for p in r.errors)
+            raise DataError(" ".join(self.errors), "Fix the file and try again.",
+                            zh=f"{said_zh}请修正文件后重试。")
 
 
-def language_note(choice: Choice, language: str) -> str | None:
+def language_note(choice: Choice, language: str, lang: str = "en") -> str | None:
+    """A warning when the chosen model cannot read Chinese data, in ``lang``."""
     card = choice.card
     if card.reads(language) or language != "zh":
         return None
+    if lang == "zh":
+        return (f"你的数据是中文，但 {card.name} 只能读 {'、'.join(card.language_names_zh)}："
+                "大多数汉字会变成未知词元，它几乎学不到东西。请选择 auto 或 classic，"
+                "或 hfl/rbt3、bert-base-chinese 这样的中文模型。")
     return (f"Your data is Chinese, but {card.name} reads only "
             f"{', '.join(card.languages)}: most Chinese characters become unknown tokens and "
             "it will learn little. Choose 'auto' or 'classic', or a Chinese model such as "
@@ -146,10 +154,12 @@ def create_run(runs_dir: str | Path, prep: Preparation) -> RunFolder:
         "config": prep.config.to_dict(),
         "model": prep.choice.card.to_dict(),
         "model_note": prep.choice.note,
+        "model_note_zh": prep.choice.note_zh,
         "labels": labels,
         **extra,
         "data": {"name": prep.data_name, "eval_name": prep.eval_name,
                  "held_out": prep.splits.held_out,
+                 "held_out_zh": prep.splits.held_out_zh,
                  "rows": rows,
                  "report": prep.report.to_dict(),
                  "eval_report": prep.eval_report.to_dict() if prep.eval_report else None,
