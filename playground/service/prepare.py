@@ -97,7 +97,10 @@ def prepare(data_path: str | Path, config: RunConfig,
             raise DataError(f"{Path(path).name} holds tagged tokens (one token and its tag "
                             "per line), which teach an agent to find entities, not to label "
                             "texts.", "Choose the task 'ner' (--task ner), or give a table "
-                            "with a text column and a label column.")
+                            "with a text column and a label column.",
+                            zh=f"{Path(path).name} 是逐词标注（每行一个词和它的标签），用来教智能体"
+                               "找实体，而不是给文本打标签。请选择任务 ner（--task ner），"
+                               "或给出带文本列和标签列的表格。")
     frame = read_table(data_path)
     min_per_label = 2 if eval_path else 3
     clean, report = check_dataset(frame, config.text_column, config.label_column,

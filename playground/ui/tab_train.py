@@ -7,6 +7,7 @@ in the browser (gr.BrowserState), so a reload reconnects to it with its full cur
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,12 @@ def read_new_events(ctx: Context, run_id: str | None, curve: Curve) -> Curve:
     return curve
 
 
+def _reason(status: dict[str, Any], lang: str) -> str:
+    """Why a run stopped, in the page's language (runs from before reason_zh: English)."""
+    said = (status.get("reason_zh") if lang == "zh" else None) or status.get("reason", "")
+    return html.escape(said)
+
+
 def status_html(ctx: Context, curve: Curve, lang: str) -> str:
     if not curve.run_id:
         return say(lang, "nothing_running")
@@ -88,12 +95,13 @@ def status_html(ctx: Context, curve: Curve, lang: str) -> str:
         done = total
         key, said = ("f1", "succeeded_ner") if report.get("task") == "ner" else \
             ("accuracy", "succeeded")
-        text = say(lang, said, acc=scores["model"][key], held_out=report["held_out"],
+        held_out = report.get("held_out_zh") if lang == "zh" else None
+        text = say(lang, said, acc=scores["model"][key], held_out=held_out or report["held_out"],
                    maj=scores["majority"][key], classic=scores["classic"][key])
     elif state == "cancelled":
-        text = say(lang, "cancelled", reason=status.get("reason", ""))
+        text = say(lang, "cancelled", reason=_reason(status, lang))
     else:
-        text = say(lang, "failed", reason=status.get("reason", ""))
+        text = say(lang, "failed", reason=_reason(status, lang))
     bar = f'<progress value="{done}" max="{total}" style="width:100%"></progress>'
     return f"<div><b>{curve.run_id}</b> · {state}</div>{bar}<div>{text}</div>"
 
