@@ -47,6 +47,10 @@ class ModelCard:
     installed: bool = False  # usable right now without a network
     description_zh: str = ""
     license_zh: str = ""  # only where the license is a sentence, not a name
+    name_zh: str = ""  # only where the name has words in it, not just a model's name
+
+    def name_in(self, lang: str) -> str:
+        return self.name_zh or self.name if lang == "zh" else self.name
 
     def text(self, lang: str) -> tuple[str, str]:
         """(description, license) in ``lang``."""
@@ -88,7 +92,8 @@ class ModelCard:
 _HUB_MODELS = (
     ModelCard("hfl/rbt3", "RBT3 (Chinese RoBERTa, 3 layers)", "hub", 38.5, ("zh",), "Apache-2.0",
               "Small, fast Chinese encoder from HFL; a good first choice for Chinese data.",
-              description_zh="哈工大讯飞联合实验室（HFL）的小型快速中文编码器；中文数据的首选。"),
+              description_zh="哈工大讯飞联合实验室（HFL）的小型快速中文编码器；中文数据的首选。",
+              name_zh="RBT3（中文 RoBERTa，3 层）"),
     ModelCard("bert-base-chinese", "BERT-base Chinese", "hub", 102.3, ("zh",), "Apache-2.0",
               "Google's Chinese BERT; stronger than RBT3 and about 3x slower.",
               description_zh="Google 的中文 BERT；比 RBT3 强，约慢 3 倍。"),
@@ -97,10 +102,11 @@ _HUB_MODELS = (
               description_zh="全词掩码的中文 RoBERTa；中文情感分析效果好。"),
     ModelCard("distilbert-base-multilingual-cased", "DistilBERT multilingual", "hub", 135.3,
               ("multi",), "Apache-2.0", "104 languages including Chinese and English.",
-              description_zh="支持 104 种语言，包括中文和英文。"),
+              description_zh="支持 104 种语言，包括中文和英文。", name_zh="DistilBERT 多语言"),
     ModelCard("distilbert-base-uncased", "DistilBERT base (English)", "hub", 66.4, ("en",),
               "Apache-2.0", "A stronger English encoder than MiniLM, about 3x slower.",
-              description_zh="比 MiniLM 更强的英文编码器，约慢 3 倍。"),
+              description_zh="比 MiniLM 更强的英文编码器，约慢 3 倍。",
+              name_zh="DistilBERT base（英文）"),
 )
 
 
@@ -121,7 +127,7 @@ def _embedded_card() -> ModelCard:
         "English only: it cannot read Chinese characters.",
         location=str(folder) if folder else None, installed=folder is not None,
         description_zh="all-MiniLM-L6-v2，随应用一起安装：可离线使用，在笔记本 CPU 上即可微调。"
-                       "只能读英文：它读不懂汉字。")
+                       "只能读英文：它读不懂汉字。", name_zh="MiniLM-L6（内置，英文）")
 
 
 def _classic_card() -> ModelCard:
@@ -133,7 +139,7 @@ def _classic_card() -> ModelCard:
         location=None, installed=True,
         description_zh="字符 n-gram TF-IDF + 逻辑回归：适用于任何语言，几秒训练完成，短文本效果好。"
                        "命名实体任务则对每个词及其前后的词做逻辑回归。它也是每份微调报告对比的基准。",
-        license_zh="BSD-3-Clause（scikit-learn）")
+        license_zh="BSD-3-Clause（scikit-learn）", name_zh="秒训（经典模型）")
 
 
 def _cached_hub_folder(repo_id: str) -> str | None:
@@ -189,7 +195,7 @@ def choose(model: str, language: str) -> Choice:
             card = replace(card, location=cached, installed=True)
         else:
             _check_hub_reachable(card.id)
-    return Choice(card, f"Using {card.name}, as chosen.", f"使用所选的 {card.name}。")
+    return Choice(card, f"Using {card.name}, as chosen.", f"使用所选的 {card.name_in('zh')}。")
 
 
 def _auto(cards: dict[str, ModelCard], language: str) -> Choice:
@@ -198,7 +204,7 @@ def _auto(cards: dict[str, ModelCard], language: str) -> Choice:
             if card.source == "hub" and card.installed and card.reads("zh"):
                 return Choice(card, f"Your data is Chinese: picked {card.name}, a Chinese "
                                     "encoder already on this machine.",
-                              f"数据是中文：已选择本机已有的中文编码器 {card.name}。")
+                              f"数据是中文：已选择本机已有的中文编码器 {card.name_in('zh')}。")
         return Choice(cards[CLASSIC],
                       "Your data is Chinese and the embedded model reads only English, so auto "
                       "picked Instant (classic), which reads any language. For a neural model, "

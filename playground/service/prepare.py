@@ -62,11 +62,11 @@ def language_note(choice: Choice, language: str, lang: str = "en") -> str | None
     if card.reads(language) or language != "zh":
         return None
     if lang == "zh":
-        return (f"你的数据是中文，但 {card.name} 只能读 {'、'.join(card.language_names_zh)}："
+        return (f"你的数据是中文，但 {card.name_in('zh')} 只能读{card.language_names_zh}："
                 "大多数汉字会变成未知词元，它几乎学不到东西。请选择 auto 或 classic，"
                 "或 hfl/rbt3、bert-base-chinese 这样的中文模型。")
     return (f"Your data is Chinese, but {card.name} reads only "
-            f"{', '.join(card.languages)}: most Chinese characters become unknown tokens and "
+            f"{card.language_names}: most Chinese characters become unknown tokens and "
             "it will learn little. Choose 'auto' or 'classic', or a Chinese model such as "
             "hfl/rbt3 or bert-base-chinese.")
 

@@ -46,7 +46,7 @@ def cards_markdown(lang: str) -> str:
         if not card.installed:
             where += " · " + say(lang, "needs_hub")
         description, license_ = card.text(lang)
-        rows.append(f"| **{card.name}** `{card.id}` | {size} | {langs} | {license_} | "
+        rows.append(f"| **{card.name_in(lang)}** `{card.id}` | {size} | {langs} | {license_} | "
                     f"{where} | {description} |")
     return "\n".join(rows)
 
