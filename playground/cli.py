@@ -129,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
             return _import(args)
         return _app(args)
     except PlaygroundError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        # The form's label names a setting; a settings file or preset names it by its key.
+        key = f"[{exc.field}] " if getattr(exc, "field", None) else ""
+        print(f"error: {key}{exc.message}", file=sys.stderr)
         if exc.hint:
             print(f"  {exc.hint}", file=sys.stderr)
         return EXIT_BAD_INPUT

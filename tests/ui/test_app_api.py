@@ -75,9 +75,10 @@ def test_bad_uploads_get_a_sentence(live_app, tmp_path: Path) -> None:
     renamed.write_bytes(png.read_bytes())
     with pytest.raises(AppError, match="not a table"):
         client(url).predict(handle_file(str(renamed)), "auto", "", CLS, api_name="/load_file")
-    with pytest.raises(AppError, match="文件或数据无法使用"):
+    with pytest.raises(AppError, match="该文件不是表格：photo.csv 是PNG 图片") as err:
         client(url, "zh-CN").predict(handle_file(str(renamed)), "auto", "", CLS,
                                      api_name="/load_file")
+    assert "not a table" not in str(err.value)  # the whole message is Chinese
     gbk = tmp_path / "reviews.csv"
     rows = [(f"房间很干净服务很好第{i}次", "好评") for i in range(10)] + \
         [(f"太吵了再也不来第{i}次", "差评") for i in range(10)]
