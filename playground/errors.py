@@ -3,13 +3,15 @@
 Every error the user can cause or fix is one of these: the command line prints
 ``message`` (and ``hint``), the web app shows it in ``gr.Error``, and a failed run
 stores both in its ``status.json``. Nothing else should reach a user as a traceback.
+``zh`` is the same message and hint in Chinese, with the same specifics, for Chinese pages.
 """
 
 from __future__ import annotations
 
 
 class PlaygroundError(Exception):
-    """Base class: ``message`` says what is wrong, ``hint`` says what to do."""
+    """Base class: ``message`` says what is wrong, ``hint`` says what to do, ``zh`` says
+    both in Chinese."""
 
     kind = "error"
 
@@ -22,8 +24,12 @@ class PlaygroundError(Exception):
     def __str__(self) -> str:
         return f"{self.message} {self.hint}".strip()
 
+    def text(self, lang: str) -> str:
+        """The whole message in ``lang`` ("zh" or "en"); English where no Chinese was given."""
+        return self.zh if lang == "zh" and self.zh else str(self)
+
     def to_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "message": self.message, "hint": self.hint}
+        return {"kind": self.kind, "message": self.message, "hint": self.hint, "zh": self.zh}
 
 
 class DataError(PlaygroundError):
@@ -33,9 +39,16 @@ class DataError(PlaygroundError):
 
 
 class ConfigError(PlaygroundError):
-    """A setting is out of range, of the wrong type, or not one of its choices."""
+    """A setting is out of range, of the wrong type, or not one of its choices.
+
+    ``field`` names the setting at fault (None when the error is about the whole file)."""
 
     kind = "config"
+
+    def __init__(self, message: str, hint: str = "", zh: str = "",
+                 field: str | None = None) -> None:
+        super().__init__(message, hint, zh)
+        self.field = field
 
 
 class ModelError(PlaygroundError):

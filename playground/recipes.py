@@ -62,17 +62,21 @@ def load_recipe(recipe_id: str) -> Recipe:
     if not path.is_file():
         names = ", ".join(p.stem for p in sorted(recipes_dir().glob("*.json")))
         raise ConfigError(f"There is no agent recipe called '{recipe_id}'.",
-                          f"Choose one of: {names}.")
+                          f"Choose one of: {names}.",
+                          zh=f"没有名为“{recipe_id}”的智能体配方。请选择其中之一：{names}。")
     values = {k: v for k, v in json.loads(path.read_text(encoding="utf-8")).items()
               if not k.startswith("_")}
     try:
         recipe = Recipe(id=recipe_id, **values)
     except TypeError as exc:
         raise ConfigError(f"The recipe '{recipe_id}' is not in the expected form ({exc}).",
-                          "Compare it with presets/agents/bank-help-desk.json.") from exc
+                          "Compare it with presets/agents/bank-help-desk.json.",
+                          zh=f"配方“{recipe_id}”的格式不对（{exc}）。"
+                             "请与 presets/agents/bank-help-desk.json 对照。") from exc
     recipe.config()  # the settings must validate
     for path in [recipe.data_path, *recipe.table_paths()]:
         if not path.is_file():
             raise ConfigError(f"The recipe '{recipe_id}' needs {path.name}, which is missing.",
-                              "Reinstall the playground.")
+                              "Reinstall the playground.",
+                              zh=f"配方“{recipe_id}”需要 {path.name}，但它不见了。请重新安装训练场。")
     return recipe

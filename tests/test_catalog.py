@@ -61,3 +61,24 @@ def test_every_card_says_which_languages_it_reads() -> None:
     assert cards[EMBEDDED].language_names == "English"
     assert cards[CLASSIC].language_names == "any language"
     assert cards["hfl/rbt3"].language_names == "Chinese"
+
+
+def test_every_card_and_note_has_chinese(tmp_path: Path, tiny_model_dir: Path) -> None:
+    import re
+
+    from playground.service.prepare import language_note
+
+    english_run = re.compile(r"[A-Za-z]+(?:[ ,;:']+[A-Za-z]+){3,}")
+    cards = catalog() + [choose(str(tiny_model_dir), "en").card]
+    for card in cards:
+        description, license_ = card.text("zh")
+        for said in (description, license_, card.language_names_zh):
+            assert not english_run.search(said), (card.id, said)
+        assert re.search(r"[\u4e00-\u9fff]", description), card.id
+        assert card.to_dict()["language_names_zh"] == card.language_names_zh
+    assert {c.id: c for c in catalog()}["hfl/rbt3"].language_names_zh == "中文"
+    for model, language in (("auto", "en"), ("auto", "zh"), (CLASSIC, "zh"), (EMBEDDED, "en")):
+        assert re.search(r"[\u4e00-\u9fff]", choose(model, language).note_zh), model
+    note = language_note(choose(EMBEDDED, "en"), "zh", "zh")
+    assert "MiniLM-L6" in note and "英文" in note and not english_run.search(note)
+    assert "reads only English" in language_note(choose(EMBEDDED, "en"), "zh")

@@ -17,16 +17,16 @@ def test_defaults_are_valid_and_every_field_has_help() -> None:
 
 
 @pytest.mark.parametrize("values, words", [
-    ({"learning_rate": 5.0}, ["learning_rate", "between", "got 5"]),
-    ({"epochs": 0}, ["epochs", "between"]),
-    ({"batch_size": 2.5}, ["batch_size", "whole number"]),
-    ({"method": "magic"}, ["method", "magic", "lora"]),
+    ({"learning_rate": 5.0}, ["'Learning rate'", "between", "got 5"]),
+    ({"epochs": 0}, ["'Epochs'", "between"]),
+    ({"batch_size": 2.5}, ["'Batch size'", "whole number"]),
+    ({"method": "magic"}, ["'Fine-tuning method'", "magic", "lora"]),
     ({"optimizer": "adam"}, ["adamw", "sgd"]),
-    ({"freeze_layers": 2}, ["freeze_layers", "'freeze'"]),
+    ({"freeze_layers": 2}, ["'Layers to freeze'", "'freeze'"]),
     ({"warmup": 0.1}, ["Unknown setting", "warmup"]),
-    ({"precision": None}, ["precision", "empty"]),
-    ({"fit_to_data": "maybe"}, ["fit_to_data", "true or false"]),
-    ({"fit_to_data": 2}, ["fit_to_data", "true or false"]),
+    ({"precision": None}, ["'Precision'", "empty"]),
+    ({"fit_to_data": "maybe"}, ["'Fit the settings to the data'", "true or false"]),
+    ({"fit_to_data": 2}, ["'Fit the settings to the data'", "true or false"]),
 ])
 def test_bad_values_are_rejected_with_a_sentence(values: dict, words: list[str]) -> None:
     with pytest.raises(ConfigError) as err:
@@ -34,6 +34,7 @@ def test_bad_values_are_rejected_with_a_sentence(values: dict, words: list[str])
     text = str(err.value)
     for word in words:
         assert word in text
+    assert err.value.field == next(iter(values))  # the form can point at the field
 
 
 def test_form_strings_are_coerced() -> None:

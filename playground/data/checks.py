@@ -25,17 +25,20 @@ CJK_SHARE_ZH = 0.2
 ASCII_SHARE_EN = 0.8
 LANGUAGE_SAMPLE = 500
 MAX_NAMED = 10  # labels or examples named in one message; more would not be read
+WHAT_ZH = {"training data": "训练数据", "evaluation file": "评估文件"}
 
 Level = Literal["error", "warning"]
 
 
 @dataclass
 class Problem:
-    """One thing wrong with the data: ``message`` says what and what to do about it."""
+    """One thing wrong with the data: ``message`` says what and what to do about it, and
+    ``message_zh`` says the same in Chinese, with the same rows and labels."""
 
     level: Level
     code: str
     message: str
+    message_zh: str = ""
 
 
 @dataclass
@@ -97,6 +100,28 @@ class DataReport:
         # Rows left out (empty, duplicate) are said once, by their warnings.
         names = {"en": "English", "zh": "Chinese"}
         lines.append(f"Language: {names.get(self.language, 'other / mixed')}.")
+        return lines
+
+    def summary_lines_zh(self) -> list[str]:
+        """The lines of ``summary_lines``, in Chinese."""
+        lines = [f"使用 {self.rows_in:,} 行中的 {self.rows_used:,} 行。"]
+        if self.text_column is not None and self.label_column is not None:
+            lines.append(f"文本列：“{self.text_column}”；标签列：“{self.label_column}”。")
+        if self.label_counts:
+            first = list(self.label_counts.items())[:MAX_NAMED]
+            shown = "、".join(f"{label}（{n:,}）" for label, n in first)
+            more = len(self.label_counts) - MAX_NAMED
+            tail = f"，另有 {more:,} 个" if more > 0 else ""
+            lines.append(f"{len(self.label_counts):,} 个标签：{shown}{tail}。")
+        if self.char_lengths:
+            c = self.char_lengths
+            lines.append(f"文本长度（字符）：平均 {c['mean']:.0f}，中位数 {c['median']:.0f}，"
+                         f"最长的 5% 为 {c['p95']:.0f}，最长 {c['max']:.0f}。")
+        if self.token_lengths:
+            t = self.token_lengths
+            lines.append(f"文本长度（词元）：平均 {t['mean']:.0f}，最长的 5% 为 {t['p95']:.0f}。")
+        names = {"en": "英文", "zh": "中文"}
+        lines.append(f"语言：{names.get(self.language, '其他/混合')}。")
         return lines
 
 
@@ -176,6 +201,8 @@ def check_eval_table(
             "The evaluation file has labels that the training data does not have: "
             f"{_name_counts(unknown)}. The model cannot predict a label it never saw: "
             "remove those rows from the evaluation file, or add training examples for them.",
+            f"评估文件中有训练数据里没有的标签：{_name_counts_zh(unknown)}。模型无法预测从未见过的标签："
+            "请从评估文件中删除这些行，或为它们补充训练样本。",
         ))
     if train_texts is not None:
         seen = {str(t).strip() for t in train_texts}
@@ -185,6 +212,8 @@ def check_eval_table(
                 "warning", "overlap",
                 f"Found {_count(overlap, 'text')} of the evaluation file in the training data too, "
                 "so the test score will look better than it is. Remove them from one of the two files.",
+                f"评估文件中有 {overlap:,} 条文本也出现在训练数据中，测试分数会偏高。"
+                "请从两个文件之一中删除它们。",
             ))
     return clean, report
 
@@ -215,6 +244,8 @@ def _check(
             "error", "no_rows",
             f"No rows are left in the {what} after leaving out rows with an empty text or label. "
             f"Check that '{report.text_column}' and '{report.label_column}' are the right columns.",
+            f"去掉文本或标签为空的行后，{WHAT_ZH[what]}中没有剩下任何行。"
+            f"请确认“{report.text_column}”和“{report.label_column}”是正确的列。",
         ))
         return clean, report
 
@@ -237,12 +268,15 @@ def _pick_columns(
 ) -> bool:
     """Fill in the report's columns (guessing missing ones); False when they cannot be used."""
     existing = ", ".join(f"'{c}'" for c in df.columns) or "(none)"
+    existing_zh = "、".join(f"“{c}”" for c in df.columns) or "（无）"
     for role, column in (("text", text_column), ("label", label_column)):
         if column is not None and column not in df.columns:
             report.problems.append(Problem(
                 "error", "missing_column",
                 f"There is no column named '{column}'. The columns in this file are: {existing}. "
                 f"Pick one of them as the {role} column.",
+                f"没有名为“{column}”的列。该文件的列有：{existing_zh}。"
+                f"请从中选择一列作为{'文本' if role == 'text' else '标签'}列。",
             ))
     if report.errors:
         return False
@@ -257,17 +291,22 @@ def _pick_columns(
             "error", "no_text_column",
             f"No column with text was found (columns: {existing}). "
             "Add a column named 'text' with one example per row, or pick the text column.",
+            f"找不到含文本的列（现有的列：{existing_zh}）。"
+            "请添加一列名为“text”、每行一个样本的列，或选择文本列。",
         ))
     if label_column is None:
         report.problems.append(Problem(
             "error", "no_label_column",
             f"No label column was found (columns: {existing}). "
             "Add a column named 'label' with the class of each row, or pick the label column.",
+            f"找不到标签列（现有的列：{existing_zh}）。"
+            "请添加一列名为“label”、写明每行类别的列，或选择标签列。",
         ))
     if text_column is not None and text_column == label_column:
         report.problems.append(Problem(
             "error", "same_column",
             f"The text and the label are both the column '{text_column}'. Pick two different columns.",
+            f"文本和标签都是“{text_column}”这一列。请选择两个不同的列。",
         ))
     return not report.errors
 
@@ -293,6 +332,7 @@ def _drop_bad_rows(clean: pd.DataFrame, report: DataReport, what: str) -> pd.Dat
             "warning", "empty_rows",
             f"Left out {_count(report.dropped_empty, 'row')} of the {what} with an empty text or label. "
             "Fill them in if they should be used.",
+            f"已跳过{WHAT_ZH[what]}中文本或标签为空的 {report.dropped_empty:,} 行。如需使用请补全。",
         ))
     clean = clean.loc[~empty]
     duplicate = clean.duplicated()
@@ -302,6 +342,7 @@ def _drop_bad_rows(clean: pd.DataFrame, report: DataReport, what: str) -> pd.Dat
             "warning", "duplicate_rows",
             f"Left out {_count(report.dropped_duplicates, 'exact duplicate row')} of the {what}, "
             "so that no example counts twice.",
+            f"已跳过{WHAT_ZH[what]}中完全重复的 {report.dropped_duplicates:,} 行，避免同一样本被计算两次。",
         ))
     clean = clean.loc[~duplicate].reset_index(drop=True)
 
@@ -316,6 +357,8 @@ def _drop_bad_rows(clean: pd.DataFrame, report: DataReport, what: str) -> pd.Dat
             f"Found {_count(len(conflicting), 'text')} with different labels in different rows "
             f"(for example '{example}': {labels}). The model cannot learn both; "
             "correct the label or remove the extra rows.",
+            f"有 {len(conflicting):,} 条文本在不同的行里标了不同的标签"
+            f"（例如“{example}”：{labels}）。模型无法同时学会两者：请改正标签或删除多余的行。",
         ))
     return clean
 
@@ -329,6 +372,8 @@ def _check_labels(clean: pd.DataFrame, report: DataReport, min_per_label: int, w
             f"The {what} has only one label ('{only}'); "
             "a classifier needs at least two different labels. "
             f"Check that '{report.label_column}' is the label column, or add examples of other labels.",
+            f"{WHAT_ZH[what]}只有一个标签（“{only}”）；分类器至少需要两个不同的标签。"
+            f"请确认“{report.label_column}”是标签列，或补充其他标签的样本。",
         ))
     rare = {label: n for label, n in counts.items() if n < min_per_label}
     if rare:
@@ -337,6 +382,8 @@ def _check_labels(clean: pd.DataFrame, report: DataReport, min_per_label: int, w
             f"Some labels have fewer than {min_per_label} examples: {_name_counts(rare)}. "
             f"The held-out split needs at least {min_per_label} of each label: "
             "add examples of these labels, or remove those rows.",
+            f"有的标签样本少于 {min_per_label} 个：{_name_counts_zh(rare)}。"
+            f"留出验证和测试数据需要每个标签至少 {min_per_label} 个样本：请为这些标签补充样本，或删除这些行。",
         ))
     if len(clean) < MIN_ROWS:
         report.problems.append(Problem(
@@ -344,6 +391,7 @@ def _check_labels(clean: pd.DataFrame, report: DataReport, min_per_label: int, w
             f"The {what} has only {len(clean):,} usable rows; "
             f"at least {MIN_ROWS} are needed to train and test. "
             "Add more examples.",
+            f"{WHAT_ZH[what]}只有 {len(clean):,} 行可用；训练和测试至少需要 {MIN_ROWS} 行。请补充样本。",
         ))
 
 
@@ -371,10 +419,17 @@ def _check_lengths(
         if suggestion > max_length
         else "Shorten the texts, or accept that only their beginning is used."
     )
+    advice_zh = (
+        f"把最大长度调到 {suggestion}，可让 95% 的文本完整保留（训练会变慢）。"
+        if suggestion > max_length
+        else "请缩短文本，或接受只使用文本的开头部分。"
+    )
     report.problems.append(Problem(
         "warning", "long_texts",
         f"{about}{over:,} of {len(tokens):,} texts ({over / len(tokens):.0%}) are longer than "
         f"the max length of {max_length} tokens, so their ends will be cut off. {advice}",
+        f"{len(tokens):,} 条文本中{'约' if estimated else '有'} {over:,} 条（{over / len(tokens):.0%}）"
+        f"超过最大长度 {max_length} 个词元，末尾会被截断。{advice_zh}",
     ))
 
 
@@ -401,6 +456,12 @@ def _name_counts(counts: dict[str, int]) -> str:
     shown = ", ".join(f"'{label}' ({n:,})" for label, n in list(counts.items())[:MAX_NAMED])
     more = len(counts) - MAX_NAMED
     return shown + (f" and {more:,} more" if more > 0 else "")
+
+
+def _name_counts_zh(counts: dict[str, int]) -> str:
+    shown = "、".join(f"“{label}”（{n:,}）" for label, n in list(counts.items())[:MAX_NAMED])
+    more = len(counts) - MAX_NAMED
+    return shown + (f"，另有 {more:,} 个" if more > 0 else "")
 
 
 def _is_cjk(ch: str) -> bool:

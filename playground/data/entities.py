@@ -115,7 +115,9 @@ def read_entities(path: str | Path, *, tokens_column: str | None = None,
         raw = path.read_bytes()[:max_bytes + 1]
         if len(raw) > max_bytes:
             raise DataError(f"The file {path.name} is larger than {max_bytes / 2**20:g} MB.",
-                            "Split the sentences into smaller files.")
+                            "Split the sentences into smaller files.",
+                            zh=f"文件 {path.name} 超过了 {max_bytes / 2**20:g} MB。"
+                               "请把句子拆成几个较小的文件。")
         text = raw.decode(detect_encoding(raw)).lstrip("\ufeff")
         if looks_like_conll(text):
             return read_conll(text, path.name)
@@ -185,7 +187,9 @@ def read_conll(text: str, file_name: str = "") -> EntityFile:
             "error", "count_mismatch",
             f"{_count(len(untagged), 'line')} of {file_name or 'the file'} "
             f"{'has' if len(untagged) == 1 else 'have'} a token but no tag ({_lines(untagged)}). "
-            "Put the tag after the token on each line, separated by a tab, such as 'Paris<TAB>B-LOC'."))
+            "Put the tag after the token on each line, separated by a tab, such as 'Paris<TAB>B-LOC'.",
+            f"{file_name or '文件'}中有 {len(untagged):,} 行只有词没有标注（{_lines_zh(untagged)}）。"
+            "请在每行的词后面用制表符隔开写上标注，例如“Paris<TAB>B-LOC”。"))
     return result
 
 
@@ -198,7 +202,8 @@ def read_entity_table(df: pd.DataFrame, tokens_column: str | None = None,
     for given in (tokens_column, tags_column):
         if given is not None and given not in columns:
             raise DataError(f"There is no column named '{given}' (columns: {existing}).",
-                            "Pick one of the file's columns.")
+                            "Pick one of the file's columns.",
+                            zh=f"没有名为“{given}”的列（现有的列：{existing}）。请选择文件中的一列。")
     lower = {c.lower(): c for c in columns}
     spans = {role: lower.get(role) for role in ("start", "end", "type", "entity")}
     text = tokens_column or _named(lower, TEXT_NAMES)
@@ -211,7 +216,11 @@ def read_entity_table(df: pd.DataFrame, tokens_column: str | None = None,
             f"No columns for entities were found in {file_name or 'the file'} (columns: {existing}).",
             "Use a 'tokens' and a 'tags' column (such as 'Anna lives in Paris' and "
             "'B-PER O O B-LOC'), or a 'text' column with 'start', 'end' and 'type' columns "
-            "for each entity, or a CoNLL file with one token and its tag per line.")
+            "for each entity, or a CoNLL file with one token and its tag per line.",
+            zh=f"在{file_name or '文件'}中找不到实体所需的列（现有的列：{existing}）。"
+               "请使用“tokens”和“tags”两列（例如“Anna lives in Paris”和“B-PER O O B-LOC”），"
+               "或一个“text”列加上每个实体的“start”“end”“type”列，"
+               "或每行一个词及其标注的 CoNLL 文件。")
     return _read_token_table(df, tokens, tags, file_name)
 
 
@@ -220,6 +229,7 @@ def _read_token_table(df: pd.DataFrame, tokens_column: str, tags_column: str,
     result = EntityFile([], "tokens-table", file_name,
                         {"tokens": tokens_column, "tags": tags_column})
     mismatched: list[str] = []
+    mismatched_zh: list[str] = []
     for row, (raw_tokens, raw_tags) in enumerate(zip(df[tokens_column], df[tags_column]), 2):
         tokens, tags = _cell_list(raw_tokens), _cell_list(raw_tags)
         if not tokens and not tags:
@@ -228,6 +238,7 @@ def _read_token_table(df: pd.DataFrame, tokens_column: str, tags_column: str,
             tokens = list(tokens[0])  # Chinese written as one string: one tag per character
         if len(tokens) != len(tags):
             mismatched.append(f"row {row}: {len(tokens)} tokens, {len(tags)} tags")
+            mismatched_zh.append(f"第 {row} 行：{len(tokens)} 个词，{len(tags)} 个标注")
             continue
         result.sentences.append(Sentence(tokens, tags, row))
     if mismatched:
@@ -236,7 +247,10 @@ def _read_token_table(df: pd.DataFrame, tokens_column: str, tags_column: str,
             "error", "count_mismatch",
             f"{_count(len(mismatched), 'row')} of {file_name or 'the file'} "
             f"{'has' if len(mismatched) == 1 else 'have'} a different number of tokens and tags "
-            f"({shown}). Give exactly one tag per token (Chinese: one per character)."))
+            f"({shown}). Give exactly one tag per token (Chinese: one per character).",
+            f"{file_name or '文件'}中有 {len(mismatched):,} 行词数和标注数不一致"
+            f"（{'；'.join(mismatched_zh[:MAX_LISTED])}{' ...' if len(mismatched) > MAX_LISTED else ''}）。"
+            "每个词（中文为每个字）需要正好一个标注。"))
     return result
 
 
@@ -248,6 +262,7 @@ def _read_spans(df: pd.DataFrame, text_column: str, columns: dict[str, str | Non
     order: dict[str, int] = {}  # text -> row of its first appearance
     spans: dict[str, list[tuple[int, int, str, int]]] = {}
     bad: list[str] = []
+    bad_rows: list[int] = []
     for row, record in enumerate(df.to_dict("records"), start=2):
         text = str(record[text_column])
         if not text.strip():
@@ -263,6 +278,7 @@ def _read_spans(df: pd.DataFrame, text_column: str, columns: dict[str, str | Non
         span, why = _locate(text, kind, entity, start, end, spans[text])
         if span is None:
             bad.append(f"row {row}: {why}")
+            bad_rows.append(row)
         else:
             spans[text].append((*span, kind, row))
     if bad:
@@ -271,7 +287,10 @@ def _read_spans(df: pd.DataFrame, text_column: str, columns: dict[str, str | Non
             "error", "bad_spans",
             f"{_count(len(bad), 'entity row')} could not be placed in the text ({shown}). "
             "start is the position of the entity's first character, counting from 0, and end "
-            "the position just after its last; or give the entity's words in an 'entity' column."))
+            "the position just after its last; or give the entity's words in an 'entity' column.",
+            f"有 {len(bad):,} 个实体行无法在文本中找到位置（{_lines_zh(bad_rows)}）。"
+            "start 是实体第一个字符的位置（从 0 开始），end 是最后一个字符之后的位置；"
+            "也可以在“entity”列中写出实体的原文。"))
     split_words: list[int] = []
     for text, first_row in order.items():
         sentence, cut = _tag_text(text, spans[text], first_row)
@@ -281,7 +300,9 @@ def _read_spans(df: pd.DataFrame, text_column: str, columns: dict[str, str | Non
         result.problems.append(Problem(
             "warning", "span_inside_word",
             f"{_count(len(split_words), 'entity')} start or end inside a word "
-            f"({_rows(split_words)}); the whole word was tagged. Check the offsets of those rows."))
+            f"({_rows(split_words)}); the whole word was tagged. Check the offsets of those rows.",
+            f"有 {len(split_words):,} 个实体的起止位置落在单词中间（{_lines_zh(split_words)}），"
+            "已按整个单词标注。请检查这些行的位置。"))
     return result
 
 
@@ -366,3 +387,9 @@ def _lines(numbers: list[int], noun: str = "line") -> str:
 
 def _rows(numbers: list[int]) -> str:
     return _lines(numbers, "row")
+
+
+def _lines_zh(numbers: list[int]) -> str:
+    """"第 3、7 行" (line or row numbers, as in the English messages)."""
+    more = " ..." if len(numbers) > MAX_LISTED else ""
+    return f"第 {'、'.join(str(n) for n in numbers[:MAX_LISTED])}{more} 行"

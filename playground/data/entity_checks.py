@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 
 from playground.data.checks import (
     MAX_NAMED,
+    WHAT_ZH,
     DataReport,
     Problem,
     _count,
     _length_stats,
     _name_counts,
+    _name_counts_zh,
     detect_language,
     estimate_tokens,
 )
@@ -77,6 +79,27 @@ class EntityReport(DataReport):
         lines.append(f"Language: {names.get(self.language, 'other / mixed')}.")
         return lines
 
+    def summary_lines_zh(self) -> list[str]:
+        """The lines of ``summary_lines``, in Chinese."""
+        forms = {"conll": "每行一个词和标注", "tokens-table": "词列和标注列",
+                 "spans-table": "文本列加实体位置"}
+        lines = [f"使用 {self.rows_in:,} 个句子中的 {self.rows_used:,} 个"
+                 f"（{self.tokens:,} 个词；按{forms.get(self.format, self.format)}读取）。"]
+        if self.label_counts:
+            total = sum(self.label_counts.values())
+            shown = "、".join(f"{kind}（{n:,}）" for kind, n in
+                              list(self.label_counts.items())[:MAX_NAMED])
+            lines.append(f"{total:,} 个实体，{len(self.label_counts):,} 种类型：{shown}；"
+                         f"{self.sentences_with_entities:,} 个句子至少有一个实体。")
+        if self.scheme:
+            scheme = self.scheme.replace(" (entities start with I-)", "（实体以 I- 开头）")
+            lines.append(f"标注方式：{scheme}" + ("，已转换为 BIO。" if self.scheme != "BIO" else "。"))
+        if self.dropped_duplicates:
+            lines.append(f"已跳过 {self.dropped_duplicates:,} 个重复的句子。")
+        names = {"en": "英文", "zh": "中文（按字标注）"}
+        lines.append(f"语言：{names.get(self.language, '其他/混合')}。")
+        return lines
+
 
 def check_entities(
     data: EntityFile,
@@ -101,7 +124,10 @@ def check_entities(
             "error", "unknown_scheme",
             f"The {what} has tags in no scheme we know: {_name_counts(unknown)}. Tag each token "
             "O (outside any entity), B-TYPE (first token of an entity) or I-TYPE (the tokens "
-            "after it), such as B-PER I-PER; BIOES tags (B-, I-, E-, S-) work too."))
+            "after it), such as B-PER I-PER; BIOES tags (B-, I-, E-, S-) work too.",
+            f"{WHAT_ZH[what]}中有无法识别的标注：{_name_counts_zh(unknown)}。每个词（中文为每个字）"
+            "应标为 O（不属于实体）、B-类型（实体第一个词）或 I-类型（实体其余的词），"
+            "例如 B-PER I-PER；也支持 BIOES 标注（B-、I-、E-、S-）。"))
         return [], report
     report.scheme = _scheme(data.sentences)
     sentences, starts, repaired = [], 0, []
@@ -123,14 +149,18 @@ def check_entities(
         report.problems.append(Problem(
             "error", "no_entities",
             f"The {what} has no entities: every tag is O. Tag the people, places or other "
-            "things the agent should find (B-TYPE on the first token, I-TYPE on the rest)."))
+            "things the agent should find (B-TYPE on the first token, I-TYPE on the rest).",
+            f"{WHAT_ZH[what]}中没有任何实体：所有标注都是 O。请标出智能体应当找到的人名、地名等"
+            "（第一个词标 B-类型，其余的词标 I-类型）。"))
         return sentences, report
     rare = {kind: n for kind, n in report.label_counts.items() if n < min_per_type}
     if rare:
         report.problems.append(Problem(
             "warning", "rare_types",
             f"Some entity types have fewer than {min_per_type} examples: {_name_counts(rare)}. "
-            "The agent will seldom find them; tag more examples of these types."))
+            "The agent will seldom find them; tag more examples of these types.",
+            f"有的实体类型样本少于 {min_per_type} 个：{_name_counts_zh(rare)}。"
+            "智能体很少能找到它们；请为这些类型多标注一些样本。"))
     report.language = detect_language([" ".join(s.tokens) for s in sentences])
     report.char_lengths = _stats([sum(map(len, s.tokens)) for s in sentences])
     lengths = (count_tokens([s.tokens for s in sentences]) if count_tokens else
@@ -144,7 +174,10 @@ def check_entities(
                 f"{'About ' if count_tokens is None else ''}{over:,} of {len(lengths):,} "
                 f"sentences are longer than the max length of {max_length} tokens; the agent "
                 "does not see their ends (their tokens count as O). Raise the max length, or "
-                "split long sentences."))
+                "split long sentences.",
+                f"{len(lengths):,} 个句子中{'约' if count_tokens is None else '有'} {over:,} 个"
+                f"超过最大长度 {max_length} 个词元；智能体看不到它们的末尾（那些词算作 O）。"
+                "请调大最大长度，或拆分长句子。"))
     return sentences, report
 
 
@@ -189,18 +222,22 @@ def check_entity_eval(data: EntityFile, train_types: list[str], **kwargs) -> tup
             "error", "unknown_labels",
             f"The evaluation file has entity types that the training data does not have: "
             f"{_name_counts(unknown)}. The agent cannot find a type it never saw: tag them "
-            "as O in the evaluation file, or add training examples."))
+            "as O in the evaluation file, or add training examples.",
+            f"评估文件中有训练数据里没有的实体类型：{_name_counts_zh(unknown)}。"
+            "智能体无法找到从未见过的类型：请在评估文件中把它们标为 O，或补充训练样本。"))
     return sentences, report
 
 
 @dataclass
 class EntitySplits:
-    """Train, validation and test sentences, and a sentence saying what was held out."""
+    """Train, validation and test sentences, and a sentence saying what was held out
+    (``held_out_zh``: the same in Chinese)."""
 
     train: list[Sentence]
     validation: list[Sentence]
     test: list[Sentence]
     held_out: str
+    held_out_zh: str = ""
 
 
 def make_entity_splits(sentences: list[Sentence], *, eval_sentences: list[Sentence] | None = None,
@@ -211,7 +248,9 @@ def make_entity_splits(sentences: list[Sentence], *, eval_sentences: list[Senten
     the sentences; every entity type keeps at least one sentence in training."""
     if not 0 < validation_fraction < 1 or not 0 < test_fraction < 1:
         raise ConfigError("The validation and test shares must be between 0% and 100%.",
-                          "Pick shares such as 10% and 20%.")
+                          "Pick shares such as 10% and 20%.",
+                          zh="验证集和测试集比例必须在 0% 到 100% 之间。请选择 10% 和 20% 这样的比例。",
+                          field="validation_fraction")
     order = list(sentences)
     random.Random(seed).shuffle(order)
     n_val = max(1, round(validation_fraction * len(order)))
@@ -219,7 +258,9 @@ def make_entity_splits(sentences: list[Sentence], *, eval_sentences: list[Senten
     if len(order) < n_val + n_test + 1 or len(order) < 3:
         raise DataError(f"The file has too few sentences ({len(order):,}) to hold some out "
                         "for checking and still train.",
-                        "Add more sentences, or give a separate evaluation file.")
+                        "Add more sentences, or give a separate evaluation file.",
+                        zh=f"文件的句子太少（{len(order):,} 句），留出一部分用于检查后就无法训练。"
+                           "请补充句子，或另给一个评估文件。")
     validation, test, train = order[:n_val], order[n_val:n_val + n_test], order[n_val + n_test:]
     if max_train is not None:
         train = train[:max_train]
@@ -233,11 +274,14 @@ def make_entity_splits(sentences: list[Sentence], *, eval_sentences: list[Senten
         test = list(eval_sentences)
         where = f"the evaluation file {eval_name}" if eval_name else "the evaluation file"
         held_out = f"{where} ({len(test):,} sentences), which training never saw"
+        held_out_zh = f"评估文件{' ' + eval_name if eval_name else ''}共 {len(test):,} 句，训练时从未见过"
     else:
         share = round(100 * len(test) / len(order))
         held_out = (f"a {share}% held-out part of {source_name or 'the training file'} "
                     f"({len(test):,} sentences), which training never saw")
-    return EntitySplits(train, validation, test, held_out)
+        held_out_zh = (f"{source_name or '训练文件'}中留出的 {share}% 共 {len(test):,} 句，"
+                       "训练时从未见过")
+    return EntitySplits(train, validation, test, held_out, held_out_zh)
 
 
 def entity_types(sentences: list[Sentence]) -> list[str]:
@@ -301,8 +345,11 @@ def _order_problem(report: EntityReport, repaired: list[tuple[Sentence, list[int
     sentence, positions = repaired[0]
     i = positions[0]
     before = sentence.tags[i - 1] if i else "the start of the sentence"
+    before_zh = f"“{sentence.tags[i - 1]}”" if i else "句首"
     where = (f"line {sentence.source + i}" if form == "conll"
              else f"row {sentence.source}, token {i + 1}")
+    where_zh = (f"第 {sentence.source + i} 行" if form == "conll"
+                else f"第 {sentence.source} 行第 {i + 1} 个词")
     share = report.repaired_tags / max(starts, 1)
     too_many = share > MAX_REPAIRED_SHARE
     report.problems.append(Problem(
@@ -312,7 +359,11 @@ def _order_problem(report: EntityReport, repaired: list[tuple[Sentence, list[int
         f"B- or I- of the same type (first at {where}: '{sentence.tags[i]}' after "
         f"'{before}'). " + (
             "So many suggest mixed-up tags: fix them, starting each entity with B-."
-            if too_many else "They were read as the start of a new entity; check those tags.")))
+            if too_many else "They were read as the start of a new entity; check those tags."),
+        f"{WHAT_ZH[what]}中有 {report.repaired_tags:,} 个标注不符合 BIO 顺序：I- 必须跟在同类型的 "
+        f"B- 或 I- 之后（第一处在{where_zh}：“{sentence.tags[i]}”跟在{before_zh}之后）。" + (
+            "这么多说明标注弄乱了：请修正，每个实体都以 B- 开头。"
+            if too_many else "它们已被当作新实体的开头读取；请检查这些标注。")))
 
 
 def _drop_duplicates(sentences: list[Sentence], report: EntityReport, what: str,
@@ -334,13 +385,16 @@ def _drop_duplicates(sentences: list[Sentence], report: EntityReport, what: str,
         report.problems.append(Problem(
             "warning", "duplicate_rows",
             f"Left out {_count(report.dropped_duplicates, 'exact duplicate sentence')} of the {what}, "
-            "so that no example counts twice."))
+            "so that no example counts twice.",
+            f"已跳过{WHAT_ZH[what]}中完全重复的 {report.dropped_duplicates:,} 个句子，避免同一样本被计算两次。"))
     if conflicts:
         report.problems.append(Problem(
             "warning", "conflicting_labels",
             f"{_count(conflicts, 'sentence')} of the {what} "
             f"{'appears' if conflicts == 1 else 'appear'} more than once with different tags. "
-            "Correct the tags or remove the extra copies: the agent cannot learn both."))
+            "Correct the tags or remove the extra copies: the agent cannot learn both.",
+            f"{WHAT_ZH[what]}中有 {conflicts:,} 个句子出现了不止一次且标注不同。"
+            "请改正标注或删除多余的副本：智能体无法同时学会两者。"))
     return kept
 
 

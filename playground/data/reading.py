@@ -31,6 +31,9 @@ _GB_FAMILY = {"gb2312", "gbk", "gb18030", "cp936", "hz"}
 
 _SAVE_AS_TABLE = "Save it as CSV (comma-separated) or Excel and upload it again."
 _JSON_HINT = 'Put one JSON object per line, such as {"text": "...", "label": "..."}, or save it as CSV.'
+_SAVE_AS_TABLE_ZH = "请把它另存为 CSV（逗号分隔）或 Excel 后重新上传。"
+_JSON_HINT_ZH = '请每行放一个 JSON 对象，例如 {"text": "...", "label": "..."}，或另存为 CSV。'
+_CHECK_FILE_ZH = "请确认选对了文件。"
 
 # Magic bytes of files people upload by mistake, so the message can say what it is.
 _BINARY_KINDS = (
@@ -44,6 +47,10 @@ _BINARY_KINDS = (
     (b"\x80\x04", "a Python pickle"),
     (b"\x80\x05", "a Python pickle"),
 )
+_KINDS_ZH = {"a PNG image": "PNG 图片", "a JPEG image": "JPEG 图片", "a GIF image": "GIF 图片",
+             "a PDF document": "PDF 文档", "a gzip archive": "gzip 压缩包",
+             "a RAR archive": "RAR 压缩包", "a 7-Zip archive": "7-Zip 压缩包",
+             "a Python pickle": "Python pickle 文件"}
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls (and .doc) files
 
@@ -57,7 +64,8 @@ def read_table(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.Da
     path = Path(path)
     if not path.is_file():
         raise DataError(
-            f"The file {path.name} was not found.", "Check the file name, or upload the file again."
+            f"The file {path.name} was not found.", "Check the file name, or upload the file again.",
+            zh=f"找不到文件 {path.name}。请检查文件名，或重新上传该文件。",
         )
     size = path.stat().st_size
     if size > max_bytes:
@@ -65,10 +73,13 @@ def read_table(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.Da
             f"The file {path.name} is {size / 2**20:.1f} MB, "
             f"more than the {max_bytes / 2**20:g} MB limit.",
             "Remove the columns you do not need, or split the rows into smaller files.",
+            zh=f"文件 {path.name} 有 {size / 2**20:.1f} MB，超过了 {max_bytes / 2**20:g} MB 的上限。"
+               "请删去不需要的列，或把数据行拆成几个较小的文件。",
         )
     raw = path.read_bytes()
     if not raw.strip():
-        raise DataError(f"The file {path.name} is empty.", "Check that you picked the right file.")
+        raise DataError(f"The file {path.name} is empty.", "Check that you picked the right file.",
+                        zh=f"文件 {path.name} 是空的。{_CHECK_FILE_ZH}")
 
     suffix = path.suffix.lower()
     # Trust the content over the extension: an Excel file renamed to .csv still reads.
@@ -123,6 +134,8 @@ def detect_encoding(raw: bytes) -> str:
     raise DataError(
         "The characters in this file could not be read: its text encoding is not one we recognise.",
         "Open it in Excel or a text editor and save it again as 'CSV UTF-8'.",
+        zh="无法读取该文件中的字符：它的文本编码无法识别。请用 Excel 或文本编辑器打开，"
+           "再另存为“CSV UTF-8”。",
     )
 
 
@@ -148,13 +161,15 @@ def _refuse_binary(raw: bytes, name: str) -> None:
     """Raise when the bytes are clearly not text (an image, an archive, a pickle...)."""
     for magic, kind in _BINARY_KINDS:
         if raw.startswith(magic):
-            raise DataError(f"This file is not a table: {name} is {kind}.", _SAVE_AS_TABLE)
+            raise DataError(f"This file is not a table: {name} is {kind}.", _SAVE_AS_TABLE,
+                            zh=f"该文件不是表格：{name} 是{_KINDS_ZH[kind]}。{_SAVE_AS_TABLE_ZH}")
     head = raw[:SNIFF_BYTES]
     # UTF-16/32 text is full of NUL bytes, so only a file without such a BOM is judged by them.
     has_wide_bom = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if b"\x00" in head and not has_wide_bom:
         raise DataError(
-            f"This file is not a table: {name} contains binary data, not text.", _SAVE_AS_TABLE
+            f"This file is not a table: {name} contains binary data, not text.", _SAVE_AS_TABLE,
+            zh=f"该文件不是表格：{name} 含有二进制数据，不是文本。{_SAVE_AS_TABLE_ZH}",
         )
 
 
@@ -168,6 +183,7 @@ def _read_excel(raw: bytes, name: str) -> pd.DataFrame:
         raise DataError(
             f"This file is not a table: {name} is named like Excel but is not a workbook.",
             _SAVE_AS_TABLE,
+            zh=f"该文件不是表格：{name} 的名字像 Excel 文件，但它不是工作簿。{_SAVE_AS_TABLE_ZH}",
         )
     try:
         return pd.read_excel(
@@ -177,11 +193,14 @@ def _read_excel(raw: bytes, name: str) -> pd.DataFrame:
         raise DataError(
             f"The old Excel format (.xls) of {name} cannot be read here.",
             "Open it in Excel and save it as .xlsx or as CSV UTF-8, then upload it again.",
+            zh=f"这里无法读取 {name} 的旧版 Excel 格式（.xls）。请用 Excel 打开，"
+               "另存为 .xlsx 或 CSV UTF-8，然后重新上传。",
         ) from exc
     except Exception as exc:  # openpyxl and zipfile raise many unrelated types for a bad file
         raise DataError(
             f"This file is not a table: {name} could not be opened as an Excel workbook ({exc}).",
             _SAVE_AS_TABLE,
+            zh=f"该文件不是表格：{name} 无法作为 Excel 工作簿打开（{exc}）。{_SAVE_AS_TABLE_ZH}",
         ) from exc
 
 
@@ -198,11 +217,13 @@ def _read_json(text: str, name: str) -> tuple[pd.DataFrame, str]:
         raise DataError(
             f"This file is not a table: {name} is not valid JSON lines ({exc.msg}).",
             _JSON_HINT,
+            zh=f"该文件不是表格：{name} 不是有效的 JSON lines（{exc.msg}）。{_JSON_HINT_ZH}",
         ) from exc
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise DataError(
             f"This file is not a table: the JSON in {name} is not a list of objects.",
             _JSON_HINT,
+            zh=f"该文件不是表格：{name} 中的 JSON 不是一组对象。{_JSON_HINT_ZH}",
         )
     columns: dict[str, None] = {}  # keeps first-seen order across records
     for record in records:
@@ -228,18 +249,21 @@ def _read_delimited(text: str, delimiter: str, name: str) -> pd.DataFrame:
     try:
         return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError as exc:
-        raise DataError(f"The file {name} is empty.", "Check that you picked the right file.") from exc
+        raise DataError(f"The file {name} is empty.", "Check that you picked the right file.",
+                        zh=f"文件 {name} 是空的。{_CHECK_FILE_ZH}") from exc
     except (pd.errors.ParserError, csv.Error, ValueError) as exc:
         raise DataError(
             f"This file is not a table: {name} could not be read as rows and columns ({exc}).",
             _SAVE_AS_TABLE,
+            zh=f"该文件不是表格：{name} 无法按行和列读取（{exc}）。{_SAVE_AS_TABLE_ZH}",
         ) from exc
 
 
 def _tidy(df: pd.DataFrame, name: str) -> pd.DataFrame:
     """Strip column names, leave out rows with every cell empty, and insist on data rows."""
     if len(df.columns) == 0:
-        raise DataError(f"The file {name} has no columns.", "Check that you picked the right file.")
+        raise DataError(f"The file {name} has no columns.", "Check that you picked the right file.",
+                        zh=f"文件 {name} 没有任何列。{_CHECK_FILE_ZH}")
     df = df.rename(columns=lambda c: str(c).strip())
     # Excel leaves empty cells as missing values; make them "" like the text readers do.
     df = df.fillna("").astype(str)
@@ -250,5 +274,6 @@ def _tidy(df: pd.DataFrame, name: str) -> pd.DataFrame:
         raise DataError(
             f"The table in {name} has a header row but no data rows.",
             "Add one row per example under the header, then upload the file again.",
+            zh=f"{name} 中的表格只有表头，没有数据行。请在表头下每行添加一个样本，然后重新上传。",
         )
     return df

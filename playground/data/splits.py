@@ -20,12 +20,14 @@ COLUMNS = ["text", "label"]
 
 @dataclass
 class Splits:
-    """The three parts, each with columns text/label, and a sentence saying what was held out."""
+    """The three parts, each with columns text/label, and a sentence saying what was held out
+    (``held_out_zh``: the same in Chinese)."""
 
     train: pd.DataFrame
     validation: pd.DataFrame
     test: pd.DataFrame
     held_out: str
+    held_out_zh: str = ""
 
 
 def make_splits(
@@ -55,6 +57,7 @@ def make_splits(
         rest, test = data, _text_and_label(eval_df)
         where = f"the evaluation file {eval_name}" if eval_name else "the evaluation file"
         held_out = f"{where} ({len(test):,} rows), which training never saw"
+        held_out_zh = f"评估文件{' ' + eval_name if eval_name else ''}共 {len(test):,} 行，训练时从未见过"
     else:
         rest, test = _take_stratified(data, n_test, seed, keep_per_label=needed - 1)
         share = round(100 * len(test) / len(data))
@@ -62,8 +65,11 @@ def make_splits(
             f"a {share}% stratified held-out part of {source_name or 'the training file'} "
             f"({len(test):,} rows), which training never saw"
         )
+        held_out_zh = (f"{source_name or '训练文件'}中按标签比例留出的 {share}% 共 {len(test):,} 行，"
+                       "训练时从未见过")
     train, validation = _take_stratified(rest, n_val, seed, keep_per_label=1)
-    return Splits(train=train, validation=validation, test=test, held_out=held_out)
+    return Splits(train=train, validation=validation, test=test, held_out=held_out,
+                  held_out_zh=held_out_zh)
 
 
 def _text_and_label(df: pd.DataFrame) -> pd.DataFrame:
@@ -82,12 +88,18 @@ def _check_fractions(validation_fraction: float, test_fraction: float) -> None:
             raise ConfigError(
                 f"The {name} share must be between 0% and 100%, not {value:.0%}.",
                 "Pick a share such as 10% or 20%.",
+                zh=f"{'验证集' if name == 'validation' else '测试集'}比例必须在 0% 到 100% 之间，"
+                   f"现在是 {value:.0%}。请选择 10% 或 20% 这样的比例。",
+                field=f"{name}_fraction",
             )
     if validation_fraction + test_fraction >= 0.9:
         raise ConfigError(
             f"The validation and test shares ({validation_fraction:.0%} + {test_fraction:.0%}) "
             "leave too little to train on.",
             "Keep them together under 90%; 10% and 20% are usual.",
+            zh=f"验证集和测试集比例（{validation_fraction:.0%} + {test_fraction:.0%}）"
+               "留给训练的数据太少。两者合计请低于 90%；通常用 10% 和 20%。",
+            field="validation_fraction",
         )
 
 
@@ -105,12 +117,16 @@ def _check_enough(data: pd.DataFrame, needed: int, n_held_out: int, n_labels: in
             f"Some labels have too few examples to split: {named}. "
             f"Each label needs at least {needed} rows (training, validation and test).",
             "Add examples of these labels, or remove those rows.",
+            zh=f"有的标签样本太少，无法拆分：{'、'.join(f'“{label}”（{n}）' for label, n in rare.head(10).items())}。"
+               f"每个标签至少需要 {needed} 行（训练、验证和测试）。请为这些标签补充样本，或删除这些行。",
         )
     if n_held_out + n_labels > len(data):
         raise DataError(
             f"The file has too few rows ({len(data):,}) to hold out {n_held_out:,} for checking "
             f"and still train on every one of its {n_labels:,} labels.",
             "Add more examples, or lower the validation and test shares.",
+            zh=f"文件的行数太少（{len(data):,} 行）：留出 {n_held_out:,} 行用于检查后，"
+               f"无法再让全部 {n_labels:,} 个标签都有训练数据。请补充样本，或调低验证集和测试集比例。",
         )
 
 

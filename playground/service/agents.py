@@ -55,7 +55,8 @@ def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
         entity_agent = agent_for(run.path.parent / rules.entity_run)
         if entity_agent.task != "ner":
             raise RunError(f"The run {rules.entity_run} does not find entities.",
-                           "Pick a named-entity agent for the slots, or none.")
+                           "Pick a named-entity agent for the slots, or none.",
+                           zh=f"训练记录 {rules.entity_run} 不找实体。请为填空选择一个命名实体智能体，或不选。")
         entities = [e.to_dict() for e in entity_agent.find([text])[0]]
     prediction = agent.predict([text])[0]
     return respond(rules, text, prediction.probabilities, entities, run.tools_dir, web_calls)
@@ -97,7 +98,9 @@ def evaluate_table(run: RunFolder, frame: pd.DataFrame, max_mistakes: int = 200)
     clean, report = check_eval_table(frame, agent.labels)
     if report.errors:
         raise DataError(" ".join(p.message for p in report.errors),
-                        "Fix the file and test again.")
+                        "Fix the file and test again.",
+                        zh="".join(p.message_zh or p.message for p in report.errors)
+                           + "请修正文件后重新测试。")
     predictions = agent.predict(clean["text"].tolist())
     predicted = [p.label for p in predictions]
     majority = ((run.read_report() or {}).get("scores", {}).get("majority", {})

@@ -55,6 +55,9 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 TAMPERED = ("The file may have been changed since it was exported: import bundles only "
             "from people you trust, or ask for a fresh export.")
 REEXPORT = "Export the agent again (Export in the playground, or: playground export RUN_DIR)."
+TAMPERED_ZH = "该文件可能在导出后被改动过：只导入你信任的人给的包，或请对方重新导出。"
+REEXPORT_ZH = "请重新导出该智能体（在训练场中点“导出”，或运行：playground export RUN_DIR）。"
+PICK_BUNDLE_ZH = "请选择训练场“导出”生成的 {suffix} 文件。"
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,12 @@ _TYPES = {"format_version": int, "task": str, "base_model": dict, "labels": list
           "rules": dict, "settings": dict, "metrics": dict, "data": dict, "created_at": str,
           "source_run": str, "files": dict, "playground_version": str}
 _WORDS = {int: "a whole number", str: "text", dict: "an object", list: "a list"}
+_WORDS_ZH = {int: "整数", str: "文字", dict: "对象", list: "列表"}
 
 
-def _bad(detail: str) -> BundleError:
-    return BundleError(f"The bundle's manifest is not valid: {detail}.", REEXPORT)
+def _bad(detail: str, detail_zh: str) -> BundleError:
+    return BundleError(f"The bundle's manifest is not valid: {detail}.", REEXPORT,
+                       zh=f"包的清单（manifest）无效：{detail_zh}。{REEXPORT_ZH}")
 
 
 def check_manifest(value: Any) -> Manifest:
@@ -90,40 +95,49 @@ def check_manifest(value: Any) -> Manifest:
     from playground.config import TASKS, RunConfig
 
     if not isinstance(value, dict):
-        raise _bad("it is not a JSON object")
+        raise _bad("it is not a JSON object", "它不是 JSON 对象")
     missing = [key for key in _TYPES if key not in value]
     if missing:
-        raise _bad(f"it lacks {', '.join(missing)}")
+        raise _bad(f"it lacks {', '.join(missing)}", f"缺少 {'、'.join(missing)}")
     if set(value) - set(_TYPES):
-        raise _bad(f"it has unknown fields: {', '.join(sorted(set(value) - set(_TYPES)))}")
+        unknown = sorted(set(value) - set(_TYPES))
+        raise _bad(f"it has unknown fields: {', '.join(unknown)}", f"有未知字段：{'、'.join(unknown)}")
     for key, kind in _TYPES.items():
         if not isinstance(value[key], kind) or isinstance(value[key], bool):
-            raise _bad(f"{key} should be {_WORDS[kind]}, not {type(value[key]).__name__}")
+            raise _bad(f"{key} should be {_WORDS[kind]}, not {type(value[key]).__name__}",
+                       f"{key} 应当是{_WORDS_ZH[kind]}，而不是 {type(value[key]).__name__}")
     version = value["format_version"]
     if version > FORMAT_VERSION:
         raise BundleError(f"The bundle was made by a newer playground (format {version}; "
                           f"this one reads format {FORMAT_VERSION}).",
-                          "Update the playground, then import the bundle again.")
+                          "Update the playground, then import the bundle again.",
+                          zh=f"该包由更新版本的训练场制作（格式 {version}；本训练场只能读格式 "
+                             f"{FORMAT_VERSION}）。请更新训练场，然后重新导入该包。")
     if version != FORMAT_VERSION:
-        raise _bad(f"format_version {version} is not one this playground reads")
+        raise _bad(f"format_version {version} is not one this playground reads",
+                   f"本训练场读不了 format_version {version}")
     if value["task"] not in TASKS:
-        raise _bad(f"the task '{value['task']}' is not one of {', '.join(TASKS)}")
+        raise _bad(f"the task '{value['task']}' is not one of {', '.join(TASKS)}",
+                   f"任务“{value['task']}”不是 {'、'.join(TASKS)} 之一")
     labels = value["labels"]
     if not labels or not all(isinstance(x, str) and x for x in labels):
-        raise _bad("labels should be a list of label names")
+        raise _bad("labels should be a list of label names", "labels 应当是标签名的列表")
     if len(set(labels)) != len(labels):
-        raise _bad("labels holds a name twice")
+        raise _bad("labels holds a name twice", "labels 中有重复的名字")
     try:
         datetime.fromisoformat(value["created_at"])
     except ValueError:
-        raise _bad(f"created_at '{value['created_at']}' is not a date and time") from None
+        raise _bad(f"created_at '{value['created_at']}' is not a date and time",
+                   f"created_at“{value['created_at']}”不是日期和时间") from None
     _check_base_entry(value["base_model"])
     try:
         settings = RunConfig.from_dict(value["settings"])
     except ConfigError as exc:
-        raise _bad(f"its settings do not validate ({exc.message})") from None
+        raise _bad(f"its settings do not validate ({exc.message})",
+                   f"其中的设置无效（{exc.zh or exc.message}）") from None
     if settings.task != value["task"]:
-        raise _bad(f"the settings' task '{settings.task}' is not the task '{value['task']}'")
+        raise _bad(f"the settings' task '{settings.task}' is not the task '{value['task']}'",
+                   f"设置中的任务“{settings.task}”与任务“{value['task']}”不一致")
     check_rules(value["rules"], labels)
     _check_metrics(value["metrics"], value["task"])
     _check_data(value["data"])
@@ -131,7 +145,8 @@ def check_manifest(value: Any) -> Manifest:
         if not (isinstance(entry, dict) and isinstance(entry.get("sha256"), str)
                 and _SHA256.fullmatch(entry["sha256"]) and type(entry.get("bytes")) is int
                 and entry["bytes"] >= 0):
-            raise _bad(f"files['{name}'] should have a sha256 and a size in bytes")
+            raise _bad(f"files['{name}'] should have a sha256 and a size in bytes",
+                       f"files['{name}'] 应当有 sha256 和以字节计的大小")
     return Manifest(**{key: value[key] for key in _TYPES})
 
 
@@ -147,47 +162,52 @@ def check_rules(rules: dict[str, Any], labels: list[str]) -> AgentRules:
         checked = AgentRules.from_dict(rules, labels)
     except ConfigError as exc:
         raise BundleError(f"The bundle's reply rules are not valid: {exc.message}",
-                          REEXPORT) from None
+                          REEXPORT, zh=f"包中的回复规则无效：{exc.zh or exc.message}"
+                                       f"{REEXPORT_ZH}") from None
     except (TypeError, AttributeError):  # a field of the wrong type (a number as a reply)
         raise BundleError("The bundle's reply rules are not valid: a rule has a field of "
-                          "the wrong type.", REEXPORT) from None
+                          "the wrong type.", REEXPORT,
+                          zh=f"包中的回复规则无效：有一条规则的字段类型不对。{REEXPORT_ZH}") from None
     if checked.allow_http:  # web calls send every message out: the importer decides
         checked.allow_http = False
     if checked.entity_run:
         raise BundleError(f"The bundle's reply rules name an entity agent "
-                          f"({checked.entity_run!r}), which a bundle does not carry.", REEXPORT)
+                          f"({checked.entity_run!r}), which a bundle does not carry.", REEXPORT,
+                          zh=f"包中的回复规则指向一个实体智能体（{checked.entity_run!r}），"
+                             f"而包里不会带着它。{REEXPORT_ZH}")
     return checked
 
 
 def _check_base_entry(base: dict[str, Any]) -> None:
     for key in ("id", "name", "source"):
         if not isinstance(base.get(key), str) or not base[key]:
-            raise _bad(f"base_model.{key} should be text")
+            raise _bad(f"base_model.{key} should be text", f"base_model.{key} 应当是文字")
     if base["source"] not in SOURCES:
-        raise _bad(f"base_model.source should be one of {', '.join(SOURCES)}")
+        raise _bad(f"base_model.source should be one of {', '.join(SOURCES)}",
+                   f"base_model.source 应当是 {'、'.join(SOURCES)} 之一")
     if base.get("model_type") is not None and not isinstance(base["model_type"], str):
-        raise _bad("base_model.model_type should be text")
+        raise _bad("base_model.model_type should be text", "base_model.model_type 应当是文字")
 
 
 def _check_metrics(metrics: dict[str, Any], task: str) -> None:
     model = metrics.get("scores", {}).get("model") if isinstance(metrics.get("scores"),
                                                                  dict) else None
     if not isinstance(model, dict):
-        raise _bad("metrics has no held-out scores of the model")
+        raise _bad("metrics has no held-out scores of the model", "metrics 中没有模型在留出数据上的分数")
     headline = "accuracy" if task == "text-classification" else "f1"
     if not isinstance(model.get(headline), (int, float)) or isinstance(model[headline], bool):
-        raise _bad(f"metrics has no {headline} of the model")
+        raise _bad(f"metrics has no {headline} of the model", f"metrics 中没有模型的 {headline}")
 
 
 def _check_data(data: dict[str, Any]) -> None:
     if not isinstance(data.get("name"), str):
-        raise _bad("data.name should be text")
+        raise _bad("data.name should be text", "data.name 应当是文字")
     rows, hashes = data.get("rows"), data.get("sha256")
     if not isinstance(rows, dict) or not all(type(n) is int and n >= 0 for n in rows.values()):
-        raise _bad("data.rows should count the rows of each split")
+        raise _bad("data.rows should count the rows of each split", "data.rows 应当给出每个数据划分的行数")
     if not isinstance(hashes, dict) or not all(isinstance(h, str) and _SHA256.fullmatch(h)
                                                for h in hashes.values()):
-        raise _bad("data.sha256 should hold a sha256 per data file")
+        raise _bad("data.sha256 should hold a sha256 per data file", "data.sha256 应当为每个数据文件给出一个 sha256")
 
 
 def kind_of(name: str) -> str | None:
@@ -204,21 +224,27 @@ def kind_of(name: str) -> str | None:
     return None
 
 
-def refuse_file(name: str, where: str = "The bundle holds") -> BundleError:
+def refuse_file(name: str, where: str = "The bundle holds",
+                where_zh: str = "包中有") -> BundleError:
     """The error for a file outside the whitelist; pickled weights are named as such."""
     if PurePosixPath(name).suffix.lower() in PICKLE_SUFFIXES:
         return BundleError(f"{where} pickled weights ({name}): only safetensors weights are "
-                           "accepted, because loading a pickle can run code.", REEXPORT)
+                           "accepted, because loading a pickle can run code.", REEXPORT,
+                           zh=f"{where_zh} pickle 格式的权重（{name}）：只接受 safetensors 权重，"
+                              f"因为加载 pickle 可能执行代码。{REEXPORT_ZH}")
     return BundleError(f"{where} a file a bundle may not hold ({name}): only safetensors "
                        "weights, JSON, text and tokenizer files in model/, and CSV tables in "
-                       "tools/.", TAMPERED)
+                       "tools/.", TAMPERED,
+                       zh=f"{where_zh}包里不允许有的文件（{name}）：model/ 中只能有 safetensors 权重、"
+                          f"JSON、文本和分词器文件，tools/ 中只能有 CSV 表格。{TAMPERED_ZH}")
 
 
 # ----- the zip, before anything is written ----------------------------------------------
 def open_bundle(bundle: Path, max_bytes: int) -> zipfile.ZipFile:
     """The bundle as an open zip, once it exists, is small enough and is a zip at all."""
     if not bundle.is_file():
-        raise BundleError(f"There is no file at {bundle}.", "Check the path and try again.")
+        raise BundleError(f"There is no file at {bundle}.", "Check the path and try again.",
+                          zh=f"{bundle} 处没有文件。请检查路径后重试。")
     size = bundle.stat().st_size
     if size > max_bytes:
         raise _too_large(size, max_bytes)
@@ -226,12 +252,16 @@ def open_bundle(bundle: Path, max_bytes: int) -> zipfile.ZipFile:
         return zipfile.ZipFile(bundle)
     except (zipfile.BadZipFile, EOFError, ValueError):
         raise BundleError(f"{bundle.name} is not an agent bundle: it is not a zip file.",
-                          f"Pick a {SUFFIX} file made by Export in the playground.") from None
+                          f"Pick a {SUFFIX} file made by Export in the playground.",
+                          zh=f"{bundle.name} 不是智能体包：它不是 zip 文件。"
+                             f"{PICK_BUNDLE_ZH.format(suffix=SUFFIX)}") from None
 
 
 def _too_large(size: int, max_bytes: int) -> BundleError:
     return BundleError(f"The bundle is too large: {size:,} bytes, over the limit of "
-                       f"{max_bytes:,}.", "Export a smaller agent, or raise the limit.")
+                       f"{max_bytes:,}.", "Export a smaller agent, or raise the limit.",
+                       zh=f"包太大了：{size:,} 字节，超过上限 {max_bytes:,}。"
+                          "请导出更小的智能体，或调高上限。")
 
 
 def check_entries(archive: zipfile.ZipFile, max_bytes: int) -> dict[str, zipfile.ZipInfo]:
@@ -239,7 +269,8 @@ def check_entries(archive: zipfile.ZipFile, max_bytes: int) -> dict[str, zipfile
     infos = archive.infolist()
     if len(infos) > MAX_ENTRIES:
         raise BundleError(f"The bundle holds too many files ({len(infos):,}; the limit is "
-                          f"{MAX_ENTRIES}).", TAMPERED)
+                          f"{MAX_ENTRIES}).", TAMPERED,
+                          zh=f"包中的文件太多（{len(infos):,} 个；上限是 {MAX_ENTRIES}）。{TAMPERED_ZH}")
     seen: set[str] = set()
     for info in infos:
         name = info.filename
@@ -247,15 +278,19 @@ def check_entries(archive: zipfile.ZipFile, max_bytes: int) -> dict[str, zipfile
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
             raise BundleError(f"The bundle holds a link ({name}); bundles hold plain files "
-                              "only.", TAMPERED)
+                              "only.", TAMPERED,
+                              zh=f"包中有一个链接（{name}）；包里只能有普通文件。{TAMPERED_ZH}")
         if info.is_dir() or stat.S_IFMT(mode) not in (0, stat.S_IFREG):
-            raise BundleError(f"The bundle holds {name}, which is not a plain file.", TAMPERED)
+            raise BundleError(f"The bundle holds {name}, which is not a plain file.", TAMPERED,
+                              zh=f"包中的 {name} 不是普通文件。{TAMPERED_ZH}")
         if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED,
                                                               zipfile.ZIP_DEFLATED):
             raise BundleError(f"The bundle's {name} is encrypted or packed in a way bundles "
-                              "are not.", REEXPORT)
+                              "are not.", REEXPORT,
+                              zh=f"包中的 {name} 被加密了，或压缩方式不是包所用的方式。{REEXPORT_ZH}")
         if name.casefold() in seen:
-            raise BundleError(f"The bundle holds {name} twice.", TAMPERED)
+            raise BundleError(f"The bundle holds {name} twice.", TAMPERED,
+                              zh=f"包中有两个 {name}。{TAMPERED_ZH}")
         seen.add(name.casefold())
         if name != MANIFEST and kind_of(name) is None:
             raise refuse_file(name)
@@ -267,63 +302,79 @@ def check_entries(archive: zipfile.ZipFile, max_bytes: int) -> dict[str, zipfile
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * info.compress_size:
             raise BundleError(f"The bundle's {info.filename} unpacks to {info.file_size:,} "
                               f"bytes from {info.compress_size:,}: a compression ratio over "
-                              f"{MAX_RATIO}, as in a zip bomb.", TAMPERED)
+                              f"{MAX_RATIO}, as in a zip bomb.", TAMPERED,
+                              zh=f"包中的 {info.filename} 从 {info.compress_size:,} 字节解压为 "
+                                 f"{info.file_size:,} 字节：压缩比超过 {MAX_RATIO}，像是 zip 炸弹。"
+                                 f"{TAMPERED_ZH}")
     if total > RATIO_FLOOR and total > MAX_RATIO * packed:
         raise BundleError(f"The bundle unpacks to {total:,} bytes from {packed:,}: a "
-                          f"compression ratio over {MAX_RATIO}, as in a zip bomb.", TAMPERED)
+                          f"compression ratio over {MAX_RATIO}, as in a zip bomb.", TAMPERED,
+                          zh=f"包从 {packed:,} 字节解压为 {total:,} 字节：压缩比超过 {MAX_RATIO}，"
+                             f"像是 zip 炸弹。{TAMPERED_ZH}")
     return {info.filename: info for info in infos}
 
 
 def _check_name(name: str, original: str) -> None:
     if "\x00" in original or not name:
         raise BundleError(f"The bundle holds a file with a broken name ({original!r}).",
-                          TAMPERED)
+                          TAMPERED, zh=f"包中有一个名字损坏的文件（{original!r}）。{TAMPERED_ZH}")
     if "\\" in name or re.match(r"[A-Za-z]:", name):
         raise BundleError(f"The bundle holds a Windows-style path ({name}); bundle paths use "
-                          "'/' and no drive letter.", TAMPERED)
+                          "'/' and no drive letter.", TAMPERED,
+                          zh=f"包中有 Windows 风格的路径（{name}）；包内路径使用“/”，且不带盘符。"
+                             f"{TAMPERED_ZH}")
     if name.startswith("/"):
         raise BundleError(f"The bundle holds an absolute path ({name}); every path must stay "
-                          "inside the bundle.", TAMPERED)
+                          "inside the bundle.", TAMPERED,
+                          zh=f"包中有绝对路径（{name}）；每个路径都必须在包内。{TAMPERED_ZH}")
     if ".." in name.split("/"):
-        raise BundleError(f"The bundle holds a path that leads outside it ({name}).", TAMPERED)
+        raise BundleError(f"The bundle holds a path that leads outside it ({name}).", TAMPERED,
+                          zh=f"包中有指向包外的路径（{name}）。{TAMPERED_ZH}")
 
 
 def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
     """An entry's bytes (at most ``limit``), or a BundleError when it is damaged."""
     if info.file_size > limit:
         raise BundleError(f"The bundle's {info.filename} is too large to be what it says "
-                          f"({info.file_size:,} bytes).", TAMPERED)
+                          f"({info.file_size:,} bytes).", TAMPERED,
+                          zh=f"包中的 {info.filename} 太大（{info.file_size:,} 字节），"
+                             f"不可能是它声称的内容。{TAMPERED_ZH}")
     try:
         with archive.open(info) as fh:
             return fh.read(limit)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise BundleError(f"The bundle's {info.filename} is damaged ({exc}).", REEXPORT) from None
+        raise BundleError(f"The bundle's {info.filename} is damaged ({exc}).", REEXPORT,
+                          zh=f"包中的 {info.filename} 已损坏（{exc}）。{REEXPORT_ZH}") from None
 
 
 def _read_json(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Any:
     try:
         return json.loads(_read(archive, info, MAX_JSON_BYTES).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise BundleError(f"The bundle's {info.filename} is not valid JSON.", REEXPORT) from None
+        raise BundleError(f"The bundle's {info.filename} is not valid JSON.", REEXPORT,
+                          zh=f"包中的 {info.filename} 不是有效的 JSON。{REEXPORT_ZH}") from None
 
 
 def read_manifest(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> Manifest:
     """The checked manifest, once it lists exactly the files the zip holds, at their sizes."""
     if MANIFEST not in infos:
         raise BundleError(f"The file has no {MANIFEST}, so it is not an agent bundle.",
-                          f"Pick a {SUFFIX} file made by Export in the playground.")
+                          f"Pick a {SUFFIX} file made by Export in the playground.",
+                          zh=f"该文件没有 {MANIFEST}，所以不是智能体包。"
+                             f"{PICK_BUNDLE_ZH.format(suffix=SUFFIX)}")
     manifest = check_manifest(_read_json(archive, infos[MANIFEST]))
     held = set(infos) - {MANIFEST}
     unlisted, missing = sorted(held - set(manifest.files)), sorted(set(manifest.files) - held)
     if unlisted:
         raise BundleError(f"The bundle holds {unlisted[0]}, which its manifest does not list.",
-                          TAMPERED)
+                          TAMPERED, zh=f"包中有清单未列出的 {unlisted[0]}。{TAMPERED_ZH}")
     if missing:
-        raise BundleError(f"The bundle lacks {missing[0]}, which its manifest lists.", REEXPORT)
+        raise BundleError(f"The bundle lacks {missing[0]}, which its manifest lists.", REEXPORT,
+                          zh=f"包中缺少清单列出的 {missing[0]}。{REEXPORT_ZH}")
     for name in sorted(held):
         if infos[name].file_size != manifest.files[name]["bytes"]:
             raise BundleError(f"The bundle's {name} is not the size its manifest gives.",
-                              TAMPERED)
+                              TAMPERED, zh=f"包中 {name} 的大小与清单所写的不符。{TAMPERED_ZH}")
     return manifest
 
 
@@ -333,29 +384,32 @@ def check_model(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
     labels_name = f"{MODEL}/{LABELS}"
     if labels_name not in infos:
         raise BundleError(f"The bundle has no {labels_name}, so its agent cannot answer.",
-                          REEXPORT)
+                          REEXPORT, zh=f"包中没有 {labels_name}，它的智能体无法回答。{REEXPORT_ZH}")
     saved = _read_json(archive, infos[labels_name])
     if not isinstance(saved, dict) or saved.get("labels") != manifest.labels or \
             saved.get("task", "text-classification") != manifest.task:
         raise BundleError(f"The labels in {labels_name} do not match the manifest's labels "
-                          f"({', '.join(manifest.labels)}).", TAMPERED)
+                          f"({', '.join(manifest.labels)}).", TAMPERED,
+                          zh=f"{labels_name} 中的标签与清单的标签（{'、'.join(manifest.labels)}）"
+                             f"不一致。{TAMPERED_ZH}")
     weights = [name for name in infos if name.endswith(".safetensors")]
     if not weights:
         raise BundleError("The bundle holds no weights (no .safetensors file in model/).",
-                          REEXPORT)
+                          REEXPORT, zh=f"包中没有权重（model/ 中没有 .safetensors 文件）。{REEXPORT_ZH}")
     for name in weights:
         _check_safetensors(archive, infos[name])
     config_name = f"{MODEL}/config.json"
     model_config = _read_json(archive, infos[config_name]) if config_name in infos else None
     if model_config is not None and not isinstance(model_config, dict):
-        raise BundleError(f"The bundle's {config_name} is not a model config.", REEXPORT)
+        raise BundleError(f"The bundle's {config_name} is not a model config.", REEXPORT,
+                          zh=f"包中的 {config_name} 不是模型配置。{REEXPORT_ZH}")
     check_base_model(manifest.base_model, model_config)
     from playground.training.classic import FILE_JSON
 
     # The agent loads a classic model whenever its file is there, config.json or not.
     if f"{MODEL}/{FILE_JSON}" in infos and model_config is not None:
         raise BundleError("The bundle holds both a classic model and a transformers model.",
-                          TAMPERED)
+                          TAMPERED, zh=f"包中同时有经典模型和 transformers 模型。{TAMPERED_ZH}")
     if model_config is None and manifest.task == "text-classification":
         _check_classic(archive, infos, manifest.labels)
     outputs = (model_config or {}).get("id2label")
@@ -363,7 +417,9 @@ def check_model(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
     wanted = saved.get("tags", []) if manifest.task == "ner" else manifest.labels
     if isinstance(outputs, dict) and len(outputs) != len(wanted):
         raise BundleError(f"The model in the bundle has {len(outputs)} outputs for "
-                          f"{len(wanted)} labels.", TAMPERED)
+                          f"{len(wanted)} labels.", TAMPERED,
+                          zh=f"包中的模型有 {len(outputs)} 个输出，却有 {len(wanted)} 个标签。"
+                             f"{TAMPERED_ZH}")
 
 
 def _check_safetensors(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
@@ -378,7 +434,8 @@ def _check_safetensors(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
             RecursionError):
         ok = False
     if not ok:
-        raise BundleError(f"The bundle's {info.filename} is not a safetensors file.", TAMPERED)
+        raise BundleError(f"The bundle's {info.filename} is not a safetensors file.", TAMPERED,
+                          zh=f"包中的 {info.filename} 不是 safetensors 文件。{TAMPERED_ZH}")
 
 
 def check_base_model(base: dict[str, Any], model_config: dict[str, Any] | None) -> None:
@@ -390,20 +447,26 @@ def check_base_model(base: dict[str, Any], model_config: dict[str, Any] | None) 
     if model_id == CLASSIC:
         if model_config is not None:
             raise BundleError("The bundle says its agent is the classic model, but it holds a "
-                              "transformers model.", TAMPERED)
+                              "transformers model.", TAMPERED,
+                              zh=f"包声称它的智能体是经典模型，但里面有 transformers 模型。{TAMPERED_ZH}")
         return
     if model_id not in {card.id for card in catalog()} and source not in ("hub", "local"):
         raise BundleError(f"The bundle's base model '{model_id}' ({source}) is not one this "
                           "playground knows: it is not in the catalog.",
                           "Update the playground, or ask for an agent built on a catalog "
-                          "model.")
+                          "model.",
+                          zh=f"包的基础模型“{model_id}”（{source}）不在模型目录中，本训练场不认识它。"
+                             "请更新训练场，或索取基于目录中模型的智能体。")
     if model_config is None:
         raise BundleError(f"The bundle's model ({model_id}) has no model/config.json, so it "
-                          "cannot be loaded.", REEXPORT)
+                          "cannot be loaded.", REEXPORT,
+                          zh=f"包中的模型（{model_id}）没有 model/config.json，无法加载。{REEXPORT_ZH}")
     if "auto_map" in model_config:
         raise BundleError(f"The bundle's model ({model_id}) needs code of its own (auto_map "
                           "in its config), which the playground never runs.",
-                          "Fine-tune a model whose architecture transformers ships.")
+                          "Fine-tune a model whose architecture transformers ships.",
+                          zh=f"包中的模型（{model_id}）需要它自带的代码（配置中有 auto_map），"
+                             "训练场从不运行这种代码。请微调 transformers 自带架构的模型。")
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
 
     model_type = model_config.get("model_type")
@@ -411,10 +474,15 @@ def check_base_model(base: dict[str, Any], model_config: dict[str, Any] | None) 
         raise BundleError(f"The bundle's base model '{model_id}' (model type '{model_type}') "
                           "is not one this playground knows: transformers does not support "
                           "that model type.", "Fine-tune a catalog model, or one of a "
-                          "standard architecture (BERT, RoBERTa, DistilBERT...).")
+                          "standard architecture (BERT, RoBERTa, DistilBERT...).",
+                          zh=f"包的基础模型“{model_id}”（模型类型“{model_type}”）本训练场不认识："
+                             "transformers 不支持该模型类型。请微调目录中的模型，"
+                             "或标准架构（BERT、RoBERTa、DistilBERT 等）的模型。")
     if base.get("model_type") not in (None, model_type):
         raise BundleError(f"The manifest says the model type is '{base['model_type']}', but "
-                          f"the model's config says '{model_type}'.", TAMPERED)
+                          f"the model's config says '{model_type}'.", TAMPERED,
+                          zh=f"清单说模型类型是“{base['model_type']}”，但模型配置说是“{model_type}”。"
+                             f"{TAMPERED_ZH}")
 
 
 def _check_classic(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
@@ -426,13 +494,14 @@ def _check_classic(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
     meta_name, weights_name = f"{MODEL}/{FILE_JSON}", f"{MODEL}/{FILE_WEIGHTS}"
     if meta_name not in infos or weights_name not in infos:
         raise BundleError(f"The bundle's classic model lacks {FILE_JSON} or {FILE_WEIGHTS}.",
-                          REEXPORT)
+                          REEXPORT, zh=f"包中的经典模型缺少 {FILE_JSON} 或 {FILE_WEIGHTS}。{REEXPORT_ZH}")
     meta = _read_json(archive, infos[meta_name])
     meta = meta if isinstance(meta, dict) else {}
     vectorizer, known = meta.get("vectorizer"), meta.get("labels")
     if not isinstance(vectorizer, dict) or set(vectorizer) - set(VECTORIZER) or \
             not isinstance(known, list) or sorted(map(str, known)) != sorted(labels):
         raise BundleError(f"The bundle's {meta_name} is not a classic model for the labels "
-                          "in its manifest.", TAMPERED)
+                          "in its manifest.", TAMPERED,
+                          zh=f"包中的 {meta_name} 不是对应清单中标签的经典模型。{TAMPERED_ZH}")
 
 

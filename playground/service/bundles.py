@@ -51,8 +51,10 @@ from playground.service.bundle_checks import (
     MANIFEST,
     MAX_BYTES,
     REEXPORT,
+    REEXPORT_ZH,
     SUFFIX,
     TAMPERED,
+    TAMPERED_ZH,
     Manifest,
     check_entries,
     check_manifest,
@@ -84,7 +86,9 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
     if rules.entity_run:
         raise BundleError(f"The agent's replies use the entity agent {rules.entity_run}, which "
                           "a bundle cannot carry yet.", "Clear the entity agent in the reply "
-                          "rules, export, and set it again after the import.")
+                          "rules, export, and set it again after the import.",
+                          zh=f"该智能体的回复用到了实体智能体 {rules.entity_run}，目前包还带不了它。"
+                             "请在回复规则中清除实体智能体，导出后，在导入后再重新设置。")
     members = _members(run)
     base = _base_entry(spec["model"], run.model_dir)
     settings = dict(spec["config"])
@@ -104,7 +108,8 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
         out = out / f"{run.run_id}{SUFFIX}"
     if not out.parent.is_dir():
         raise BundleError(f"The folder {out.parent} does not exist.",
-                          "Create it, or pick another place for the bundle.")
+                          "Create it, or pick another place for the bundle.",
+                          zh=f"文件夹 {out.parent} 不存在。请先创建它，或为包另选一个位置。")
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         with zipfile.ZipFile(tmp, "w") as archive:
@@ -125,13 +130,17 @@ def _finished(run: RunFolder) -> tuple[dict[str, Any], list[str], dict[str, Any]
     """(config.json, labels, report.json) of a run whose agent can be exported."""
     if not run.exists():
         raise RunError(f"There is no run folder at {run.path}.",
-                       "Give the folder of a finished run, such as runs/20261124-071152-3fa9c01e.")
+                       "Give the folder of a finished run, such as runs/20261124-071152-3fa9c01e.",
+                       zh=f"{run.path} 处没有训练记录文件夹。请给出一个已完成训练的文件夹，"
+                          "例如 runs/20261124-071152-3fa9c01e。")
     state = run.read_status().get("state", "queued")
     report = run.read_report()
     if state not in ("succeeded", "cancelled") or report is None or \
             not (run.model_dir / LABELS).exists():
         raise RunError(f"The run {run.run_id} has no finished agent to export (it is {state}).",
-                       "Export a run that has finished training.")
+                       "Export a run that has finished training.",
+                       zh=f"训练记录 {run.run_id} 没有可导出的已完成智能体（它的状态是 {state}）。"
+                          "请导出已完成训练的记录。")
     return run.read_config(), read_json(run.model_dir / LABELS)["labels"], report
 
 
@@ -146,9 +155,12 @@ def _members(run: RunFolder) -> dict[str, Path]:
             if path.is_symlink() or not path.is_file():
                 raise BundleError(f"The run's {name} is not a plain file, so it cannot go "
                                   "into a bundle.", "Remove it from the run folder and export "
-                                  "again.")
+                                  "again.",
+                                  zh=f"训练记录中的 {name} 不是普通文件，无法放进包里。"
+                                     "请把它从训练记录文件夹中移走，然后重新导出。")
             if kind_of(name) is None:
-                raise refuse_file(name, f"The run's {prefix}/ folder holds")
+                raise refuse_file(name, f"The run's {prefix}/ folder holds",
+                                  f"训练记录的 {prefix}/ 文件夹中有")
             members[name] = path
     return members
 
@@ -176,8 +188,8 @@ def _fingerprint(run: RunFolder, spec: dict[str, Any]) -> dict[str, Any]:
     hashes = {p.name: _sha256(p) for p in sorted(folder.iterdir()) if p.is_file()} \
         if folder.is_dir() else {}
     return {"name": data.get("name", ""), "eval_name": data.get("eval_name", ""),
-            "held_out": data.get("held_out", ""), "rows": data.get("rows", {}),
-            "sha256": hashes}
+            "held_out": data.get("held_out", ""), "held_out_zh": data.get("held_out_zh", ""),
+            "rows": data.get("rows", {}), "sha256": hashes}
 
 
 def _sha256(path: Path) -> str:
@@ -212,7 +224,9 @@ def import_bundle(bundle: Path, runs_dir: Path, max_bytes: int = MAX_BYTES) -> R
         runs_dir = Path(runs_dir).expanduser().resolve()
         if runs_dir.exists() and not runs_dir.is_dir():
             raise BundleError(f"{runs_dir} is a file, not a folder of runs.",
-                              "Give the folder where run folders go.")
+                              "Give the folder where run folders go.",
+                              zh=f"{runs_dir} 是一个文件，不是存放训练记录的文件夹。"
+                                 "请给出存放训练记录文件夹的位置。")
         runs_dir.mkdir(parents=True, exist_ok=True)
         run_id = new_run_id("imported-")
         tmp = runs_dir / f".import-{secrets.token_hex(6)}"
@@ -238,7 +252,7 @@ def _extract(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], manife
         target = root.joinpath(*name.split("/"))
         if target.parent.parent != root:  # checked already; a second lock on the door
             raise BundleError(f"The bundle holds a path that leads outside it ({name}).",
-                              TAMPERED)
+                              TAMPERED, zh=f"包中有指向包外的路径（{name}）。{TAMPERED_ZH}")
         target.parent.mkdir(exist_ok=True)
         digest, written = hashlib.sha256(), 0
         try:
@@ -247,14 +261,17 @@ def _extract(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], manife
                     written += len(chunk)
                     if written > info.file_size:
                         raise BundleError(f"The bundle's {name} unpacks to more than it "
-                                          "declares.", TAMPERED)
+                                          "declares.", TAMPERED,
+                                          zh=f"包中的 {name} 解压后比它声明的更大。{TAMPERED_ZH}")
                     digest.update(chunk)
                     dst.write(chunk)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise BundleError(f"The bundle's {name} is damaged ({exc}).", REEXPORT) from None
+            raise BundleError(f"The bundle's {name} is damaged ({exc}).", REEXPORT,
+                              zh=f"包中的 {name} 已损坏（{exc}）。{REEXPORT_ZH}") from None
         if digest.hexdigest() != manifest.files[name]["sha256"]:
             raise BundleError(f"The bundle's {name} is damaged: its checksum does not match "
-                              "the manifest.", TAMPERED)
+                              "the manifest.", TAMPERED,
+                              zh=f"包中的 {name} 已损坏：它的校验和与清单不符。{TAMPERED_ZH}")
 
 
 def _write_run_files(run: RunFolder, run_id: str, manifest: Manifest, bundle_name: str) -> None:
@@ -272,7 +289,8 @@ def _write_run_files(run: RunFolder, run_id: str, manifest: Manifest, bundle_nam
     spec = {"config": RunConfig.from_dict(manifest.settings).to_dict(), "model": model,
             "model_note": f"Imported from the bundle {bundle_name}.", "labels": manifest.labels,
             "data": {"name": data["name"], "eval_name": data.get("eval_name", ""),
-                     "held_out": data.get("held_out", ""), "rows": data["rows"],
+                     "held_out": data.get("held_out", ""),
+                     "held_out_zh": data.get("held_out_zh", ""), "rows": data["rows"],
                      "report": None, "eval_report": None, "warnings": [], "fingerprint": data},
             "created_at": now,
             "imported": {"bundle": bundle_name, "source_run": manifest.source_run,
@@ -299,6 +317,8 @@ def _check_loads(folder: Path, manifest: Manifest) -> None:
         else:
             agent.predict(["hello"])
     except Exception as exc:  # whatever the loader raises, the bundle is unusable: say why
-        raise BundleError(f"The bundle's model does not load: {exc}", REEXPORT) from None
+        raise BundleError(f"The bundle's model does not load: {exc}", REEXPORT,
+                          zh=f"包中的模型无法加载：{exc}。{REEXPORT_ZH}") from None
     if agent.labels != manifest.labels:
-        raise BundleError("The bundle's model does not know the manifest's labels.", TAMPERED)
+        raise BundleError("The bundle's model does not know the manifest's labels.", TAMPERED,
+                          zh=f"包中的模型不认识清单中的标签。{TAMPERED_ZH}")

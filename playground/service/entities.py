@@ -23,7 +23,8 @@ def entity_agent(run: RunFolder):
     agent = agent_for(run.path)
     if getattr(agent, "task", "") != "ner":
         raise RunError(f"The run {run.run_id} labels texts; it does not find entities.",
-                       "Pick a run trained with the task 'ner'.")
+                       "Pick a run trained with the task 'ner'.",
+                       zh=f"训练记录 {run.run_id} 给文本打标签，不找实体。请选择用任务 ner 训练的记录。")
     return agent
 
 
@@ -38,7 +39,9 @@ def evaluate_entity_file(run: RunFolder, path: str | Path,
     sentences, report = check_entity_eval(read_entities(path), agent.labels)
     if report.errors:
         raise DataError(" ".join(p.message for p in report.errors),
-                        "Fix the file and test again.")
+                        "Fix the file and test again.",
+                        zh="".join(p.message_zh or p.message for p in report.errors)
+                           + "请修正文件后重新测试。")
     truth = [s.tags for s in sentences]
     tagged = agent.tag([s.tokens for s in sentences])
     predicted = [tags for tags, _ in tagged]

@@ -23,7 +23,9 @@ def start_recipe(service: TrainingService, recipe: Recipe) -> RunFolder:
     for table in recipe.table_paths():
         add_tool_table(run, table)
     if recipe.agent:  # an entity agent answers with its entities: it has no reply rules
-        save_rules(run, AgentRules.from_dict(recipe.agent, spec["labels"]), spec["labels"])
+        save_rules(run, AgentRules.from_dict(recipe.agent, spec["labels"],
+                                             spec["data"]["report"].get("language", "en")),
+                   spec["labels"])
     service.submit(run)
     return run
 

@@ -99,7 +99,8 @@ class TrainingService:
         folder = RunFolder(self.runs_dir / (run_id or ""))
         if not run_id or folder.path.resolve().parent != self.runs_dir or not folder.exists():
             raise RunError(f"There is no run called '{run_id}' in {self.runs_dir}.",
-                           "Pick a run from the list of runs.")
+                           "Pick a run from the list of runs.",
+                           zh=f"{self.runs_dir} 中没有名为“{run_id}”的训练记录。请从训练记录列表中选择一个。")
         return folder
 
     def submit(self, run: RunFolder) -> None:
@@ -119,7 +120,9 @@ class TrainingService:
             return "cpu"
         if wanted == "cuda" and self.gpu_count == 0:
             raise ConfigError("The setting 'device' is 'cuda' but this machine has no GPU.",
-                              "Choose 'auto' or 'cpu'.")
+                              "Choose 'auto' or 'cpu'.",
+                              zh="“设备”设为 cuda，但本机没有 GPU。请选择 auto 或 cpu。",
+                              field="device")
         if wanted == "auto":
             return "cuda" if self.gpu_count > 0 else "cpu"
         return wanted
@@ -151,6 +154,7 @@ class TrainingService:
             if state is State.QUEUED:
                 run.update_status(state=State.CANCELLED.value,
                                   reason="Cancelled before it started.",
+                                  reason_zh="在开始之前就取消了。",
                                   finished_at=time.time())
                 return "removed"
             if state is not State.RUNNING:
@@ -166,7 +170,8 @@ class TrainingService:
             state = State(run.read_status().get("state", "queued"))
             if not state.finished:
                 raise RunError(f"The run {run_id} is {state.value}.",
-                               "Stop it first, then delete it.")
+                               "Stop it first, then delete it.",
+                               zh=f"训练记录 {run_id} 的状态是 {state.value}。请先停止它，再删除。")
             shutil.rmtree(run.path)
 
     def status(self, run_id: str) -> dict[str, Any]:
@@ -205,7 +210,7 @@ class TrainingService:
                 "accuracy": report.get("scores", {}).get("model", {}).get("accuracy"),
                 "macro_f1": report.get("scores", {}).get("model", {}).get("macro_f1"),
                 "duration_s": round(finished - started, 1) if started and finished else None,
-                "reason": status.get("reason", ""),
+                "reason": status.get("reason", ""), "reason_zh": status.get("reason_zh", ""),
                 "recipe": spec.get("recipe"), "imported_from": status.get("imported_from"),
                 "task": spec["config"].get("task", "text-classification"),
                 "entity_f1": report.get("scores", {}).get("model", {}).get("f1"),
@@ -284,7 +289,9 @@ class TrainingService:
                         run.update_status(
                             state=State.CANCELLED.value, finished_at=time.time(),
                             reason="Stopped by force: the worker did not stop within "
-                                   f"{self.cancel_timeout_s:.0f} s, so no agent was saved.")
+                                   f"{self.cancel_timeout_s:.0f} s, so no agent was saved.",
+                            reason_zh=f"已强制停止：训练进程没有在 {self.cancel_timeout_s:.0f} 秒内"
+                                      "停下，所以没有保存智能体。")
                 continue
             del self._active[device]
             changes = reconcile(run.read_status(), alive=False, returncode=code)
@@ -308,7 +315,8 @@ class TrainingService:
                                          cwd=run.path, start_new_session=True)
         except OSError as exc:
             run.update_status(state=State.FAILED.value, finished_at=time.time(),
-                              reason=f"The training process could not start: {exc}.")
+                              reason=f"The training process could not start: {exc}.",
+                              reason_zh=f"训练进程无法启动：{exc}。")
             return
         worker = _Worker(run, popen=popen)
         self._active[device] = worker

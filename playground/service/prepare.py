@@ -53,15 +53,23 @@ class Preparation:
 
     def raise_for_errors(self) -> None:
         if self.errors:
-            raise DataError(" ".join(self.errors), "Fix the file and try again.")
+            reports = [self.report] + ([self.eval_report] if self.eval_report else [])
+            said_zh = "".join(p.message_zh or p.message for r in reports for p in r.errors)
+            raise DataError(" ".join(self.errors), "Fix the file and try again.",
+                            zh=f"{said_zh}请修正文件后重试。")
 
 
-def language_note(choice: Choice, language: str) -> str | None:
+def language_note(choice: Choice, language: str, lang: str = "en") -> str | None:
+    """A warning when the chosen model cannot read Chinese data, in ``lang``."""
     card = choice.card
     if card.reads(language) or language != "zh":
         return None
+    if lang == "zh":
+        return (f"你的数据是中文，但 {card.name_in('zh')} 只能读{card.language_names_zh}："
+                "大多数汉字会变成未知词元，它几乎学不到东西。请选择 auto 或 classic，"
+                "或 hfl/rbt3、bert-base-chinese 这样的中文模型。")
     return (f"Your data is Chinese, but {card.name} reads only "
-            f"{', '.join(card.languages)}: most Chinese characters become unknown tokens and "
+            f"{card.language_names}: most Chinese characters become unknown tokens and "
             "it will learn little. Choose 'auto' or 'classic', or a Chinese model such as "
             "hfl/rbt3 or bert-base-chinese.")
 
@@ -92,7 +100,10 @@ def prepare(data_path: str | Path, config: RunConfig,
             raise DataError(f"{Path(path).name} holds tagged tokens (one token and its tag "
                             "per line), which teach an agent to find entities, not to label "
                             "texts.", "Choose the task 'ner' (--task ner), or give a table "
-                            "with a text column and a label column.")
+                            "with a text column and a label column.",
+                            zh=f"{Path(path).name} 是逐词标注（每行一个词和它的标签），用来教智能体"
+                               "找实体，而不是给文本打标签。请选择任务 ner（--task ner），"
+                               "或给出带文本列和标签列的表格。")
     frame = read_table(data_path)
     min_per_label = 2 if eval_path else 3
     clean, report = check_dataset(frame, config.text_column, config.label_column,
@@ -161,10 +172,12 @@ def create_run(runs_dir: str | Path, prep: Preparation) -> RunFolder:
         "model": prep.choice.card.to_dict(),
         "model_note": prep.choice.note,
         "adjusted": [change.to_dict() for change in prep.adjustments],
+        "model_note_zh": prep.choice.note_zh,
         "labels": labels,
         **extra,
         "data": {"name": prep.data_name, "eval_name": prep.eval_name,
                  "held_out": prep.splits.held_out,
+                 "held_out_zh": prep.splits.held_out_zh,
                  "rows": rows,
                  "report": prep.report.to_dict(),
                  "eval_report": prep.eval_report.to_dict() if prep.eval_report else None,

@@ -77,4 +77,6 @@ def _warn_overlap(eval_sentences: list, train_sentences: list, prep: Preparation
         prep.eval_report.problems.append(Problem(
             "warning", "overlap",
             f"Found {overlap:,} sentences of the evaluation file in the training data too, so "
-            "the test score will look better than it is. Remove them from one of the two files."))
+            "the test score will look better than it is. Remove them from one of the two files.",
+            f"评估文件中有 {overlap:,} 个句子也出现在训练数据中，测试分数会偏高。"
+            "请从两个文件之一中删除它们。"))

@@ -23,6 +23,10 @@ from playground.runfolder import RunFolder, read_json, write_json
 ACTIONS = ("reply", "lookup", "http")
 DEFAULT_CLARIFY = "Did you mean {option1} or {option2}?"
 DEFAULT_NOT_FOUND = "Sorry, I could not find an answer to that."
+# A new agent speaks its data's language to its own users (saved rules keep their words).
+DEFAULTS = {"en": {"clarify": DEFAULT_CLARIFY, "not_found": DEFAULT_NOT_FOUND},
+            "zh": {"clarify": "您是想问「{option1}」还是「{option2}」？",
+                   "not_found": "抱歉，我没有找到这个问题的答案。"}}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
@@ -57,22 +61,28 @@ class AgentRules:
         return dataclasses.asdict(self)
 
     @classmethod
-    def default(cls, labels: list[str]) -> AgentRules:
-        return cls(rules=[LabelRule(label) for label in labels])
+    def default(cls, labels: list[str], language: str = "en") -> AgentRules:
+        """A plain rule per label, asking back in ``language`` (the data's: "zh" or other)."""
+        return cls(rules=[LabelRule(label) for label in labels],
+                   **DEFAULTS.get(language, DEFAULTS["en"]))
 
     @classmethod
-    def from_dict(cls, value: Any, labels: list[str]) -> AgentRules:
-        """Check rules from a file, a form or a bundle against the agent's ``labels``."""
+    def from_dict(cls, value: Any, labels: list[str], language: str = "en") -> AgentRules:
+        """Check rules from a file, a form or a bundle against the agent's ``labels``;
+        sentences they leave out are the defaults in ``language``."""
         if not isinstance(value, dict) or not isinstance(value.get("rules", []), list):
             raise ConfigError("The agent's rules are not in the expected form.",
-                              "Each rule needs a label, a reply and an action.")
+                              "Each rule needs a label, a reply and an action.",
+                              zh="智能体的规则格式不对。每条规则都需要标签、回复和动作。")
         known = {f.name for f in dataclasses.fields(cls)} - {"rules"}
-        settings = {k: v for k, v in value.items() if k in known}
+        settings = {**DEFAULTS.get(language, DEFAULTS["en"]),
+                    **{k: v for k, v in value.items() if k in known}}
         rules = []
         for item in value.get("rules", []):
             if not isinstance(item, dict):
                 raise ConfigError("A reply rule is not a table row.",
-                                  "Each rule needs a label, a reply and an action.")
+                                  "Each rule needs a label, a reply and an action.",
+                                  zh="有一条回复规则不是表格中的一行。每条规则都需要标签、回复和动作。")
             fields = {f.name for f in dataclasses.fields(LabelRule)}
             rules.append(LabelRule(**{k: v for k, v in item.items() if k in fields}))
         result = cls(rules=rules, **settings)
@@ -83,50 +93,76 @@ class AgentRules:
         """Raise a ConfigError naming the first rule a user must fix."""
         for name in ("clarify", "not_found"):
             if not isinstance(getattr(self, name), str):
-                raise ConfigError(f"The setting '{name}' must be text.", "Type a sentence.")
+                raise ConfigError(f"The setting '{name}' must be text.", "Type a sentence.",
+                                  zh=f"设置“{name}”必须是文字。请输入一句话。", field=name)
         if not isinstance(self.allow_http, bool):
-            raise ConfigError("'allow_http' must be true or false.", "Tick the box, or not.")
+            raise ConfigError("'allow_http' must be true or false.", "Tick the box, or not.",
+                              zh="“allow_http”只能是 true 或 false。请勾选或取消勾选该框。",
+                              field="allow_http")
         if not isinstance(self.threshold, (int, float)) or not 0 <= self.threshold <= 1:
             raise ConfigError(f"The confidence threshold must be between 0 and 1 "
-                              f"(got {self.threshold!r}).", "0.4 is a good start.")
+                              f"(got {self.threshold!r}).", "0.4 is a good start.",
+                              zh=f"置信度阈值必须在 0 到 1 之间（现在是 {self.threshold!r}）。"
+                                 "可以先用 0.4。", field="threshold")
         if not isinstance(self.http_timeout_s, (int, float)) or \
                 not 0 < self.http_timeout_s <= 60:
             raise ConfigError("The web call timeout must be between 0 and 60 seconds.",
-                              "5 seconds is a good start.")
+                              "5 seconds is a good start.",
+                              zh="网络调用的超时必须在 0 到 60 秒之间。可以先用 5 秒。",
+                              field="http_timeout_s")
         if not isinstance(self.entity_run, str) or \
                 not re.fullmatch(r"(\w[\w\-.]*)?", self.entity_run):
             raise ConfigError(f"The entity agent '{self.entity_run}' is not a run id.",
-                              "Pick a named-entity agent from the list, or none.")
+                              "Pick a named-entity agent from the list, or none.",
+                              zh=f"实体智能体“{self.entity_run}”不是训练记录的 id。"
+                                 "请从列表中选择一个命名实体智能体，或不选。", field="entity_run")
         seen = set()
         for rule in self.rules:
             for name in ("label", "reply", "action", "tool", "key"):
                 if not isinstance(getattr(rule, name), str):
                     raise ConfigError(f"The {name} of a rule must be text (got "
-                                      f"{getattr(rule, name)!r}).", "Type it as text.")
+                                      f"{getattr(rule, name)!r}).", "Type it as text.",
+                                      zh=f"规则的 {name} 必须是文字（现在是 {getattr(rule, name)!r}）。"
+                                         "请以文字形式填写。", field=name)
             if rule.label not in labels:
                 raise ConfigError(f"There is a rule for '{rule.label}', which the agent does "
-                                  "not know.", f"Use one of: {', '.join(labels)}.")
+                                  "not know.", f"Use one of: {', '.join(labels)}.",
+                                  zh=f"有一条规则是给“{rule.label}”的，但智能体不认识这个标签。"
+                                     f"请使用其中之一：{'、'.join(labels)}。", field="label")
             if rule.label in seen:
                 raise ConfigError(f"The label '{rule.label}' has two rules.",
-                                  "Keep one row per label.")
+                                  "Keep one row per label.",
+                                  zh=f"标签“{rule.label}”有两条规则。每个标签只保留一行。",
+                                  field="label")
             seen.add(rule.label)
             if rule.action not in ACTIONS:
                 raise ConfigError(f"The action of '{rule.label}' cannot be '{rule.action}'.",
-                                  f"Choose one of: {', '.join(ACTIONS)}.")
+                                  f"Choose one of: {', '.join(ACTIONS)}.",
+                                  zh=f"“{rule.label}”的动作不能是“{rule.action}”。"
+                                     f"请选择其中之一：{'、'.join(ACTIONS)}。", field="action")
             if not isinstance(rule.keywords, list) or \
                     not all(isinstance(k, str) for k in rule.keywords):
                 raise ConfigError(f"The keywords of '{rule.label}' must be a list of words.",
-                                  "Separate keywords with commas.")
+                                  "Separate keywords with commas.",
+                                  zh=f"“{rule.label}”的关键词必须是词语列表。请用逗号分隔关键词。",
+                                  field="keywords")
             if rule.action != "reply" and not rule.tool.strip():
                 what = "a table name" if rule.action == "lookup" else "a URL"
+                what_zh = "表格名" if rule.action == "lookup" else "网址"
                 raise ConfigError(f"The {rule.action} action of '{rule.label}' needs {what}.",
-                                  "Fill in the tool column, or set the action to reply.")
+                                  "Fill in the tool column, or set the action to reply.",
+                                  zh=f"“{rule.label}”的 {rule.action} 动作需要{what_zh}。"
+                                     "请填写工具列，或把动作设为 reply。", field="tool")
             if rule.action == "http" and not _web_address(rule.tool):
                 raise ConfigError(f"The web address of '{rule.label}' must start with "
-                                  "http:// or https://.", "Copy the full address.")
+                                  "http:// or https://.", "Copy the full address.",
+                                  zh=f"“{rule.label}”的网址必须以 http:// 或 https:// 开头。"
+                                     "请复制完整的地址。", field="tool")
             if rule.action == "lookup" and not re.fullmatch(r"[\w\-. ]+\.csv", rule.tool):
                 raise ConfigError(f"The table of '{rule.label}' must be the name of an "
-                                  "uploaded .csv file.", "Upload the table, then use its name.")
+                                  "uploaded .csv file.", "Upload the table, then use its name.",
+                                  zh=f"“{rule.label}”的表格必须是已上传的 .csv 文件的名字。"
+                                     "请先上传表格，再使用它的名字。", field="tool")
 
 
 def _web_address(url: str) -> bool:
@@ -144,8 +180,17 @@ def _web_address(url: str) -> bool:
 def load_rules(run: RunFolder, labels: list[str]) -> AgentRules:
     """The run's rules, or a plain rule per label when none were saved."""
     if not run.agent_path.exists():
-        return AgentRules.default(labels)
+        return AgentRules.default(labels, data_language(run))
     return AgentRules.from_dict(read_json(run.agent_path), labels)
+
+
+def data_language(run: RunFolder) -> str:
+    """The language the run's training data is in ("zh", "en" or "other")."""
+    try:
+        report = run.read_config().get("data", {}).get("report") or {}
+    except (FileNotFoundError, ValueError):
+        return "other"
+    return report.get("language", "other") if isinstance(report, dict) else "other"
 
 
 def save_rules(run: RunFolder, rules: AgentRules, labels: list[str]) -> None:

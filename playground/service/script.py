@@ -30,15 +30,19 @@ def training_script(run_dir: Path) -> str:
     run = RunFolder(Path(run_dir).resolve())
     if not run.exists():
         raise RunError(f"There is no run folder at {run.path}.",
-                       "Choose a run from the list of runs.")
+                       "Choose a run from the list of runs.",
+                       zh=f"{run.path} 处没有训练记录文件夹。请从训练记录列表中选择一个。")
     spec = run.read_config()
     if spec["config"].get("task", "text-classification") != "text-classification":
         raise RunError("Only text-classification runs can be exported as a script so far.",
-                       "Export a run that gives each text one label.")
+                       "Export a run that gives each text one label.",
+                       zh="目前只有文本分类的训练记录能导出为脚本。请导出为每条文本给出一个标签的训练记录。")
     if not run.split_path("train").exists():
         raise RunError(f"The run {run.run_id} has no training data here (an imported agent "
                        "carries its model, not its data).",
-                       "Export the script from the run that trained it, or train again here.")
+                       "Export the script from the run that trained it, or train again here.",
+                       zh=f"训练记录 {run.run_id} 在这里没有训练数据（导入的智能体只带模型，不带数据）。"
+                          "请从训练它的那条记录导出脚本，或在这里重新训练。")
     values = _common_values(run, spec)
     if spec["model"]["id"] == "classic":
         return CLASSIC.substitute(values, **_classic_values())

@@ -54,8 +54,10 @@ def process_alive(pid: int | None, started_at: float | None) -> bool:
         return False
 
 
-def describe_exit(returncode: int | None) -> str:
-    """A plain sentence for how a worker process ended without reporting."""
+def describe_exit(returncode: int | None, lang: str = "en") -> str:
+    """A plain sentence for how a worker process ended without reporting, in ``lang``."""
+    if lang == "zh":
+        return _describe_exit_zh(returncode)
     if returncode is None:
         return ("The training process is gone (the app or the machine restarted while it "
                 "ran). Start the run again.")
@@ -69,6 +71,17 @@ def describe_exit(returncode: int | None) -> str:
             "See worker.log in the run folder.")
 
 
+def _describe_exit_zh(returncode: int | None) -> str:
+    if returncode is None:
+        return "训练进程已经不在了（训练时应用或机器重启了）。请重新开始训练。"
+    if returncode in (-9, 137):
+        return ("训练进程被强行结束了，很可能是因为机器内存不足。"
+                "请减小批次大小或最大长度，或关闭其他程序。")
+    if returncode < 0:
+        return f"训练进程被信号 {-returncode} 停止了。请重新开始训练。"
+    return f"训练进程以退出码 {returncode} 结束，没有说明原因。详情见训练记录文件夹中的 worker.log。"
+
+
 def reconcile(status: dict[str, Any], alive: bool,
               returncode: int | None = None) -> dict[str, Any] | None:
     """The status changes needed to make ``status`` true, or None if it already is.
@@ -80,7 +93,8 @@ def reconcile(status: dict[str, Any], alive: bool,
     if state is State.RUNNING and not alive:
         if status.get("cancel_requested"):
             return {"state": State.CANCELLED.value,
-                    "reason": "Stopped on request before the worker could save a model."}
+                    "reason": "Stopped on request before the worker could save a model.",
+                    "reason_zh": "已按要求停止，训练进程还没来得及保存模型。"}
         return {"state": State.FAILED.value, "reason": describe_exit(returncode),
-                "error_kind": "process_exit"}
+                "reason_zh": describe_exit(returncode, "zh"), "error_kind": "process_exit"}
     return None

@@ -21,10 +21,14 @@ def read_tool_table(path: Path) -> pd.DataFrame:
     if table.shape[1] < 2:
         raise DataError(f"The table {path.name} needs at least two columns: a key and an "
                         "answer.", "Put the key (a word, a code, a name) in the first column "
-                        "and the answer in the second.")
+                        "and the answer in the second.",
+                        zh=f"表格 {path.name} 至少需要两列：键和答案。"
+                           "请把键（一个词、编码或名字）放在第一列，答案放在第二列。")
     if len(table) > MAX_TABLE_ROWS:
         raise DataError(f"The table {path.name} has {len(table):,} rows; the limit is "
-                        f"{MAX_TABLE_ROWS:,}.", "Keep the rows the agent needs.")
+                        f"{MAX_TABLE_ROWS:,}.", "Keep the rows the agent needs.",
+                        zh=f"表格 {path.name} 有 {len(table):,} 行，上限是 {MAX_TABLE_ROWS:,}。"
+                           "请只保留智能体需要的行。")
     return table.astype(str)
 
 

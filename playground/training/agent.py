@@ -122,7 +122,9 @@ def text_column_of(frame, text_column: str | None = None) -> str:
     column = text_column or guess_columns(frame).text or frame.columns[0]
     if column not in frame.columns:
         raise DataError(f"The file has no column '{column}'.",
-                        f"Pick one of: {', '.join(map(str, frame.columns))}.")
+                        f"Pick one of: {', '.join(map(str, frame.columns))}.",
+                        zh=f"该文件没有“{column}”列。"
+                           f"请选择其中之一：{'、'.join(map(str, frame.columns))}。")
     return column
 
 
@@ -131,11 +133,14 @@ def load_agent(run_dir: str | Path) -> Agent | EntityAgent:
     an ``EntityAgent`` for a named-entity run, an ``Agent`` otherwise."""
     if not Path(run_dir).is_dir():
         raise RunError(f"There is no run folder at {run_dir}.",
-                       "See the runs with: playground runs")
+                       "See the runs with: playground runs",
+                       zh=f"{run_dir} 处没有训练记录文件夹。可用 playground runs 查看所有训练记录。")
     model_dir = RunFolder(Path(run_dir)).model_dir
     if not (model_dir / LABELS).exists():
         raise RunError(f"The run at {run_dir} has no trained agent yet.",
-                       "Pick a run that has finished, or wait for this one to finish.")
+                       "Pick a run that has finished, or wait for this one to finish.",
+                       zh=f"{run_dir} 处的训练记录还没有训练好的智能体。"
+                          "请选择已完成的训练记录，或等这一个完成。")
     saved = json.loads((model_dir / LABELS).read_text(encoding="utf-8"))
     if saved.get("task") == "ner":
         from playground.training.entity_agent import EntityAgent

@@ -48,7 +48,9 @@ def load_tokenizer(location: str) -> Any:
     tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=False)
     if not tokenizer.is_fast:
         raise ModelError("This model's tokenizer cannot map word pieces back to words.",
-                         "Choose a model with a fast tokenizer, such as the embedded MiniLM.")
+                         "Choose a model with a fast tokenizer, such as the embedded MiniLM.",
+                         zh="该模型的分词器无法把子词对应回原来的词。"
+                            "请选择带快速分词器的模型，例如内置的 MiniLM。")
     if getattr(tokenizer, "add_prefix_space", None) is False:
         tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=False,
                                                   add_prefix_space=True)

@@ -111,6 +111,7 @@ def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
         "model": model["name"],
         "method": config["method"] if not is_classic else "classic",
         "held_out": spec["data"]["held_out"],
+        "held_out_zh": spec["data"].get("held_out_zh", ""),
         "test_rows": len(truth),
         "labels": labels,
         "cancelled": cancelled,

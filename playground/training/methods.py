@@ -29,7 +29,9 @@ def _encoder_layers(model: Any) -> list[Any]:
     matching = [m for m in lists if len(m) == wanted] or lists
     if not matching:
         raise ConfigError("This model has no layer stack that can be frozen.",
-                          "Choose another method, such as 'full' or 'lora'.")
+                          "Choose another method, such as 'full' or 'lora'.",
+                          zh="该模型没有可以冻结的层。请选择其他微调方式，例如 full 或 lora。",
+                          field="method")
     return list(max(matching, key=len))
 
 
@@ -64,7 +66,9 @@ def apply_method(model: Any, method: str, *, freeze_layers: int = 0, lora_rank: 
         layers = _encoder_layers(model)
         if freeze_layers > len(layers):
             raise ConfigError(f"The model has {len(layers)} layers; it cannot freeze "
-                              f"{freeze_layers}.", f"Set freeze_layers to {len(layers)} or less.")
+                              f"{freeze_layers}.", f"Set freeze_layers to {len(layers)} or less.",
+                              zh=f"该模型只有 {len(layers)} 层，无法冻结 {freeze_layers} 层。"
+                                 f"请把“冻结层数”设为 {len(layers)} 或更少。", field="freeze_layers")
         embeddings = getattr(model.base_model, "embeddings", None)
         frozen = ([embeddings] if embeddings is not None else []) + layers[:freeze_layers]
         for module in frozen:

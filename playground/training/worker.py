@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         failure = explain(exc)
         if is_main:
-            run.update_status(state="failed", reason=str(failure), error=failure.to_dict(),
+            run.update_status(state="failed", reason=str(failure),
+                              reason_zh=failure.text("zh"), error=failure.to_dict(),
                               finished_at=time.time())
             run.append_event({"type": "failed", **failure.to_dict()})
         if isinstance(exc, KeyboardInterrupt):
@@ -48,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         state = "cancelled" if report["cancelled"] else "succeeded"
         reason = ("Stopped on request; the best checkpoint so far is saved as the agent."
                   if report["cancelled"] else "")
-        run.update_status(state=state, reason=reason, finished_at=time.time())
+        reason_zh = "已按要求停止；目前最好的检查点已保存为智能体。" if report["cancelled"] else ""
+        run.update_status(state=state, reason=reason, reason_zh=reason_zh,
+                          finished_at=time.time())
         scores = report["scores"]["model"]
         headline = (f"{scores['f1']:.4f} entity F1" if report.get("task") == "ner"
                     else f"{scores['accuracy']:.4f} accuracy")

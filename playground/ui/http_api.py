@@ -82,11 +82,13 @@ def add_api_routes(app: Any, service: TrainingService, api_key: str | None,
         try:
             if not has_agent(service, run_id):
                 raise RunError(f"There is no finished agent called '{run_id}'.",
-                               f"List them with GET {API_PREFIX}/agents.")
+                               f"List them with GET {API_PREFIX}/agents.",
+                               zh=f"没有名为“{run_id}”的已完成智能体。"
+                                  f"可用 GET {API_PREFIX}/agents 列出所有智能体。")
             reply = ask(service.run(run_id), question.text, web_calls)
         except PlaygroundError as exc:
             raise HTTPException(404 if isinstance(exc, RunError) else 400,
-                                {"error": exc.message, "hint": exc.hint}) from exc
+                                {"error": exc.message, "hint": exc.hint, "zh": exc.zh}) from exc
         return {"label": reply.label, "confidence": reply.confidence, "reply": reply.text,
                 "source": reply.source, "detail": reply.detail,
                 "probabilities": reply.probabilities, "entities": reply.entities}

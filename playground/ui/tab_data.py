@@ -20,7 +20,7 @@ from playground.ui.charts import count_bars
 from playground.ui.context import Context
 from playground.ui.session import Session
 from playground.ui.tab_model import model_setting
-from playground.ui.texts import PROBLEM_ZH, error_for, lang_of, say, summary_zh
+from playground.ui.texts import error_for, lang_of, say
 
 # No file_types on the uploads: gradio would refuse other files with an English sentence;
 # the readers look at what a file holds and say in the page's language what is wrong.
@@ -45,17 +45,15 @@ def _model_line(model: str, language: str, lang: str) -> str:
     try:
         choice = choose(model, language)
     except PlaygroundError as exc:
-        return f"❌ {exc}"
-    note = language_note(choice, language)
+        return f"❌ {exc.text(lang)}"
+    note = language_note(choice, language, lang)
     said = choice.note_zh if lang == "zh" and choice.note_zh else choice.note
     return f"🧠 {said}" + (f"\n\n⚠️ {note}" if note else "")
 
 
 def _problem_line(problem, lang: str) -> str:
     mark = "❌ " if problem.level == "error" else "⚠️ "
-    if lang == "zh" and problem.code in PROBLEM_ZH:
-        return f"{mark}{PROBLEM_ZH[problem.code]}（{problem.message}）"
-    return mark + problem.message
+    return mark + (problem.message_zh if lang == "zh" and problem.message_zh else problem.message)
 
 
 def _checks_markdown(report, lang: str, model: str) -> str:
@@ -65,7 +63,7 @@ def _checks_markdown(report, lang: str, model: str) -> str:
         lines.insert(0, say(lang, ready, rows=f"{report.rows_used:,}",
                             labels=len(report.label_counts)))
         lines.append(_model_line(model, report.language, lang))
-    summary = summary_zh(report) if lang == "zh" else report.summary_lines()
+    summary = report.summary_lines_zh() if lang == "zh" else report.summary_lines()
     lines += [f"- {line}" for line in summary]
     return "\n\n".join(lines)
 

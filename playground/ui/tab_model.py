@@ -45,8 +45,9 @@ def cards_markdown(lang: str) -> str:
         where = ("✅ " + say(lang, "fits_here")) if fits_here(card) else "⚠️"
         if not card.installed:
             where += " · " + say(lang, "needs_hub")
-        rows.append(f"| **{card.name}** `{card.id}` | {size} | {langs} | {card.license} | "
-                    f"{where} | {card.description} |")
+        description, license_ = card.text(lang)
+        rows.append(f"| **{card.name_in(lang)}** `{card.id}` | {size} | {langs} | {license_} | "
+                    f"{where} | {description} |")
     return "\n".join(rows)
 
 

@@ -223,38 +223,9 @@ def say(lang: str, key: str, **values: Any) -> str:
     return (chinese if lang == "zh" else english).format(**values)
 
 
-# Names of the run settings on the form (help texts come from the config's own specs).
-FIELD_LABELS: dict[str, tuple[str, str]] = {
-    "method": ("Fine-tuning method", "微调方式"),
-    "epochs": ("Epochs", "训练轮数"),
-    "learning_rate": ("Learning rate", "学习率"),
-    "batch_size": ("Batch size", "批次大小"),
-    "max_length": ("Max length (tokens)", "最大长度（词元）"),
-    "weight_decay": ("Weight decay", "权重衰减"),
-    "warmup_ratio": ("Warm-up share", "预热比例"),
-    "optimizer": ("Optimizer", "优化器"),
-    "scheduler": ("Learning-rate schedule", "学习率调度"),
-    "dropout": ("Dropout", "丢弃率"),
-    "gradient_accumulation": ("Gradient accumulation", "梯度累积"),
-    "max_grad_norm": ("Gradient clipping", "梯度裁剪"),
-    "precision": ("Precision", "数值精度"),
-    "seed": ("Seed", "随机种子"),
-    "early_stopping_patience": ("Early-stopping patience", "提前停止耐心值"),
-    "early_stopping_metric": ("Best-checkpoint metric", "最佳检查点指标"),
-    "eval_every_steps": ("Evaluate every N steps (0: each epoch)", "每 N 步评估（0：每轮）"),
-    "freeze_layers": ("Layers to freeze", "冻结层数"),
-    "lora_rank": ("LoRA rank", "LoRA 秩"),
-    "lora_alpha": ("LoRA alpha", "LoRA alpha"),
-    "validation_fraction": ("Validation share", "验证集比例"),
-    "test_fraction": ("Held-out test share", "测试集比例"),
-    "max_train_rows": ("At most this many training rows (empty: all)", "最多训练行数（留空：全部）"),
-    "device": ("Device", "设备"),
-}
-
-
 def field_texts() -> dict[str, dict[str, str]]:
     """i18n entries field_<name> and help_<name> for the generated settings form."""
-    from playground.config import field_specs
+    from playground.config import FIELD_LABELS, field_specs
 
     en, zh = {}, {}
     for name, spec in field_specs().items():
@@ -264,70 +235,10 @@ def field_texts() -> dict[str, dict[str, str]]:
     return {"en": en, "zh": zh}
 
 
-# Data problems in Chinese, by the code the data checks give each one. The English
-# sentence (with the exact rows and labels) follows in brackets.
-PROBLEM_ZH: dict[str, str] = {
-    "missing_column": "找不到指定的列，请从下拉框中重新选择文本列和标签列。",
-    "no_text_column": "找不到可用的文本列，请确认表格中有一列文字。",
-    "no_label_column": "找不到标签列，请添加一列标签（例如 label），或在下拉框中选择。",
-    "same_column": "文本列和标签列不能是同一列，请分别选择。",
-    "no_rows": "表格中没有数据行，请检查文件。",
-    "empty_rows": "部分行的文本或标签为空，已跳过；如需使用请补全。",
-    "duplicate_rows": "发现完全重复的行，已去重，避免同一样本被计算两次。",
-    "conflicting_labels": "有相同文本被标成了不同标签，请检查这些行。",
-    "one_label": "只有一个标签，分类器至少需要两个不同的标签。",
-    "rare_labels": "有的标签样本太少，无法留出验证和测试数据：请为它们补充样本或删除这些行。",
-    "too_few_rows": "数据太少（少于 10 行），请添加更多样本。",
-    "long_texts": "部分文本超过模型的最大长度，末尾会被截断；可在设置中调大最大长度。",
-    "unknown_labels": "评估文件中有训练数据里没有的标签，请删除这些行或为其补充训练样本。",
-    "overlap": "评估文件中有文本也出现在训练数据中，测试分数会偏高。",
-    # named-entity files
-    "unknown_scheme": "有无法识别的标注：每个词（中文为每个字）应标为 O（不属于实体）、B-类型（实体第一个词）"
-                      "或 I-类型（实体其余的词），例如 B-PER I-PER；也支持 BIOES/BMES。",
-    "no_entities": "文件中没有任何实体（所有标注都是 O）。请标出智能体应当找到的人名、地名等。",
-    "rare_types": "有的实体类型样本太少，智能体很少能找到它们；请多标注一些。",
-    "bio_order": "有的标注不符合 BIO 顺序：I- 必须跟在同类型的 B- 或 I- 之后。",
-    "count_mismatch": "有的行词数和标注数不一致：每个词（中文为每个字）需要正好一个标注。",
-    "bad_spans": "有的实体位置无法在文本中找到：start 是实体第一个字符的位置（从 0 开始），end 是最后一个字符之后的位置。",
-    "span_inside_word": "有的实体起止位置落在单词中间，已按整个单词标注；请检查这些行的位置。",
-}
-
-
-def summary_zh(report: Any) -> list[str]:
-    """The data statistics of a DataReport, in Chinese."""
-    names = {"en": "英文", "zh": "中文"}
-    lines = [f"使用 {report.rows_in:,} 行中的 {report.rows_used:,} 行。"]
-    if report.text_column and report.label_column:
-        lines.append(f"文本列：'{report.text_column}'；标签列：'{report.label_column}'。")
-    if report.label_counts:
-        shown = "、".join(f"{label}（{n:,}）" for label, n in list(report.label_counts.items())[:10])
-        more = len(report.label_counts) - 10
-        tail = f"，另有 {more:,} 个" if more > 0 else ""
-        lines.append(f"{len(report.label_counts):,} 个标签：{shown}{tail}。")
-    if report.char_lengths:
-        c = report.char_lengths
-        lines.append(f"文本长度（字符）：平均 {c['mean']:.0f}，中位数 {c['median']:.0f}，"
-                     f"最长的 5% 为 {c['p95']:.0f}，最长 {c['max']:.0f}。")
-    lines.append(f"语言：{names.get(report.language, '其他/混合')}。")
-    return lines
-
-
-# What kind of problem an error is, in Chinese; the exact English sentence follows it.
-ERROR_KIND_ZH = {
-    "data": "文件或数据无法使用",
-    "config": "设置有误",
-    "model": "模型无法使用",
-    "run": "训练记录不可用",
-    "out_of_memory": "内存不足",
-    "error": "出错了",
-}
-
-
 def error_for(exc: Any, lang: str) -> Any:
-    """A gr.Error for a PlaygroundError, in the page's language."""
+    """A gr.Error for a PlaygroundError, wholly in the page's language, that stays on the
+    page until the user closes it."""
     import gradio as gr
 
-    if lang == "zh":
-        lead = ERROR_KIND_ZH.get(getattr(exc, "kind", "error"), ERROR_KIND_ZH["error"])
-        return gr.Error(f"{lead}：{exc}")
-    return gr.Error(str(exc))
+    text = exc.text(lang) if hasattr(exc, "text") else str(exc)
+    return gr.Error(text, title="出错了" if lang == "zh" else "Error", duration=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 
@@ -257,3 +258,31 @@ def test_eval_table_unknown_labels_and_overlap() -> None:
 def test_eval_table_with_known_labels_only() -> None:
     _, report = check_eval_table(_frame(), train_labels=["pos", "neg", "other"])
     assert report.ok and report.problems == []
+
+
+def _zh(report, code: str) -> str:
+    return next(p.message_zh for p in report.problems if p.code == code)
+
+
+def test_each_problem_says_its_specifics_in_chinese() -> None:
+    rare = pd.concat([_frame(), pd.DataFrame({"text": ["rare one", "rare two"],
+                                              "label": ["rare", "rare"]})])
+    _, report = check_dataset(rare, min_per_label=3)
+    assert "“rare”（2）" in _zh(report, "rare_labels") and "至少 3 个" in _zh(report, "rare_labels")
+    _, report = check_dataset(_frame(), text_column="sentence")
+    assert "“sentence”" in _zh(report, "missing_column")
+    assert "“text”、“label”" in _zh(report, "missing_column")
+    extra = pd.DataFrame({"text": ["", "pos example number 0"], "label": ["pos", "pos"]})
+    _, report = check_dataset(pd.concat([_frame(), extra], ignore_index=True), max_length=2)
+    assert "训练数据中文本或标签为空的 1 行" in _zh(report, "empty_rows")
+    assert "1 行" in _zh(report, "duplicate_rows")
+    assert "最大长度 2 个词元" in _zh(report, "long_texts")
+    for problem in report.problems:  # no English sentence left in the Chinese one
+        assert not re.search(r"[A-Za-z]+(?: [A-Za-z]+){3,}", problem.message_zh), problem
+
+
+def test_the_chinese_summary_says_what_the_english_one_does() -> None:
+    _, report = check_dataset(_frame(), count_tokens=lambda texts: [len(t) for t in texts])
+    english, chinese = report.summary_lines(), report.summary_lines_zh()
+    assert len(chinese) == len(english)  # token lengths too, which the old one dropped
+    assert any(line.startswith("文本长度（词元）") for line in chinese)

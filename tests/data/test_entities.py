@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -92,6 +93,12 @@ def test_the_bundled_chinese_sample_reads_cleanly() -> None:
     assert report.ok and not report.problems, report.problems
     assert report.rows_used == 400 and set(report.label_counts) == {"LOC", "ORG", "PER"}
     assert report.language == "zh" and report.scheme == "BMES"
+    # The Chinese summary says what the English one does: sentences, tokens, the scheme.
+    english, chinese = report.summary_lines(), report.summary_lines_zh()
+    assert len(chinese) == len(english)
+    assert f"{report.tokens:,} 个词" in chinese[0] and "400 个句子" in chinese[0]
+    assert "标注方式：BMES，已转换为 BIO。" in chinese
+    assert not any(re.search(r"[A-Za-z]{4,} [A-Za-z]{2,}", line) for line in chinese), chinese
 
 
 # --- tables --------------------------------------------------------------------------

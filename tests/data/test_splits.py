@@ -20,6 +20,7 @@ def test_held_out_part_is_stratified_and_sized() -> None:
     assert (len(splits.train), len(splits.validation), len(splits.test)) == (70, 10, 20)
     assert splits.test["label"].value_counts().to_dict() == {"a": 12, "b": 6, "c": 2}
     assert splits.held_out == "a 20% stratified held-out part of train.csv (20 rows), which training never saw"
+    assert splits.held_out_zh == "train.csv中按标签比例留出的 20% 共 20 行，训练时从未见过"
     for part in (splits.train, splits.validation, splits.test):
         assert list(part.columns) == ["text", "label"]
         assert list(part.index) == list(range(len(part)))
@@ -64,6 +65,7 @@ def test_eval_file_is_the_test_part() -> None:
     assert len(splits.train) + len(splits.validation) == 50  # nothing else held out
     assert len(splits.validation) == 5
     assert splits.held_out == "the evaluation file test.csv (7 rows), which training never saw"
+    assert splits.held_out_zh == "评估文件 test.csv共 7 行，训练时从未见过"
 
 
 def test_eval_path_needs_two_rows_per_label() -> None:

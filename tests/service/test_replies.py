@@ -195,3 +195,29 @@ def test_an_entity_agent_fills_the_slots_of_an_intent_agent(make_run, intent_csv
                                                                 ("LOC", "madrid")]
     alone = ask(people, "yesterday maria flew to madrid")
     assert (alone.source, alone.text) == ("entities", "PER: maria; LOC: madrid")
+
+
+def test_a_new_agent_asks_back_in_its_data_language(make_run, tmp_path: Path) -> None:
+    from playground.service.replies import DEFAULT_CLARIFY
+
+    rows = [(f"{word}怎么样 {i}", label) for i in range(12)
+            for word, label in (("口味", "口味"), ("价格", "价格"), ("服务", "服务"))]
+    data = tmp_path / "reviews.csv"
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(data, index=False)
+    run = make_run(data, model="classic")
+    labels = ["价格", "口味", "服务"]
+    rules = load_rules(run, labels)
+    assert fill(rules.clarify, {"option1": "口味", "option2": "价格"}) == "您是想问「口味」还是「价格」？"
+    assert rules.not_found.startswith("抱歉")
+    reply = respond(rules, "嗯", {"口味": 0.35, "价格": 0.34, "服务": 0.31})
+    assert reply.source == "clarify" and reply.text == "您是想问「口味」还是「价格」？"
+    # Saved rules keep what they say, even the English default.
+    save_rules(run, AgentRules.default(labels), labels)
+    assert load_rules(run, labels).clarify == DEFAULT_CLARIFY
+
+
+def test_an_english_agent_keeps_the_english_defaults(make_run, intent_csv: Path) -> None:
+    from playground.service.replies import DEFAULT_CLARIFY, DEFAULT_NOT_FOUND
+
+    rules = load_rules(make_run(intent_csv, model="classic"), LABELS)
+    assert (rules.clarify, rules.not_found) == (DEFAULT_CLARIFY, DEFAULT_NOT_FOUND)

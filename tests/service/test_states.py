@@ -50,3 +50,14 @@ def test_exit_descriptions_are_sentences() -> None:
     for code in (None, -9, -15, 1):
         text = describe_exit(code)
         assert text.endswith(".") and len(text) > 30
+
+
+def test_a_gone_worker_is_explained_in_chinese_too() -> None:
+    changes = reconcile({"state": "running"}, alive=False, returncode=-9)
+    assert "内存不足" in changes["reason_zh"]
+    changes = reconcile({"state": "running", "cancel_requested": True}, alive=False)
+    assert "已按要求停止" in changes["reason_zh"]
+    for code in (None, -9, -15, 1):
+        text = describe_exit(code, "zh")
+        assert text.endswith("。") and not any(c.isascii() and c.isalpha() for c in
+                                               text.replace("worker.log", ""))

@@ -79,7 +79,8 @@ def test_bad_uploads_get_a_sentence(live_app, tmp_path: Path) -> None:
     assert checks.startswith("❌") and "not a table" in checks  # it stays on the page
     *_, checks = client(url, "zh-CN").predict(handle_file(str(renamed)), "auto", "", CLS,
                                               api_name="/load_file")
-    assert checks.startswith("❌") and "表格" in checks
+    assert checks.startswith("❌") and "该文件不是表格：photo.csv 是PNG 图片" in checks
+    assert "not a table" not in checks  # the whole message is Chinese
     gbk = tmp_path / "reviews.csv"
     rows = [(f"房间很干净服务很好第{i}次", "好评") for i in range(10)] + \
         [(f"太吵了再也不来第{i}次", "差评") for i in range(10)]

@@ -1,0 +1,34 @@
+"""The data tab's checks in a Chinese page: the problems and the summary, with no English."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from playground.data import check_dataset
+from playground.data.entities import read_entities
+from playground.data.entity_checks import check_entities
+from playground.recipes import assets_dir
+from playground.ui.tab_data import _checks_markdown
+
+ENGLISH_RUN = re.compile(r"[A-Za-z]+(?:[ ,;:']+[A-Za-z]+){3,}")
+
+
+def test_an_entity_file_is_summed_up_in_chinese() -> None:
+    _, report = check_entities(read_entities(assets_dir() / "msra_ner_zh_sample.conll"))
+    shown = _checks_markdown(report, "zh", "classic")
+    assert f"{report.tokens:,} 个词" in shown and "BMES，已转换为 BIO" in shown
+    assert "标签：" not in shown  # not the table summary
+    assert not ENGLISH_RUN.search(shown), shown
+
+
+def test_problems_show_only_their_chinese_sentence() -> None:
+    rows = [(f"text number {i}", "a" if i % 2 else "b") for i in range(20)]
+    rows += [("rare one", "rare"), ("rare two", "rare"), ("", "a")]
+    _, report = check_dataset(pd.DataFrame(rows, columns=["text", "label"]))
+    shown = _checks_markdown(report, "zh", "classic")
+    assert "❌ 有的标签样本少于 3 个：“rare”（2）" in shown
+    assert "Some labels" not in shown and "Left out" not in shown
+    assert not ENGLISH_RUN.search(shown.replace("text number", "")), shown
+    assert "Some labels have fewer than 3 examples" in _checks_markdown(report, "en", "classic")
