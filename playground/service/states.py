@@ -4,15 +4,28 @@
     queued -> cancelled (removed from the queue before it started)
 
 ``reconcile`` decides what a status file means given whether its worker process still
-lives; the service calls it on start-up and whenever a worker exits.
+lives; the service calls it when it takes a runs folder over, whenever a worker exits,
+and whenever anyone reads a running run whose worker is gone.
 """
 
 from __future__ import annotations
 
 import enum
+import os
+import signal
+from pathlib import Path
 from typing import Any
 
 import psutil
+
+LOW_MEMORY_PERCENT = 95.0  # memory in use at which a later kill counts as out of memory
+LOG_TAIL_BYTES = 64 * 1024  # how much of worker.log to search for a memory error
+MEMORY_ERRORS = ("out of memory", "memoryerror", "outofmemoryerror",
+                 "cannot allocate memory", "bad_alloc")
+# The kernel's counts of processes its out-of-memory killer ended: this cgroup's (v2, v1),
+# then the machine's. Their sum rises whenever it kills a process here.
+OOM_KILL_COUNTERS = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control",
+                     "/proc/vmstat")
 
 
 class State(str, enum.Enum):
@@ -54,23 +67,89 @@ def process_alive(pid: int | None, started_at: float | None) -> bool:
         return False
 
 
-def describe_exit(returncode: int | None) -> str:
-    """A plain sentence for how a worker process ended without reporting."""
+def worker_gone(pid: int | None, started_at: float | None) -> bool:
+    """Whether the worker has ended and no one else will report how.
+
+    A zombie whose parent is another live process is not gone yet: that parent (the
+    service that started it) reaps it within a poll and records its exit code.
+    """
+    if not pid:
+        return True
+    if process_alive(pid, started_at):
+        return False
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE and proc.ppid() not in (0, 1, os.getpid()):
+            return not psutil.pid_exists(proc.ppid())
+    except psutil.Error:
+        pass  # no such process: gone
+    return True
+
+
+def oom_kill_count() -> int | None:
+    """A number that rises whenever the kernel's out-of-memory killer ends a process
+    here (see ``OOM_KILL_COUNTERS``); None where the system shows none of them."""
+    total, found = 0, False
+    for name in OOM_KILL_COUNTERS:
+        try:
+            lines = Path(name).read_text().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            key, _, value = line.partition(" ")
+            if key == "oom_kill" and value.strip().isdigit():
+                total, found = total + int(value), True
+    return total if found else None
+
+
+def out_of_memory_evidence(log_path: Path, status: dict[str, Any],
+                           memory_low_seen: bool = False) -> bool:
+    """Whether anything shows that a worker which ended without reporting ran out of
+    memory: a memory error at the end of its log, the kernel's OOM-kill count risen since
+    it started (``status["oom_kills_at_start"]``), or memory seen nearly full while it ran.
+    """
+    if memory_low_seen:
+        return True
+    before, now = status.get("oom_kills_at_start"), oom_kill_count()
+    if before is not None and now is not None and now > before:
+        return True
+    try:
+        with log_path.open("rb") as log:
+            log.seek(max(log_path.stat().st_size - LOG_TAIL_BYTES, 0))
+            tail = log.read().decode("utf-8", "replace").lower()
+    except OSError:
+        return False
+    return any(words in tail for words in MEMORY_ERRORS)
+
+
+def describe_exit(returncode: int | None, out_of_memory: bool = False) -> str:
+    """A plain sentence for how a worker process ended without reporting.
+
+    Out of memory is said only on evidence (``out_of_memory_evidence``): a kill -9 from a
+    person or another program looks the same from outside.
+    """
+    if out_of_memory:
+        return ("The training process ran out of memory and was stopped. Try a smaller "
+                "batch size or max length, or close other programs.")
     if returncode is None:
-        return ("The training process is gone (the app or the machine restarted while it "
-                "ran). Start the run again.")
-    if returncode in (-9, 137):
-        return ("The training process was killed, most likely because the machine ran out "
-                "of memory. Try a smaller batch size or max length, or close other programs.")
-    if returncode < 0:
-        return (f"The training process was stopped by signal {-returncode}. "
-                "Start the run again.")
+        return ("The training process is gone without reporting how it ended (the app or "
+                "command that started it had closed, or the machine restarted). See "
+                "worker.log in the run folder, then start the run again.")
+    if returncode < 0 or returncode in (137, 143):
+        number = -returncode if returncode < 0 else returncode - 128
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        return (f"The training process was stopped from outside by {name} (signal {number}), "
+                "by a person or another program; nothing shows a memory shortage. Start the "
+                "run again, and see worker.log in the run folder if it happens again.")
     return (f"The training process ended with exit code {returncode} without saying why. "
             "See worker.log in the run folder.")
 
 
-def reconcile(status: dict[str, Any], alive: bool,
-              returncode: int | None = None) -> dict[str, Any] | None:
+def reconcile(status: dict[str, Any], alive: bool, returncode: int | None = None,
+              out_of_memory: bool = False) -> dict[str, Any] | None:
     """The status changes needed to make ``status`` true, or None if it already is.
 
     A running run whose process is gone has failed, with the reason; a finished run is
@@ -81,6 +160,6 @@ def reconcile(status: dict[str, Any], alive: bool,
         if status.get("cancel_requested"):
             return {"state": State.CANCELLED.value,
                     "reason": "Stopped on request before the worker could save a model."}
-        return {"state": State.FAILED.value, "reason": describe_exit(returncode),
-                "error_kind": "process_exit"}
+        return {"state": State.FAILED.value, "reason": describe_exit(returncode, out_of_memory),
+                "error_kind": "out_of_memory" if out_of_memory else "process_exit"}
     return None
