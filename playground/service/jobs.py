@@ -188,6 +188,18 @@ class TrainingService:
                           if now.get("state") == State.RUNNING.value else None)
         return True
 
+    def wait_for_exit(self, run_id: str, timeout_s: float = 60.0) -> None:
+        """Block until a finished run's worker process has exited (it writes its final
+        status, then tears down), killing it when it is still there after ``timeout_s``."""
+        status = self.run(run_id).read_status()
+        pid, started = status.get("pid"), status.get("pid_started_at")
+        deadline = time.monotonic() + timeout_s
+        while process_alive(pid, started):
+            if time.monotonic() > deadline:
+                _Worker(self.run(run_id), pid=pid, started_at=started).kill()
+                return
+            time.sleep(min(self.poll_s, 0.1))
+
     def delete(self, run_id: str) -> None:
         """Remove a finished run's folder (its agent with it); a live run must stop first."""
         run = self.run(run_id)
