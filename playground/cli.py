@@ -9,17 +9,19 @@ Bad input exits with status 2 and one clear sentence, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from playground.config import RunConfig, field_specs, load_preset, preset_names
-from playground.errors import PlaygroundError
+from playground.errors import PlaygroundError, RunError
 
 ALIASES = {"learning_rate": ["--lr"], "text_column": ["--text-col"],
            "label_column": ["--label-col"], "batch_size": ["--batch-size", "--bs"]}
@@ -86,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--out", type=Path, help="where to write the predictions file")
     predict.add_argument("--json", action="store_true", help="answer as one JSON line")
 
+    stop = sub.add_parser("stop", help="stop a queued or running run (a running one keeps "
+                          "its best checkpoint as the agent)")
+    stop.add_argument("run_dir", type=Path, help="the run folder, as `playground runs` lists it")
+
     runs = sub.add_parser("runs", help="list runs with their state and scores")
     runs.add_argument("--runs-dir", type=Path, default=None, metavar="DIR",
                       help="where run folders are (default: ./runs)")
@@ -127,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             return _predict(args)
         if args.command == "runs":
             return _runs(args)
+        if args.command == "stop":
+            return _stop(args)
         if args.command == "models":
             return _models()
         if args.command == "export":
@@ -177,8 +185,14 @@ def _train(args: argparse.Namespace) -> int:
     started = time.time()
     config = _config_from_args(args)
     prep = prepare(args.data, config, args.eval_data)
-    say = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json \
-        else (lambda line: print(line, flush=True))
+    out = sys.stderr if args.json else sys.stdout
+
+    def say(line: str) -> None:
+        try:
+            print(line, file=out, flush=True)
+        except OSError:
+            pass  # the terminal was closed (SIGHUP): the run still stops, with no one to tell
+
     for line in prep.report.summary_lines():
         say(line)
     for warning in prep.warnings:
@@ -191,32 +205,78 @@ def _train(args: argparse.Namespace) -> int:
 
     service = TrainingService(args.runs_dir or default_runs_dir())
     run = create_run(service.runs_dir, prep)
-    service.submit(run)
-    say(f"run {run.run_id} in {run.path}")
-    offset = 0
+    stop = _StopSignals()
+    with stop.caught():
+        service.submit(run)
+        say(f"run {run.run_id} in {run.path}")
+        status = _supervise(service, run, stop, say)
+    service.shutdown()
+    if stop.count:
+        _say_what_is_left(run, status, say)
+    return _finish(run, status, prep, args.json, time.time() - started, say)
 
-    def show_new_events() -> None:
-        nonlocal offset
-        events, offset = run.read_events(offset)
+
+class _StopSignals:
+    """Counts Ctrl-C, SIGTERM and SIGHUP (a closed terminal) while a run trains, so the
+    command stops its run instead of dying and leaving the worker to train on."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def _note(self, signum: int, frame: Any) -> None:
+        self.count += 1
+
+    @contextlib.contextmanager
+    def caught(self) -> Iterator[None]:
+        before = {sig: signal.signal(sig, self._note) for sig in self.SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in before.items():
+                signal.signal(sig, handler)
+
+
+def _supervise(service: Any, run: Any, stop: _StopSignals, say: Any) -> dict[str, Any]:
+    """Show the run's progress until it ends. On a first stop signal ask it to stop at
+    its next step; on a second, or when it has not stopped in time, kill its worker."""
+    from playground.service.states import State
+
+    offset, asked_at, forced = 0, None, False
+    while True:
+        status = service.status(run.run_id)
+        finished = State(status.get("state", "queued")).finished
+        events, offset = run.read_events(offset)  # after the status: the last ones too
         for event in events:
             line = _progress_line(event)
             if line:
                 say(line)
+        if finished:
+            service.wait_for_exit(run.run_id)  # no worker outlives the command
+            return status
+        if stop.count and asked_at is None:
+            asked_at = time.monotonic()
+            if service.cancel(run.run_id) == "stopping":
+                say("Stopping at the next step: the best checkpoint so far will be kept "
+                    "(Ctrl-C again to stop at once, without an agent).")
+        elif asked_at is not None and not forced and (
+                stop.count > 1 or time.monotonic() - asked_at > service.cancel_timeout_s):
+            forced = service.force_stop(run.run_id, "Stopped at once on request, so no agent "
+                                        "was saved." if stop.count > 1 else "Stopped by force: "
+                                        "the worker did not stop in time, so no agent was saved.")
+        time.sleep(service.poll_s)
 
-    def stop(signum: int, frame: Any) -> None:
-        say("Stopping: the best checkpoint so far will be kept (Ctrl-C again to leave).")
-        service.cancel(run.run_id)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    signal.signal(signal.SIGINT, stop)
-    try:
-        status = service.wait(run.run_id, on_tick=show_new_events)
-    except KeyboardInterrupt:
-        say(f"Left run {run.run_id} while it stops; see it with: playground runs")
-        return EXIT_CANCELLED
-    show_new_events()
-    service.shutdown()
-    return _finish(run, status, prep, args.json, time.time() - started, say)
+def _say_what_is_left(run: Any, status: dict[str, Any], say: Any) -> None:
+    """After a stop: where the agent is, or that the run never started."""
+    if status.get("started_at") is None:
+        say(f"Run {run.run_id} was removed from the queue before it started.")
+    elif status["state"] != "failed" and (run.model_dir / "config.json").exists():
+        say(f"The agent (the best checkpoint so far) is in {run.model_dir}; ask it with: "
+            f'playground predict {run.path} "your text"')
+    else:
+        say(f"Run {run.run_id} stopped before it saved an agent.")
 
 
 def _finish(run: Any, status: dict[str, Any], prep: Any, as_json: bool, total_s: float,
@@ -328,9 +388,8 @@ def _runs(args: argparse.Namespace) -> int:
     if not runs_dir.is_dir():  # a listing creates nothing
         print("[]" if args.json else f"No runs yet in {runs_dir}.")
         return 0
-    service = TrainingService(runs_dir)
+    service = TrainingService(runs_dir, serve=False)  # a listing starts no worker
     rows = service.list_runs()
-    service.shutdown()
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
         return 0
@@ -348,6 +407,27 @@ def _runs(args: argparse.Namespace) -> int:
         took = f"{r['duration_s']:.0f}s" if r["duration_s"] is not None else "-"
         print(f"{r['run_id']:<{width}} {r['state']:<10} {acc:>8} {f1:>8} {took:>7}  "
               f"{r['model']} / {r['data']}")
+    return 0
+
+
+def _stop(args: argparse.Namespace) -> int:
+    from playground.runfolder import RunFolder
+    from playground.service.jobs import TrainingService
+
+    folder = RunFolder(args.run_dir.expanduser().resolve())
+    if not folder.exists():
+        raise RunError(f"There is no run folder at {args.run_dir}.",
+                       "Give a run folder as `playground runs` lists them, e.g. runs/RUN_ID.")
+    service = TrainingService(folder.path.parent, serve=False)
+    outcome = service.cancel(folder.run_id)
+    if outcome == "removed":
+        print(f"Run {folder.run_id} was waiting; it is removed from the queue.")
+    elif outcome == "stopping":
+        print(f"Run {folder.run_id} stops at its next step and keeps its best checkpoint as "
+              "the agent; see it with: playground runs")
+    else:
+        state = service.status(folder.run_id).get("state", "finished")
+        print(f"Run {folder.run_id} has already finished ({state}); there is nothing to stop.")
     return 0
 
 

@@ -29,6 +29,7 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,22 @@ class RunFolder:
             status = self.read_status()
             status.update(changes, updated_at=time.time())
             write_json(self.status_path, status)
+        return status
+
+    def change_status(self, decide: Callable[[dict[str, Any]], dict[str, Any] | None]
+                      ) -> dict[str, Any]:
+        """Apply the changes ``decide(status)`` returns (None: none) under the status lock.
+
+        A check and its write are one step, so a state another process just wrote (a
+        worker that finished, a run cancelled from another shell) is never undone.
+        """
+        with (self.path / ".status.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            status = self.read_status()
+            changes = decide(status)
+            if changes:
+                status.update(changes, updated_at=time.time())
+                write_json(self.status_path, status)
         return status
 
     def read_report(self) -> dict[str, Any] | None:

@@ -2,7 +2,8 @@
 
 Jobs belong to the service by run id, never to a user or a module global: a web app
 and a command line both make a ``TrainingService`` over a runs folder and talk to runs
-by id. The folders are the truth; the in-memory queue is rebuilt from them on start.
+by id. The folders are the truth: the queue is the runs whose status says queued, oldest
+first, so any process can read it and the one that launches can change hands.
 """
 
 from __future__ import annotations
@@ -23,7 +24,17 @@ from playground.errors import ConfigError, RunError
 from playground.runfolder import RunFolder
 from playground.service.launch import count_gpus, worker_command
 from playground.service.names import name_of
-from playground.service.states import State, can_move, process_alive, reconcile
+from playground.service.states import (
+    LOW_MEMORY_PERCENT,
+    State,
+    oom_kill_count,
+    out_of_memory_evidence,
+    process_alive,
+    reconcile,
+    worker_gone,
+)
+
+LOCK = ".service.lock"  # in the runs folder: held by the one process that starts workers
 
 
 class _Worker:
@@ -35,6 +46,7 @@ class _Worker:
         self.popen = popen
         self.pid = popen.pid if popen else pid
         self.started_at = started_at
+        self.memory_low_seen = False  # evidence, should it be killed, that memory ran out
         if popen is not None:
             try:
                 self.started_at = psutil.Process(self.pid).create_time()
@@ -47,6 +59,11 @@ class _Worker:
             code = self.popen.poll()
             return code is None, code
         return process_alive(self.pid, self.started_at), None
+
+    def watch_memory(self) -> None:
+        """Note when the machine's memory is nearly full while this worker runs."""
+        if psutil.virtual_memory().percent >= LOW_MEMORY_PERCENT:
+            self.memory_low_seen = True
 
     def kill(self) -> None:
         try:
@@ -61,35 +78,33 @@ class _Worker:
 class TrainingService:
     """Queue runs, start their workers one per device, cancel them, list them.
 
-    One service per runs folder starts workers (it holds a lock file); any other, such
-    as ``playground runs`` beside a running app, only reads the folders and queues runs,
-    which the owner picks up from the folders within a second or two.
+    Every serving process (an app, a ``playground train`` waiting for its run) tries to
+    take the runs folder's lock on each rescan; the one holding it starts workers, and
+    when it goes another takes over, reconciles the folder and starts what is queued.
+    ``serve=False`` (``playground runs``, ``playground stop``) never takes the lock and
+    never starts a worker. Whoever reads a running run whose worker is gone settles it.
     """
 
-    RESCAN_S = 1.5  # how often the owner looks for runs queued by other processes
+    RESCAN_S = 1.5  # how often a serving process looks for queued runs and a free lock
 
     def __init__(self, runs_dir: str | Path, *, cancel_timeout_s: float = 300.0,
-                 poll_s: float = 0.3, gpu_count: int | None = None) -> None:
+                 poll_s: float = 0.3, gpu_count: int | None = None,
+                 serve: bool = True) -> None:
         self.runs_dir = Path(runs_dir).expanduser().resolve()
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.cancel_timeout_s = cancel_timeout_s
         self.poll_s = poll_s
         self.gpu_count = count_gpus() if gpu_count is None else gpu_count
         self._lock = threading.RLock()
-        self._queues: dict[str, collections.deque[str]] = collections.defaultdict(
-            collections.deque)
         self._active: dict[str, _Worker] = {}
         self._stop = threading.Event()
-        self._lock_file = (self.runs_dir / ".service.lock").open("w")
-        try:
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            self.owner = True
-        except OSError:
-            self.owner = False
+        self._scan_due = True  # look at the folders on the next tick (a run was queued)
+        self.owner = False
+        self._lock_file = (self.runs_dir / LOCK).open("w") if serve else None
         self._thread: threading.Thread | None = None
-        if self.owner:
-            self._reconcile_running()
-            self._adopt_queued()
+        if serve:
+            with self._lock:
+                self._try_take_over()
             self._thread = threading.Thread(target=self._loop, name="training-service",
                                             daemon=True)
             self._thread.start()
@@ -106,11 +121,9 @@ class TrainingService:
     def submit(self, run: RunFolder) -> None:
         """Queue a prepared run folder (see ``prepare.create_run``)."""
         device = self.device_for(run)
+        run.update_status(state=State.QUEUED.value, device=device, queued_at=time.time())
         with self._lock:
-            run.update_status(state=State.QUEUED.value, device=device,
-                              queued_at=time.time())
-            if self.owner:
-                self._queues[device].append(run.run_id)
+            self._scan_due = True
 
     def device_for(self, run: RunFolder) -> str:
         """"cpu" or "cuda": the queue the run waits in (classic runs never need a GPU)."""
@@ -128,46 +141,74 @@ class TrainingService:
         return wanted
 
     def queue_position(self, run_id: str) -> int | None:
-        """0 for the next to start; None when the run is not waiting."""
-        with self._lock:
-            if self.owner:
-                for queue in self._queues.values():
-                    if run_id in queue:
-                        return list(queue).index(run_id)
-                return None
-        waiting = self._queued_in_folders()
-        for device_runs in waiting.values():
-            if run_id in device_runs:
-                return device_runs.index(run_id)
-        return None
+        """How many runs start before this one (the one running on its device counts):
+        0 when it starts next with nothing running; None when the run is not waiting."""
+        ahead = self._ahead(run_id)
+        return None if ahead is None else sum(ahead)
 
     def cancel(self, run_id: str) -> str:
         """Stop a run. Returns what happened: "removed" (it had not started), "stopping"
         (its worker stops at the next step and keeps the best checkpoint; it is killed if
         it has not stopped after ``cancel_timeout_s``) or "finished" (nothing to stop)."""
         run = self.run(run_id)
-        with self._lock:
-            for queue in self._queues.values():
-                if run_id in queue:
-                    queue.remove(run_id)
-            state = State(run.read_status().get("state", "queued"))
+        self._read_status(run)  # a run whose worker is gone is settled first
+        outcome = "finished"
+
+        def decide(status: dict[str, Any]) -> dict[str, Any] | None:
+            nonlocal outcome
+            state = State(status.get("state", "queued"))
             if state is State.QUEUED:
-                run.update_status(state=State.CANCELLED.value,
-                                  reason="Cancelled before it started.",
-                                  reason_zh="在开始之前就取消了。",
-                                  finished_at=time.time())
-                return "removed"
-            if state is not State.RUNNING:
-                return "finished"
-            run.cancel_path.touch()
-            run.update_status(cancel_requested=True, cancel_requested_at=time.time())
-        return "stopping"
+                outcome = "removed"
+                return {"state": State.CANCELLED.value, "reason": "Cancelled before it started.",
+                        "reason_zh": "在开始之前就取消了。", "finished_at": time.time()}
+            if state is State.RUNNING:
+                outcome = "stopping"
+                run.cancel_path.touch()
+                # The first request starts the clock for the forced stop.
+                return {"cancel_requested": True, "cancel_requested_at":
+                        status.get("cancel_requested_at") or time.time()}
+            return None
+
+        run.change_status(decide)
+        return outcome
+
+    def force_stop(self, run_id: str, reason: str, reason_zh: str = "") -> bool:
+        """Kill a running run's worker now (no agent is saved); False if it was not running.
+
+        For a stop that should not wait any longer, such as a second Ctrl-C.
+        """
+        run = self.run(run_id)
+        status = self._read_status(run)
+        if status.get("state") != State.RUNNING.value:
+            return False
+        with self._lock:
+            worker = next((w for w in self._active.values() if w.run.run_id == run_id), None)
+        if worker is None and process_alive(status.get("pid"), status.get("pid_started_at")):
+            worker = _Worker(run, pid=status["pid"], started_at=status.get("pid_started_at"))
+        if worker is not None:
+            worker.kill()
+        run.change_status(lambda now: {"state": State.CANCELLED.value, "reason": reason,
+                                       "reason_zh": reason_zh, "finished_at": time.time()}
+                          if now.get("state") == State.RUNNING.value else None)
+        return True
+
+    def wait_for_exit(self, run_id: str, timeout_s: float = 60.0) -> None:
+        """Block until a finished run's worker process has exited (it writes its final
+        status, then tears down), killing it when it is still there after ``timeout_s``."""
+        status = self.run(run_id).read_status()
+        pid, started = status.get("pid"), status.get("pid_started_at")
+        deadline = time.monotonic() + timeout_s
+        while process_alive(pid, started):
+            if time.monotonic() > deadline:
+                _Worker(self.run(run_id), pid=pid, started_at=started).kill()
+                return
+            time.sleep(min(self.poll_s, 0.1))
 
     def delete(self, run_id: str) -> None:
         """Remove a finished run's folder (its agent with it); a live run must stop first."""
         run = self.run(run_id)
         with self._lock:
-            state = State(run.read_status().get("state", "queued"))
+            state = State(self._read_status(run).get("state", "queued"))
             if not state.finished:
                 raise RunError(f"The run {run_id} is {state.value}.",
                                "Stop it first, then delete it.",
@@ -175,11 +216,14 @@ class TrainingService:
             shutil.rmtree(run.path)
 
     def status(self, run_id: str) -> dict[str, Any]:
+        """The run's status.json, true as of now; a waiting run adds "queue_position" (runs
+        that start before it) and "running_ahead" (of those, the ones already running)."""
         run = self.run(run_id)
-        status = run.read_status()
-        position = self.queue_position(run_id)
-        if position is not None:
-            status["queue_position"] = position
+        status = self._read_status(run)
+        if status.get("state") == State.QUEUED.value:
+            ahead = self._ahead(run_id)
+            if ahead is not None:
+                status["queue_position"], status["running_ahead"] = sum(ahead), ahead[1]
         return status
 
     def wait(self, run_id: str, timeout_s: float | None = None,
@@ -200,7 +244,7 @@ class TrainingService:
         """Every run folder, newest first, with its state and headline scores."""
         rows = []
         for run in sorted(self._folders(), key=lambda r: r.run_id, reverse=True):
-            status, report = run.read_status(), run.read_report() or {}
+            status, report = self._read_status(run), run.read_report() or {}
             spec = run.read_config()
             started, finished = status.get("started_at"), status.get("finished_at")
             rows.append({
@@ -218,32 +262,85 @@ class TrainingService:
         return rows
 
     def shutdown(self, cancel_running: bool = False) -> None:
+        """Stop serving and hand the lock on; workers keep running for the next owner."""
         if cancel_running:
             for worker in list(self._active.values()):
                 self.cancel(worker.run.run_id)
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self._lock_file.close()  # releases the lock for the next service
+        with self._lock:
+            self.owner = False
+            if self._lock_file is not None:
+                self._lock_file.close()  # releases the lock for the next service
+                self._lock_file = None
 
     # ----- internals ------------------------------------------------------------
     def _folders(self) -> list[RunFolder]:
         return [RunFolder(p) for p in self.runs_dir.iterdir()
                 if p.is_dir() and RunFolder(p).exists()]
 
-    def _queued_in_folders(self) -> dict[str, list[str]]:
-        """Device -> ids of the runs whose status says queued, oldest first."""
+    def _read_status(self, run: RunFolder) -> dict[str, Any]:
+        """The run's status, settled first when it says running and its worker is gone."""
+        status = run.read_status()
+        if status.get("state") != State.RUNNING.value:
+            return status
+        with self._lock:
+            if any(w.run.run_id == run.run_id for w in self._active.values()):
+                return status  # ours: the loop records its exit code
+        if not worker_gone(status.get("pid"), status.get("pid_started_at")):
+            return status
+        return self._settle(run, returncode=None)
+
+    def _settle(self, run: RunFolder, returncode: int | None,
+                memory_low_seen: bool = False) -> dict[str, Any]:
+        """Make a run whose worker has ended failed or cancelled, unless it said so itself."""
+        def decide(status: dict[str, Any]) -> dict[str, Any] | None:
+            if status.get("state") != State.RUNNING.value:
+                return None  # the worker, or someone who looked first, already said
+            oom = out_of_memory_evidence(run.log_path, status, memory_low_seen)
+            changes = reconcile(status, alive=False, returncode=returncode, out_of_memory=oom)
+            return changes and {**changes, "finished_at": time.time(), "exit_code": returncode}
+
+        return run.change_status(decide)
+
+    def _queue(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """Device -> queued run ids (oldest first), and device -> running run ids."""
         waiting: dict[str, list[tuple[float, str]]] = collections.defaultdict(list)
+        running: dict[str, list[str]] = collections.defaultdict(list)
         for run in self._folders():
-            status = run.read_status()
-            if status.get("state") == State.QUEUED.value:
-                waiting[status.get("device", "cpu")].append(
-                    (status.get("queued_at", 0.0), run.run_id))
-        return {device: [run_id for _, run_id in sorted(items)]
-                for device, items in waiting.items()}
+            status = self._read_status(run)
+            state, device = status.get("state"), status.get("device", "cpu")
+            # A run is queued once submitted; create_run's "queued" alone is not yet.
+            if state == State.QUEUED.value and "queued_at" in status:
+                waiting[device].append((status["queued_at"], run.run_id))
+            elif state == State.RUNNING.value:
+                running[device].append(run.run_id)
+        return ({device: [run_id for _, run_id in sorted(items)]
+                 for device, items in waiting.items()}, running)
+
+    def _ahead(self, run_id: str) -> tuple[int, int] | None:
+        """(queued runs ahead, running runs ahead) on the run's device; None if not waiting."""
+        waiting, running = self._queue()
+        for device, run_ids in waiting.items():
+            if run_id in run_ids:
+                return run_ids.index(run_id), len(running.get(device, []))
+        return None
+
+    def _try_take_over(self) -> None:
+        """Take the folder's lock if no one holds it; then settle and adopt what runs."""
+        if self.owner or self._lock_file is None:
+            return
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return  # a live owner holds it
+        self.owner = True
+        self._scan_due = True
+        self._reconcile_running()
 
     def _reconcile_running(self) -> None:
-        """On start: adopt live workers, and fail runs whose worker is gone (with why)."""
+        """On taking over: adopt live workers, and settle runs whose worker is gone."""
         for run in self._folders():
             status = run.read_status()
             if status.get("state") != State.RUNNING.value:
@@ -253,61 +350,59 @@ class TrainingService:
                 self._active[status.get("device", "cpu")] = _Worker(
                     run, pid=status["pid"], started_at=started)
             else:
-                run.update_status(**reconcile(status, alive=False), finished_at=time.time())
-
-    def _adopt_queued(self) -> None:
-        """Add runs queued in the folders (by us earlier, or by another process)."""
-        known = {run_id for queue in self._queues.values() for run_id in queue}
-        known |= {worker.run.run_id for worker in self._active.values()}
-        for device, run_ids in self._queued_in_folders().items():
-            self._queues[device].extend(r for r in run_ids if r not in known)
+                self._settle(run, returncode=None)
 
     def _loop(self) -> None:
-        last_scan = time.monotonic()
+        next_scan = 0.0
         while not self._stop.is_set():
             try:
                 with self._lock:
-                    self._check_active()
-                    if time.monotonic() - last_scan > self.RESCAN_S:
-                        self._adopt_queued()
-                        last_scan = time.monotonic()
-                    self._start_next()
+                    scan = self._scan_due or time.monotonic() >= next_scan
+                    if scan:
+                        next_scan = time.monotonic() + self.RESCAN_S
+                        self._try_take_over()
+                    if self.owner:
+                        if self._check_active() or scan:
+                            self._scan_due = False
+                            self._start_next()
             except Exception as exc:  # keep serving; the failure is logged, not hidden
                 self._record_loop_error(exc)
             self._stop.wait(self.poll_s)
 
-    def _check_active(self) -> None:
+    def _check_active(self) -> bool:
+        """Watch our workers: stop overdue ones, settle ended ones. True if one ended."""
+        ended = False
         for device, worker in list(self._active.items()):
             alive, code = worker.poll()
             run = worker.run
             if alive:
-                status = run.read_status()
-                asked = status.get("cancel_requested_at")
+                worker.watch_memory()
+                asked = run.read_status().get("cancel_requested_at")
                 if asked and time.time() - asked > self.cancel_timeout_s:
-                    worker.kill()
-                    if can_move(State(status.get("state", "running")), State.CANCELLED):
-                        run.update_status(
-                            state=State.CANCELLED.value, finished_at=time.time(),
-                            reason="Stopped by force: the worker did not stop within "
-                                   f"{self.cancel_timeout_s:.0f} s, so no agent was saved.",
-                            reason_zh=f"已强制停止：训练进程没有在 {self.cancel_timeout_s:.0f} 秒内"
-                                      "停下，所以没有保存智能体。")
+                    self.force_stop(run.run_id,
+                                    "Stopped by force: the worker did not stop within "
+                                    f"{self.cancel_timeout_s:.0f} s, so no agent was saved.",
+                                    f"已强制停止：训练进程没有在 {self.cancel_timeout_s:.0f} 秒内"
+                                    "停下，所以没有保存智能体。")
                 continue
             del self._active[device]
-            changes = reconcile(run.read_status(), alive=False, returncode=code)
-            if changes:
-                run.update_status(**changes, finished_at=time.time(), exit_code=code)
+            self._settle(run, code, worker.memory_low_seen)
+            ended = True
+        return ended
 
     def _start_next(self) -> None:
-        for device, queue in self._queues.items():
-            while device not in self._active and queue:
-                run = RunFolder(self.runs_dir / queue.popleft())
-                if run.read_status().get("state") != State.QUEUED.value:
-                    continue  # cancelled (or started) since it was queued
-                self._launch(run, device)
+        """On each free device, start the oldest queued run (the lock makes us the only
+        launcher; a run that changed state meanwhile is skipped)."""
+        waiting, _ = self._queue()
+        for device, run_ids in waiting.items():
+            for run_id in run_ids:
+                if device in self._active:
+                    break
+                self._launch(RunFolder(self.runs_dir / run_id), device)
 
     def _launch(self, run: RunFolder, device: str) -> None:
         argv, env = worker_command(run.path, device=device, gpu_count=self.gpu_count)
+        oom_kills = oom_kill_count()
         try:
             with run.log_path.open("ab") as log:
                 popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
@@ -319,9 +414,15 @@ class TrainingService:
                               reason_zh=f"训练进程无法启动：{exc}。")
             return
         worker = _Worker(run, popen=popen)
+        started = run.change_status(lambda status: {
+            "state": State.RUNNING.value, "pid": popen.pid, "pid_started_at": worker.started_at,
+            "started_at": time.time(), "oom_kills_at_start": oom_kills}
+            if status.get("state") == State.QUEUED.value else None)
+        if started.get("pid") != popen.pid:  # cancelled (or deleted) while it launched
+            worker.kill()
+            popen.wait()
+            return
         self._active[device] = worker
-        run.update_status(state=State.RUNNING.value, pid=popen.pid,
-                          pid_started_at=worker.started_at, started_at=time.time())
 
     def _record_loop_error(self, exc: Exception) -> None:
         try:
