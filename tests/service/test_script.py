@@ -76,7 +76,8 @@ def test_script_holds_every_training_setting_of_the_run(
                    optimizer="sgd", scheduler="cosine", dropout=0.2, max_grad_norm=0.5,
                    gradient_accumulation=2, precision="bf16", device="cpu", seed=7,
                    early_stopping_patience=3, early_stopping_metric="macro_f1",
-                   eval_every_steps=5, method="freeze", freeze_layers=1, max_train_rows=40)
+                   eval_every_steps=5, method="freeze", freeze_layers=1, max_train_rows=40,
+                   fit_to_data=False)
     source = training_script(run.path)
     constants = _constants(source)
     expected = {"EPOCHS": 2.5, "LEARNING_RATE": 3e-4, "BATCH_SIZE": 4, "MAX_LENGTH": 24,

@@ -79,19 +79,19 @@ def test_upload_train_reload_and_chat(browser, live_app, tiny_model_dir: Path,
     page.locator("#start").click()
     status = page.locator("#run-status")
     expect(status).to_contain_text(words["loss"], timeout=60_000)
-    run_id = status.locator("b").first.inner_text()
+    name = status.locator("b").first.inner_text()  # the run's name: its file's
     expect(page.locator("#loss-plot canvas, #loss-plot svg").first).to_be_visible()
     _shot(page, f"train-{locale}")
 
     page.reload()  # a reload mid-run reconnects to the same run, curve and all
     page.get_by_role("tab").nth(4).click()
-    expect(page.locator("#run-status b").first).to_have_text(run_id, timeout=30_000)
+    expect(page.locator("#run-status b").first).to_have_text(name, timeout=30_000)
     expect(page.locator("#run-status")).to_contain_text(words["done"], timeout=120_000)
 
     page.get_by_role("tab").nth(5).click()
     page.locator("#agents-refresh").click()
     page.locator("#agent-pick input").click()
-    page.get_by_role("option", name=run_id).click()
+    page.get_by_role("option", name=name).click()
     chat_input = page.locator("#chat-input textarea").first
     chat_input.fill("I want a refund for my order")
     chat_input.press("Enter")
