@@ -22,6 +22,7 @@ from typing import Any
 
 from playground.config import RunConfig, field_specs, load_preset, preset_names
 from playground.errors import PlaygroundError, RunError
+from playground.runfolder import LABELS
 
 ALIASES = {"learning_rate": ["--lr"], "text_column": ["--text-col"],
            "label_column": ["--label-col"], "batch_size": ["--batch-size", "--bs"]}
@@ -272,7 +273,7 @@ def _say_what_is_left(run: Any, status: dict[str, Any], say: Any) -> None:
     """After a stop: where the agent is, or that the run never started."""
     if status.get("started_at") is None:
         say(f"Run {run.run_id} was removed from the queue before it started.")
-    elif status["state"] != "failed" and (run.model_dir / "config.json").exists():
+    elif status["state"] != "failed" and (run.model_dir / LABELS).exists():
         say(f"The agent (the best checkpoint so far) is in {run.model_dir}; ask it with: "
             f'playground predict {run.path} "your text"')
     else:
@@ -417,7 +418,9 @@ def _stop(args: argparse.Namespace) -> int:
     folder = RunFolder(args.run_dir.expanduser().resolve())
     if not folder.exists():
         raise RunError(f"There is no run folder at {args.run_dir}.",
-                       "Give a run folder as `playground runs` lists them, e.g. runs/RUN_ID.")
+                       "Give a run folder as `playground runs` lists them, e.g. runs/RUN_ID.",
+                       zh=f"{args.run_dir} 不是训练记录文件夹。请给出 `playground runs` 列出的文件夹，"
+                          "例如 runs/RUN_ID。")
     service = TrainingService(folder.path.parent, serve=False)
     outcome = service.cancel(folder.run_id)
     if outcome == "removed":

@@ -1,0 +1,129 @@
+"""What a newcomer's own sheet meets in the page, one item of issue 11 at a time: the
+form, the translations, the names, the answers' wording, the charts and the status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+
+from playground.config import RunConfig
+from playground.service.replies import AgentRules, LabelRule
+from playground.service.respond import respond
+from playground.ui.session import Curve
+
+from .conftest import form
+from .test_app_api import CLS, client, value
+
+
+def test_an_empty_optional_number_stays_empty_and_errors_name_the_field() -> None:
+    import gradio as gr
+
+    from playground.ui.tab_settings import _component, config_from_form, form_names, values_of
+
+    with gr.Blocks():
+        box = _component("max_train_rows", None, lambda key: key)
+    assert isinstance(box, gr.Textbox) and box.value == ""  # a Number turns it into 0
+    shown = dict(zip(form_names(), values_of(RunConfig())))
+    assert shown["max_train_rows"] == "" and config_from_form(shown, "en").max_train_rows is None
+    with pytest.raises(gr.Error) as err:
+        config_from_form({**shown, "max_train_rows": "0"}, "zh")
+    assert "「最多训练行数」" in err.value.message and "Value" not in err.value.message
+
+
+def test_no_translation_key_is_a_word_data_may_hold() -> None:
+    from playground.ui.texts import KEY_PREFIX, i18n
+
+    words = i18n()
+    for table in words.translations.values():
+        assert all(key.startswith(KEY_PREFIX) for key in table)
+        assert "message" not in table and "label" not in table  # column names people use
+    assert words("message").key == KEY_PREFIX + "message"
+
+
+def test_a_keyword_answer_shows_no_probability_and_every_source_speaks_chinese() -> None:
+    from playground.ui.tab_test import why_line
+
+    rules = AgentRules(rules=[LabelRule("口味", keywords=["咸"]), LabelRule("价格")],
+                       threshold=0.6)
+    picked = respond(rules, "太咸了", {"价格": 0.9, "口味": 0.1})
+    assert picked.label == "口味" and picked.confidence is None  # not the model's 10%
+    assert "关键词规则" in why_line(picked, "zh") and "%" not in why_line(picked, "zh")
+    asked = respond(rules, "一般", {"价格": 0.55, "口味": 0.45})
+    replied = respond(rules, "很贵", {"价格": 0.9, "口味": 0.1})
+    for reply in (picked, asked, replied):
+        line = why_line(reply, "zh")
+        assert not any(word in line for word in ("reply", "clarify", "confidence", "template"))
+    assert "55%" in why_line(asked, "zh") and "60%" in why_line(asked, "zh")
+
+
+def test_charts_start_at_zero_for_equal_counts_and_are_titled() -> None:
+    from playground.ui.charts import confidence_histogram, count_bars
+
+    equal = count_bars(pd.DataFrame({"label": ["a", "b"], "examples": [20, 20]}), "zh",
+                       "examples")
+    assert equal["y_lim"][0] == 0 and equal["y_lim"][1] > 20
+    assert equal["y_title"] == "样本数" and equal["x_title"] == "标签"
+    figure = confidence_histogram(pd.Series([0.2, 0.9, 1.0]), "zh")
+    axis = figure.axes[0]
+    assert axis.get_xlim() == (0.0, 1.0) and axis.get_xlabel() == "把握"
+
+
+def test_the_status_says_the_phase_in_chinese_and_escapes_names(live_app, tmp_path: Path,
+                                                                 intent_csv: Path) -> None:
+    from playground.service.prepare import create_run, prepare
+    from playground.ui.context import Context
+    from playground.ui.tab_train import status_html
+
+    _, service = live_app
+    run = create_run(service.runs_dir, prepare(intent_csv, RunConfig(model="classic")))
+    import os
+
+    import psutil
+
+    # A live worker (this process stands in for it), so no reader settles the run as gone.
+    run.update_status(state="running", name="<img src=x onerror=alert(1)>", pid=os.getpid(),
+                      pid_started_at=psutil.Process().create_time())
+    run.append_event({"type": "phase", "phase": "baselines", "message": "Scoring.",
+                      "message_zh": "正在计算基线。"})
+    ctx = Context(service=service, t=None, session=None, browser_run=None)
+    curve = Curve(run_id=run.run_id)
+    curve.phase, curve.offset = run.read_events(0)[0][-1], 0
+    shown = status_html(ctx, curve, "zh")
+    assert "正在计算基线。" in shown and "训练中" in shown
+    assert "<img" not in shown and "&lt;img" in shown
+
+
+def test_a_refused_upload_clears_the_data_it_replaced(live_app, intent_csv: Path,
+                                                      tmp_path: Path) -> None:
+    url, _ = live_app
+    c = client(url)
+    *_, checks = c.predict(handle_file(str(intent_csv)), "auto", "", CLS, api_name="/load_file")
+    assert "Ready to train" in checks
+    picture = tmp_path / "photo.csv"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    preview, text, _, chart, checks = c.predict(handle_file(str(picture)), "auto", "", CLS,
+                                                api_name="/load_file")
+    assert checks.startswith("❌") and preview["visible"] is False and value(text) is None
+    assert chart["visible"] is False
+    with pytest.raises(AppError, match="Add training data first"):
+        c.predict("auto", "", CLS, None, None, None, *form(), api_name="/start")
+
+
+def test_runs_get_readable_names_that_can_be_changed(live_app, intent_csv: Path) -> None:
+    from playground.service.prepare import create_run, prepare
+
+    url, service = live_app
+    made = [create_run(service.runs_dir, prepare(intent_csv, RunConfig(model="classic")))
+            for _ in range(2)]
+    names = {row["run_id"]: row["name"] for row in service.list_runs()}
+    first, second = names[made[0].run_id], names[made[1].run_id]
+    assert first.startswith("intents") and second.startswith("intents #") and first != second
+    _, stored = client(url).predict(made[1].run_id, "  Hotel\nreviews  ",
+                                    api_name="/rename_run")
+    assert stored == "Hotel reviews" and service.status(made[1].run_id)["name"] == stored
+    with pytest.raises(AppError, match="名字不能为空"):
+        client(url, "zh-CN").predict(made[1].run_id, "   ", api_name="/rename_run")
