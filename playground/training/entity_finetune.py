@@ -11,7 +11,7 @@ probabilities stand for the token.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,7 +141,7 @@ def _compute_metrics(tags: list[str]):
 def finetune_entities(run: RunFolder, config: dict[str, Any], location: str,
                       splits: dict[str, list[Sentence]], tags: list[str],
                       started_at: float,
-                      announce: Any = lambda phase: None) -> EntityFinetuneResult:
+                      announce: Callable[[str], None] = lambda phase: None) -> EntityFinetuneResult:
     """Train on splits["train"], keep the checkpoint with the best validation score, tag
     splits["validation"] and splits["test"], and save the agent in the run's model folder.
     ``announce(phase)`` is called as tokenizing and training start."""

@@ -10,6 +10,7 @@ the best checkpoint loaded at the end.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,7 +153,7 @@ def training_arguments(config: dict[str, Any], run: RunFolder, precision: str, d
 
 def finetune(run: RunFolder, config: dict[str, Any], location: str,
              splits: dict[str, pd.DataFrame], labels: list[str], started_at: float,
-             announce: Any = lambda phase: None) -> FinetuneResult:
+             announce: Callable[[str], None] = lambda phase: None) -> FinetuneResult:
     """Train on splits["train"], pick the best checkpoint on splits["validation"], score
     the validation and test rows, and save the agent in the run's model folder.
     ``announce(phase)`` is called as tokenizing and training start."""
