@@ -103,8 +103,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "queued": ("Waiting in the queue: {ahead} run(s) ahead.", "排队中：前面还有 {ahead} 个任务。"),
     "running": ("Training: step {step} of {total}, epoch {epoch:.1f}, loss {loss:.3f}, "
                 "about {eta} left.", "训练中：第 {step}/{total} 步，第 {epoch:.1f} 轮，损失 {loss:.3f}，约剩 {eta}。"),
-    "starting": ("Starting: loading the model and scoring the baselines…",
-                 "正在启动：加载模型并计算基线分数…"),
+    "starting": ("Starting: the training process is loading…", "正在启动：训练进程正在加载…"),
     "succeeded": ("✅ Done. Accuracy {acc:.1%} on {held_out}. Always answering the most common "
                   "label: {maj:.1%}; classic model: {classic:.1%}.",
                   "✅ 完成。准确率 {acc:.1%}（{held_out}）。总答最常见标签：{maj:.1%}；经典模型：{classic:.1%}。"),
