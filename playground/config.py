@@ -104,10 +104,10 @@ class RunConfig:
         "存放标签的列（实体任务：标注列；留空则自动猜测）。", group="basic", optional=True))
     method: str = _f("full", FieldSpec(
         "How much of the model learns: full (all weights, best quality), head (only the new "
-        "classifier, fastest), freeze (bottom layers fixed), lora (small adapter matrices), "
+        "classifier, fastest), freeze (bottom layers fixed), lora (a small add-on on top), "
         "bitfit (only the bias terms).",
         "模型中参与学习的部分：full（全部参数，效果最好）、head（只训练新分类层，最快）、"
-        "freeze（冻结底部若干层）、lora（小型适配矩阵）、bitfit（只训练偏置项）。",
+        "freeze（冻结底部若干层）、lora（只训练一个小附加部分）、bitfit（只训练偏置项）。",
         choices=METHODS))
     epochs: float = _f(5.0, FieldSpec(
         "How many times training reads the whole training set. More can help, until the "
@@ -162,10 +162,13 @@ class RunConfig:
         "验证分数连续这么多次评估没有提升就停止（0 表示不提前停止）。始终保留最佳检查点。",
         minimum=0, maximum=100))
     early_stopping_metric: str = _f("auto", FieldSpec(
-        "Which validation score picks the best checkpoint: auto is accuracy for "
-        "text-classification and entity F1 for ner; f1 (entity F1) is for ner only.",
-        "用哪个验证分数挑选最佳检查点：auto 对 text-classification 为准确率、对 ner 为实体 F1；"
-        "f1（实体 F1）仅用于 ner。",
+        "The model is saved after each check on the validation rows, and the copy that "
+        "scored best becomes the agent; this is the score that decides. auto: accuracy for "
+        "text-classification, entity F1 for ner; macro_f1 counts every label equally; f1 "
+        "(entity F1) is for ner only; loss: the model's own error, lower is better.",
+        "每次在验证集上检查后都会保存模型，得分最高的那一份成为智能体；这里选择用哪个分数来比较。"
+        "auto：text-classification 用准确率，ner 用实体 F1；macro_f1 让每个标签同等重要；"
+        "f1（实体 F1）仅用于 ner；loss：模型自身的误差，越低越好。",
         choices=("auto", "accuracy", "macro_f1", "f1", "loss")))
     eval_every_steps: int = _f(0, FieldSpec(
         "Evaluate on the validation set every this many steps (0: once per epoch).",
@@ -174,7 +177,10 @@ class RunConfig:
         "With method 'freeze': how many bottom layers (and the embeddings) stay fixed.",
         "method 为 'freeze' 时：固定底部多少层（以及词嵌入）。", minimum=0, maximum=128))
     lora_rank: int = _f(8, FieldSpec(
-        "With method 'lora': size of the adapter matrices.", "method 为 'lora' 时：适配矩阵的秩。",
+        "With method 'lora', only a small add-on to the model is trained; this is its size: "
+        "larger can learn more but is slower (8 suits most data).",
+        "method 为 'lora' 时只训练模型上的一个小附加部分；这是它的大小：越大能学得越多，但更慢"
+        "（大多数数据用 8 即可）。",
         minimum=1, maximum=256))
     lora_alpha: int = _f(16, FieldSpec(
         "With method 'lora': scale of the adapter's update.", "method 为 'lora' 时：适配更新的缩放。",
@@ -191,8 +197,8 @@ class RunConfig:
         "rows, as a careful person would.",
         "按训练行数调整批大小、训练轮数和提前停止的耐心值，像细心的人那样选择。"))
     max_train_rows: int | None = _f(None, FieldSpec(
-        "Use at most this many training rows (a stratified sample), for quick tries.",
-        "最多使用这么多训练行（分层抽样），用于快速尝试。", minimum=10, maximum=10_000_000,
+        "Use at most this many training rows (each label keeps its share), for quick tries.",
+        "最多使用这么多训练行（每个标签保持原有比例），用于快速尝试。", minimum=10, maximum=10_000_000,
         optional=True))
     device: str = _f("auto", FieldSpec(
         "Where to train: auto uses the GPU when there is one.", "在哪里训练：auto 表示有 GPU 就用 GPU。",

@@ -62,8 +62,8 @@ def make_splits(
         rest, test = _take_stratified(data, n_test, seed, keep_per_label=needed - 1)
         share = round(100 * len(test) / len(data))
         held_out = (
-            f"a {share}% stratified held-out part of {source_name or 'the training file'} "
-            f"({len(test):,} rows), which training never saw"
+            f"a {share}% part of {source_name or 'the training file'} held out with each "
+            f"label in its usual share ({len(test):,} rows), which training never saw"
         )
         held_out_zh = (f"{source_name or '训练文件'}中按标签比例留出的 {share}% 共 {len(test):,} 行，"
                        "训练时从未见过")

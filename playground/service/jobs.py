@@ -251,6 +251,7 @@ class TrainingService:
                 "run_id": run.run_id, "name": name_of(run.run_id, status, spec),
                 "state": status.get("state", "queued"),
                 "model": spec["model"]["name"], "data": spec["data"]["name"],
+                "model_zh": spec["model"].get("name_zh") or spec["model"]["name"],
                 "accuracy": report.get("scores", {}).get("model", {}).get("accuracy"),
                 "macro_f1": report.get("scores", {}).get("model", {}).get("macro_f1"),
                 "duration_s": round(finished - started, 1) if started and finished else None,

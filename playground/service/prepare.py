@@ -38,7 +38,8 @@ class Preparation:
     eval_report: DataReport | None = None
     choice: Choice | None = None
     splits: Splits | EntitySplits | None = None
-    notes: list[str] = field(default_factory=list)  # warnings about the model choice
+    # warnings about the model choice, each as (English, Chinese)
+    notes: list[tuple[str, str]] = field(default_factory=list)
     adjustments: list[Adjustment] = field(default_factory=list)  # settings fitted to the data
 
     @property
@@ -49,7 +50,14 @@ class Preparation:
     @property
     def warnings(self) -> list[str]:
         reports = [self.report] + ([self.eval_report] if self.eval_report else [])
-        return [p.message for r in reports for p in r.warnings] + self.notes
+        return [p.message for r in reports for p in r.warnings] + [en for en, _ in self.notes]
+
+    @property
+    def warnings_zh(self) -> list[str]:
+        """The same warnings, in the same order, in Chinese."""
+        reports = [self.report] + ([self.eval_report] if self.eval_report else [])
+        return [p.message_zh or p.message for r in reports for p in r.warnings] + [
+            zh for _, zh in self.notes]
 
     def raise_for_errors(self) -> None:
         if self.errors:
@@ -72,6 +80,14 @@ def language_note(choice: Choice, language: str, lang: str = "en") -> str | None
             f"{card.language_names}: most Chinese characters become unknown tokens and "
             "it will learn little. Choose 'auto' or 'classic', or a Chinese model such as "
             "hfl/rbt3 or bert-base-chinese.")
+
+
+def note_language(prep: Preparation, language: str) -> None:
+    """Note, in both languages, when the chosen model cannot read the data's language."""
+    assert prep.choice is not None
+    note = language_note(prep.choice, language)
+    if note:
+        prep.notes.append((note, language_note(prep.choice, language, "zh") or note))
 
 
 def _limit_rows(train: pd.DataFrame, limit: int | None, seed: int) -> pd.DataFrame:
@@ -121,9 +137,7 @@ def prepare(data_path: str | Path, config: RunConfig,
     if prep.choice.card.is_classic:  # character n-grams read the whole text: no cut-off
         for checked in filter(None, (report, prep.eval_report)):
             checked.problems = [p for p in checked.problems if p.code != "long_texts"]
-    note = language_note(prep.choice, report.language)
-    if note:
-        prep.notes.append(note)
+    note_language(prep, report.language)
     if prep.errors:
         return prep
     splits = make_splits(clean, eval_df=clean_eval if eval_path else None,
@@ -181,7 +195,7 @@ def create_run(runs_dir: str | Path, prep: Preparation) -> RunFolder:
                  "rows": rows,
                  "report": prep.report.to_dict(),
                  "eval_report": prep.eval_report.to_dict() if prep.eval_report else None,
-                 "warnings": prep.warnings},
+                 "warnings": prep.warnings, "warnings_zh": prep.warnings_zh},
         "created_at": time.time(),
     }
     write_json(run.config_path, spec)

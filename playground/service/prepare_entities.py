@@ -23,7 +23,7 @@ from playground.data.entity_checks import (
     make_entity_splits,
 )
 from playground.runfolder import SPLITS, RunFolder
-from playground.service.prepare import Preparation, fit_to_data, language_note
+from playground.service.prepare import Preparation, fit_to_data, note_language
 
 
 def prepare_entities(data_path: str | Path, config: RunConfig,
@@ -46,9 +46,7 @@ def prepare_entities(data_path: str | Path, config: RunConfig,
     if report.errors:
         return prep
     prep.choice = choose(config.model, report.language)
-    note = language_note(prep.choice, report.language)
-    if note:
-        prep.notes.append(note)
+    note_language(prep, report.language)
     if prep.errors:
         return prep
     prep.splits = make_entity_splits(

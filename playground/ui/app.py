@@ -22,10 +22,16 @@ from playground.ui.texts import error_for, i18n, lang_of, say
 
 BUNDLE_UPLOAD_MB = 1024  # the largest agent bundle the gallery takes
 
+# The page keeps its width on every tab (a tab of short Chinese lines would shrink it).
+# Upload boxes are 150 px high (height=150); gradio's drop prompt asks for 240, so it is
+# let shrink and starts below the box's label. Plots: see charts.CHART.
 CSS = """
-.gradio-container {max-width: 1200px !important; margin: auto;}
+.gradio-container {max-width: 1200px !important; width: 100%; margin: auto;}
+.upload-container > .wrap {min-height: 0; padding-top: 36px;}
 #title p {font-size: 1.9em; font-weight: 700; margin: 0.2em 0 0 0;}
 .card-title p {font-size: 1.2em; font-weight: 700; margin: 0;}
+.chart {display: flex !important; flex-direction: column;}
+.chart > div:not(.wrap) {flex: 1 1 0; min-height: 0;}
 """
 
 

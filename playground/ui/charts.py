@@ -12,6 +12,9 @@ FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Microsoft
 AXES = {"predicted": ("predicted", "预测"), "true": ("true", "真实"),
         "confidence": ("confidence", "把握"), "texts": ("texts", "条数"),
         "label": ("label", "标签"), "examples": ("examples", "样本数")}
+# The class of every gradio plot: app.CSS fits the chart below the plot's label (gradio
+# sizes the chart to the whole block, and the block clips the legend and the x-axis).
+CHART = ["chart"]
 
 
 def _pyplot():

@@ -25,5 +25,6 @@ class Curve:
     last_train: dict[str, Any] = field(default_factory=dict)
     phase: dict[str, Any] = field(default_factory=dict)  # the newest phase event after
     # the newest training step: what the worker is doing when it is not stepping
+    warnings: dict[str, list[str]] | None = None  # the run's data warnings, "en" and "zh"
     shown: bool = False  # the plots already show these points
     announced: bool = False  # the run's end has been shown (scores, the agent lists)

@@ -16,7 +16,7 @@ from playground.data.entities import is_cjk, is_conll_file, read_entities, spans
 from playground.data.entity_checks import EntityReport, check_entities
 from playground.errors import PlaygroundError
 from playground.service.prepare import language_note
-from playground.ui.charts import count_bars
+from playground.ui.charts import CHART, count_bars
 from playground.ui.context import Context
 from playground.ui.session import Session
 from playground.ui.tab_model import model_setting
@@ -157,7 +157,8 @@ def build(ctx: Context, model_tab: Any) -> DataTab:
                                    max_height=300, visible=False, elem_id="preview")
         with gr.Column(scale=2):
             chart = gr.BarPlot(x="label", y="examples", label=t("label_chart"), height=260,
-                               x_label_angle=-30, visible=False, elem_id="label-chart")
+                               x_label_angle=-30, visible=False, elem_id="label-chart",
+                               elem_classes=CHART)
     checks = gr.Markdown(label=t("data_checks"), elem_id="data-checks")
     with gr.Accordion(t("data_eval_file"), open=False):
         eval_file = gr.File(label=t("data_eval_file"), height=150)

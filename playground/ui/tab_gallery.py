@@ -136,7 +136,9 @@ def card_values(ctx: Context, request: gr.Request) -> tuple[Any, ...]:
     lang = lang_of(request)
     shown = cards(ctx.service)
     texts = [recipe_status(c["recipe"], c["run"], lang) for c in shown["recipes"]]
-    return (shown["agents"], *texts)
+    agents = [{**row, "model": row["model_zh"]} for row in shown["agents"]] if lang == "zh" \
+        else shown["agents"]
+    return (agents, *texts)
 
 
 def _open_chat(ctx: Context, run_id: str) -> tuple[Any, Any]:

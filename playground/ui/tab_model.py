@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import gradio as gr
 import psutil
@@ -51,15 +52,24 @@ def cards_markdown(lang: str) -> str:
     return "\n".join(rows)
 
 
-def _choices() -> list[tuple[str, str]]:
-    return [("Auto", AUTO)] + [(card.name, card.id) for card in catalog()]
+def _choices(t: Any) -> list[tuple[Any, str]]:
+    """The model buttons, named in the page's language (see ``model_texts``)."""
+    return [(t("model_auto_choice"), AUTO)] + [(t(f"model_name_{card.id}"), card.id)
+                                               for card in catalog()]
+
+
+def model_texts() -> dict[str, dict[str, str]]:
+    """i18n entries model_name_<id>: each catalog model's name in English and Chinese."""
+    cards = catalog()
+    return {lang: {f"model_name_{card.id}": card.name_in(lang) for card in cards}
+            for lang in ("en", "zh")}
 
 
 def build(ctx: Context) -> ModelTab:
     t = ctx.t
     gr.Markdown(t("model_next"))
     with gr.Row():
-        choice = gr.Radio(_choices(), value=AUTO, label=t("model_choice"),
+        choice = gr.Radio(_choices(t), value=AUTO, label=t("model_choice"),
                           info=t("model_auto"), scale=2)
         with gr.Column(scale=1):
             task = gr.Dropdown([(t("task_text_classification"), "text-classification"),
@@ -80,7 +90,7 @@ def build(ctx: Context) -> ModelTab:
             found = choose(wanted, "en")
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
-        return say(lang, "model_ok", name=found.card.name)
+        return say(lang, "model_ok", name=found.card.name_in(lang))
 
     def show_cards(request: gr.Request) -> str:
         return cards_markdown(lang_of(request))

@@ -17,6 +17,7 @@ from playground.service.agents import agent_choices, agent_for, ask, evaluate_ta
 from playground.service.names import rename
 from playground.ui import entity_views, rules_panel, share_panel
 from playground.ui.charts import (
+    CHART,
     confidence_histogram,
     confusion_figure,
     count_bars,
@@ -156,14 +157,16 @@ def build(ctx: Context) -> TestTab:
         gr.Markdown(t("insights"))
         with gr.Row():
             distribution = gr.BarPlot(x="label", y="texts", height=260, x_label_angle=-30,
-                                      label=t("per_label_count"), visible=False)
+                                      label=t("per_label_count"), visible=False,
+                                      elem_classes=CHART)
             spread = gr.Plot(label=t("confidence_spread"))
         with gr.Row():
             examples = gr.Dataframe(label=t("examples"), interactive=False, wrap=True,
                                     visible=False)
             trend = gr.LinePlot(x="date", y="texts", color="label", height=260, visible=False,
                                 label=t("trend"), x_title=t("axis_date"),
-                                y_title=t("axis_texts"), color_title=t("axis_label"))
+                                y_title=t("axis_texts"), color_title=t("axis_label"),
+                                elem_classes=CHART)
 
     def choices():
         return picker(ctx)

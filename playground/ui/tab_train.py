@@ -16,6 +16,7 @@ import pandas as pd
 
 from playground.errors import PlaygroundError
 from playground.service.prepare import create_run, prepare
+from playground.ui.charts import CHART
 from playground.ui.context import Context
 from playground.ui.session import Curve, Session
 from playground.ui.tab_model import model_setting
@@ -23,10 +24,13 @@ from playground.ui.tab_settings import config_from_form
 from playground.ui.texts import TEXTS, error_for, lang_of, say
 
 TICK_S = 1.5
-# "score" is accuracy for labelled texts and entity F1 for entities (token accuracy, high
-# because most tokens are no entity, would flatter an entity agent).
-RUN_COLUMNS = ["name", "state", "task", "model", "data", "score", "macro_f1", "duration_s",
-               "run_id"]
+# The runs table's columns and their headers. "score" is accuracy for labelled texts and
+# entity F1 for entities (token accuracy, high because most tokens are no entity, would
+# flatter an entity agent).
+RUN_COLUMNS = {"name": ("name", "名称"), "state": ("state", "状态"), "task": ("task", "任务"),
+               "model": ("model", "模型"), "data": ("data", "数据"), "score": ("score", "得分"),
+               "macro_f1": ("macro-F1", "宏平均 F1"), "duration_s": ("seconds", "用时（秒）"),
+               "run_id": ("run id", "记录 id")}
 SERIES = {"train": ("train", "训练"), "validation": ("validation", "验证")}
 COLOURS = ("#4f7cac", "#e8833a")
 
@@ -60,6 +64,8 @@ def read_new_events(ctx: Context, run_id: str | None, curve: Curve) -> Curve:
         run = ctx.service.run(run_id)
     except PlaygroundError:  # its folder was deleted while we followed it
         return Curve()
+    if curve.warnings is None:  # read once per run: they do not change
+        curve.warnings = _warnings(run)
     events, curve.offset = run.read_events(curve.offset)
     for event in events:
         if event["type"] == "train":
@@ -77,6 +83,14 @@ def read_new_events(ctx: Context, run_id: str | None, curve: Curve) -> Curve:
     return curve
 
 
+def _warnings(run: Any) -> dict[str, list[str]]:
+    """The warnings ``prepare`` found for a run, in both languages (a run made before they
+    were kept in Chinese too has English only)."""
+    data = run.read_config().get("data") or {}
+    english = data.get("warnings") or []
+    return {"en": english, "zh": data.get("warnings_zh") or english}
+
+
 def _running_text(curve: Curve, lang: str) -> tuple[str, int, int]:
     """What a running run is doing now, and its progress (done, total) for the bar."""
     if curve.phase:  # loading, tokenizing, baselines, calibrating, saving...
@@ -89,7 +103,8 @@ def _running_text(curve: Curve, lang: str) -> tuple[str, int, int]:
     last = curve.last_train
     done, total = last["step"], max(last["total_steps"], 1)
     eta = last.get("eta_s")
-    left = _duration(eta) if eta is not None else say(lang, "eta_measuring")
+    left = say(lang, "eta_left", time=_duration(eta)) if eta is not None else \
+        say(lang, "eta_measuring")
     return say(lang, "running", step=done, total=total, epoch=last["epoch"], loss=last["loss"],
                eta=left), done, total
 
@@ -108,14 +123,13 @@ def _succeeded_text(report: dict[str, Any], lang: str) -> str:
     reason = agent.get("reason_zh") if lang == "zh" else agent.get("reason")
     if reason:
         text += " " + reason
-    if report.get("verdict") == "no_better_than_majority":
-        text = say(lang, "not_useful", text=text)
-    return text
+    useful = report.get("verdict") != "no_better_than_majority"
+    return say(lang, "done" if useful else "not_useful", text=text)
 
 
 def status_html(ctx: Context, curve: Curve, lang: str) -> str:
-    """The run's name, state, progress bar and what it is doing, all values escaped: names,
-    reasons and descriptions come from files and bundles."""
+    """The run's name, state, progress bar, what it is doing and its data's warnings, all
+    values escaped: names, reasons and descriptions come from files and bundles."""
     if not curve.run_id:
         return html.escape(say(lang, "nothing_running"))
     status = ctx.service.status(curve.run_id)
@@ -135,18 +149,26 @@ def status_html(ctx: Context, curve: Curve, lang: str) -> str:
     name = status.get("name") or curve.run_id
     shown_state = say(lang, f"state_{state}") if f"state_{state}" in TEXTS else state
     bar = f'<progress value="{done}" max="{total}" style="width:100%"></progress>'
+    warnings = "".join(f"<div>⚠️ {html.escape(w)}</div>"
+                       for w in (curve.warnings or {}).get(lang, []))
     return (f"<div><b>{html.escape(name)}</b> · {html.escape(shown_state)}</div>{bar}"
-            f"<div>{html.escape(text)}</div>")
+            f"<div>{html.escape(text)}</div>{warnings}")
 
 
 def curves(curve: Curve, lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
     """The loss and accuracy frames for the plots, the series named in the page's
     language. Typed even when empty: the plot keeps the axis types of the first frame it
-    gets, and an empty object column is categorical."""
+    gets, and an empty object column is categorical.
+
+    The loss frame names both series from its first row: the plot takes its colours and
+    legend from the series of the first frame it draws, so a series with no point yet
+    gets one row with no loss (drawn as nothing)."""
     zh = lang == "zh"
-    loss = pd.DataFrame(curve.train_points + [
-        {k: p[k] for k in ("step", "loss", "series")} for p in curve.eval_points],
-        columns=["step", "loss", "series"]).astype({"step": "int64", "loss": "float64"})
+    train = curve.train_points or [{"step": 0, "loss": None, "series": "train"}]
+    validation = [{k: p[k] for k in ("step", "loss", "series")} for p in curve.eval_points] \
+        or [{"step": 0, "loss": None, "series": "validation"}]
+    loss = pd.DataFrame(train + validation, columns=["step", "loss", "series"]).astype(
+        {"step": "int64", "loss": "float64"})
     loss["series"] = loss["series"].map(lambda name: SERIES[name][zh])
     metric = pd.DataFrame([{"step": p["step"], "accuracy": p["accuracy"]}
                            for p in curve.eval_points], columns=["step", "accuracy"]
@@ -154,8 +176,9 @@ def curves(curve: Curve, lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
     return loss, metric
 
 
-def series_colours(lang: str) -> dict[str, str]:
-    return {SERIES[name][lang == "zh"]: colour for name, colour in zip(SERIES, COLOURS)}
+# Both languages' names: the plot is built before a page's language is known.
+SERIES_COLOURS = {names[zh]: colour for names, colour in zip(SERIES.values(), COLOURS)
+                  for zh in (False, True)}
 
 
 def scores_frame(report: dict[str, Any], lang: str) -> pd.DataFrame:
@@ -173,9 +196,15 @@ def scores_frame(report: dict[str, Any], lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["model", "score"])
 
 
-def runs_table(ctx: Context) -> pd.DataFrame:
-    rows = [{**row, "score": score_of(row)} for row in ctx.service.list_runs()]
-    return pd.DataFrame(rows, columns=RUN_COLUMNS)
+def runs_table(ctx: Context, lang: str = "en") -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Every run as the table shows it in ``lang``, and the (name, id) choices to open one."""
+    zh = lang == "zh"
+    rows = [{**row, "score": score_of(row), "model": row["model_zh"] if zh else row["model"],
+             "state": say(lang, f"state_{row['state']}") if f"state_{row['state']}" in TEXTS
+             else row["state"]} for row in ctx.service.list_runs()]
+    table = pd.DataFrame(rows, columns=list(RUN_COLUMNS))
+    choices = list(zip(table["name"], table["run_id"]))
+    return table.rename(columns={key: names[zh] for key, names in RUN_COLUMNS.items()}), choices
 
 
 def score_of(row: dict[str, Any]) -> float | None:
@@ -209,22 +238,27 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
         stop = gr.Button(t("stop"), variant="stop", scale=1, elem_id="stop")
     status = gr.HTML(elem_id="run-status")
     with gr.Row():
-        # Fixed colours: the plot takes its series from the first frame it gets, which
-        # may hold train points only.
+        # Axes from 0: one point alone gets a readable axis, both plots line up, and a
+        # loss that barely moves does not look like a cliff.
         loss_plot = gr.LinePlot(x="step", y="loss", color="series", label=t("loss_plot"),
-                                color_map=series_colours("en"), color_title=t("curve"),
-                                x_title=t("axis_step"), y_title=t("axis_loss"),
-                                height=340, scale=3, elem_id="loss-plot")
-        metric_plot = gr.LinePlot(x="step", y="accuracy", label=t("metric_plot"), height=300,
+                                color_map=SERIES_COLOURS, color_title=t("curve"),
+                                x_title=t("axis_step"), y_title=t("axis_loss"), x_lim=[0, None],
+                                y_lim=[0, None], height=340, scale=3, elem_id="loss-plot",
+                                elem_classes=CHART)
+        metric_plot = gr.LinePlot(x="step", y="accuracy", label=t("metric_plot"), height=340,
                                   x_title=t("axis_step"), y_title=t("axis_score"),
-                                  y_lim=[0, 1], scale=2, elem_id="metric-plot")
+                                  x_lim=[0, None], y_lim=[0, 1], scale=2, elem_id="metric-plot",
+                                  elem_classes=CHART)
     scores_plot = gr.BarPlot(x="model", y="score", label=t("scores_plot"), y_lim=[0, 1],
-                             height=260, visible=False, elem_id="scores-plot")
+                             height=260, visible=False, elem_id="scores-plot",
+                             elem_classes=CHART)
     with gr.Accordion(t("runs"), open=False):
         with gr.Row():
-            pick = gr.Dropdown([], label=t("open_run"), scale=3, allow_custom_value=True)
+            pick = gr.Dropdown([], label=t("open_run"), scale=3, allow_custom_value=True,
+                               elem_id="open-run")
             refresh = gr.Button(t("refresh"), size="sm", scale=1)
-        runs = gr.Dataframe(runs_table(ctx), interactive=False, wrap=True)
+        gr.Markdown(t("runs_help"))
+        runs = gr.Dataframe(runs_table(ctx)[0], interactive=False, wrap=True)
     timer = gr.Timer(TICK_S)
     followed = gr.State(None)  # the run id this window follows; set by clicks only
     curve = gr.State(Curve())  # what has been read of it; written by the timer only
@@ -248,10 +282,11 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
                 loss["visible"] = metric["visible"] = end["curves"]
         if (points.run_id, points.offset) != before or not points.shown:
             loss_frame, metric_frame = curves(points, lang)
-            # An empty frame is never sent: a plot that first gets one draws no lines later.
-            points.shown = not loss_frame.empty and not metric_frame.empty
-            if not loss_frame.empty:
-                loss.update(value=loss_frame, color_map=series_colours(lang))
+            # No frame is sent before its first point: a plot that first gets an empty one
+            # draws no lines later.
+            points.shown = bool(points.train_points) and not metric_frame.empty
+            if points.train_points:
+                loss["value"] = loss_frame
             if not metric_frame.empty:
                 metric["value"] = metric_frame
         return (points, status, gr.update(**loss) if loss else gr.skip(),
@@ -277,16 +312,16 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
             raise error_for(exc, lang_of(request)) from exc
         return run_id, run_id
 
-    def refresh_runs():
-        table = runs_table(ctx)
-        return table, gr.update(choices=list(zip(table["name"], table["run_id"])))
+    def refresh_runs(request: gr.Request):
+        table, choices = runs_table(ctx, lang_of(request))
+        return table, gr.update(choices=choices)
 
-    def reconnect(remembered: str | None):
+    def reconnect(remembered: str | None, request: gr.Request):
         try:
             run_id = ctx.service.run(remembered).run_id if remembered else None
         except PlaygroundError:
             run_id = None  # the run folder was deleted: nothing to reconnect to
-        return (run_id, *refresh_runs())
+        return (run_id, *refresh_runs(request))
 
     names = list(settings_tab.fields)
 

@@ -27,6 +27,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "Then go to **2 · Data**.",
                    "选择要训练的模型。**自动** 会按数据语言挑选。然后前往 **2 · 数据**。"),
     "model_choice": ("Model", "模型"),
+    "model_auto_choice": ("Auto", "自动"),
     "model_auto": ("Auto: the embedded MiniLM for English, Instant (classic) for Chinese",
                    "自动：英文用内置 MiniLM，中文用秒训经典模型"),
     "model_custom": ("Or a Hugging Face model id or a local model folder",
@@ -99,17 +100,24 @@ TEXTS: dict[str, tuple[str, str]] = {
                     "验证得分（准确率；实体任务为实体 F1）"),
     "runs": ("All runs", "全部训练记录"),
     "open_run": ("Open run", "打开记录"),
+    "runs_help": ("**score**: accuracy on the held-out rows (entity F1 for entities). "
+                  "**macro-F1**: the average of the labels' own scores, so a rare label "
+                  "counts as much as a common one.",
+                  "**得分**：留出数据上的准确率（实体任务为实体 F1）。**宏平均 F1**：各标签得分的平均，"
+                  "少见标签与常见标签同等重要。"),
     "refresh": ("Refresh", "刷新"),
     "queued": ("Waiting in the queue: {ahead} run(s) ahead.", "排队中：前面还有 {ahead} 个任务。"),
-    "running": ("Training: step {step} of {total}, epoch {epoch:.1f}, loss {loss:.3f}, "
-                "about {eta} left.", "训练中：第 {step}/{total} 步，第 {epoch:.1f} 轮，损失 {loss:.3f}，约剩 {eta}。"),
+    "running": ("Training: step {step} of {total}, epoch {epoch:.1f}, loss {loss:.3f}; {eta}.",
+                "训练中：第 {step}/{total} 步，第 {epoch:.1f} 轮，损失 {loss:.3f}；{eta}。"),
+    "eta_left": ("about {time} left", "约剩 {time}"),
     "starting": ("Starting: the training process is loading…", "正在启动：训练进程正在加载…"),
-    "succeeded": ("✅ Done. Accuracy {acc:.1%} on {held_out}. Always answering the most common "
+    "done": ("✅ Done. {text}", "✅ 完成。{text}"),
+    "succeeded": ("Accuracy {acc:.1%} on {held_out}. Always answering the most common "
                   "label: {maj:.1%}; classic model: {classic:.1%}.",
-                  "✅ 完成。准确率 {acc:.1%}（{held_out}）。总答最常见标签：{maj:.1%}；经典模型：{classic:.1%}。"),
-    "succeeded_ner": ("✅ Done. Entity F1 {acc:.1%} on {held_out}. Finding no entities: "
+                  "准确率 {acc:.1%}（{held_out}）。总答最常见标签：{maj:.1%}；经典模型：{classic:.1%}。"),
+    "succeeded_ner": ("Entity F1 {acc:.1%} on {held_out}. Finding no entities: "
                       "{maj:.1%}; classic model: {classic:.1%}.",
-                      "✅ 完成。实体 F1 {acc:.1%}（{held_out}）。不标任何实体：{maj:.1%}；经典模型：{classic:.1%}。"),
+                      "实体 F1 {acc:.1%}（{held_out}）。不标任何实体：{maj:.1%}；经典模型：{classic:.1%}。"),
     "eta_measuring": ("time left: measuring…", "剩余时间：测量中…"),
     "not_useful": ("⚠️ Finished, but the agent is no better than always giving the most "
                    "common label, so it is not ready to use: add more examples per label, "
@@ -196,14 +204,17 @@ def i18n() -> Any:
     import gradio as gr
 
     from playground.ui.tab_gallery import recipe_texts
+    from playground.ui.tab_model import model_texts
 
     class Words(gr.I18n):
         def __call__(self, key: str) -> Any:
             return super().__call__(KEY_PREFIX + key)
 
-    fields, recipe_words = field_texts(), recipe_texts()
-    english = {**{k: v[0] for k, v in TEXTS.items()}, **fields["en"], **recipe_words["en"]}
-    chinese = {**{k: v[1] for k, v in TEXTS.items()}, **fields["zh"], **recipe_words["zh"]}
+    fields, recipe_words, models = field_texts(), recipe_texts(), model_texts()
+    english = {**{k: v[0] for k, v in TEXTS.items()}, **fields["en"], **recipe_words["en"],
+               **models["en"]}
+    chinese = {**{k: v[1] for k, v in TEXTS.items()}, **fields["zh"], **recipe_words["zh"],
+               **models["zh"]}
     return Words(en={KEY_PREFIX + k: v for k, v in english.items()},
                  zh={KEY_PREFIX + k: v for k, v in chinese.items()})
 

@@ -19,7 +19,8 @@ def test_held_out_part_is_stratified_and_sized() -> None:
     splits = make_splits(df, source_name="train.csv")
     assert (len(splits.train), len(splits.validation), len(splits.test)) == (70, 10, 20)
     assert splits.test["label"].value_counts().to_dict() == {"a": 12, "b": 6, "c": 2}
-    assert splits.held_out == "a 20% stratified held-out part of train.csv (20 rows), which training never saw"
+    assert splits.held_out == ("a 20% part of train.csv held out with each label in its "
+                               "usual share (20 rows), which training never saw")
     assert splits.held_out_zh == "train.csv中按标签比例留出的 20% 共 20 行，训练时从未见过"
     for part in (splits.train, splits.validation, splits.test):
         assert list(part.columns) == ["text", "label"]
