@@ -158,8 +158,8 @@ class RunConfig:
         "随机种子：相同种子与设置得到相同结果。", minimum=0, maximum=2**31 - 1))
     early_stopping_patience: int = _f(2, FieldSpec(
         "Stop when the validation score has not improved for this many evaluations "
-        "(0: never stop early). The best checkpoint is kept either way.",
-        "验证分数连续这么多次评估没有提升就停止（0 表示不提前停止）。始终保留最佳检查点。",
+        "(0: never stop early). The best copy of the model is kept either way.",
+        "验证分数连续这么多次评估没有提升就停止（0 表示不提前停止）。始终保留最好的那一份模型。",
         minimum=0, maximum=100))
     early_stopping_metric: str = _f("auto", FieldSpec(
         "The model is saved after each check on the validation rows, and the copy that "
@@ -186,8 +186,9 @@ class RunConfig:
         "With method 'lora': scale of the adapter's update.", "method 为 'lora' 时：适配更新的缩放。",
         minimum=1, maximum=1024))
     validation_fraction: float = _f(0.1, FieldSpec(
-        "Share of the training file kept aside to pick the best checkpoint.",
-        "从训练文件中留出用于挑选最佳检查点的比例。", minimum=0.02, maximum=0.5))
+        "Share of the training file kept aside to check the model as it learns and keep "
+        "its best copy.",
+        "从训练文件中留出的比例，用来在训练中检查模型并保留最好的那一份。", minimum=0.02, maximum=0.5))
     test_fraction: float = _f(0.2, FieldSpec(
         "Without a separate evaluation file: share of the file held out for the final, "
         "honest score.", "没有单独的评估文件时：留出用于最终评分的比例。",

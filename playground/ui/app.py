@@ -24,14 +24,19 @@ BUNDLE_UPLOAD_MB = 1024  # the largest agent bundle the gallery takes
 
 # The page keeps its width on every tab (a tab of short Chinese lines would shrink it).
 # Upload boxes are 150 px high (height=150); gradio's drop prompt asks for 240, so it is
-# let shrink and starts below the box's label. Plots: see charts.CHART.
+# let shrink and starts below the box's label. The model table breaks lines between words
+# only (a narrow column would split "English" into "Engli sh"). Plots: see charts.CHART;
+# round line ends draw a curve's first point, alone, as a dot.
 CSS = """
 .gradio-container {max-width: 1200px !important; width: 100%; margin: auto;}
 .upload-container > .wrap {min-height: 0; padding-top: 36px;}
+#model-cards td, #model-cards th {word-break: normal !important; overflow-wrap: normal;}
+#model-cards td:nth-child(2) {white-space: nowrap;}
 #title p {font-size: 1.9em; font-weight: 700; margin: 0.2em 0 0 0;}
 .card-title p {font-size: 1.2em; font-weight: 700; margin: 0;}
 .chart {display: flex !important; flex-direction: column;}
 .chart > div:not(.wrap) {flex: 1 1 0; min-height: 0;}
+.chart .mark-line path {stroke-linecap: round; stroke-width: 2.5px;}
 """
 
 

@@ -35,7 +35,7 @@ def test_entities(run, path: str, lang: str):
                   r=scores["recall"], rows=found["rows"], entities=scores["entities"])
     per_type = pd.DataFrame([{"type": kind, **values}
                              for kind, values in scores["per_type"].items()])
-    return (summary, gr.update(value=per_type, visible=True), None,
+    return (summary, gr.update(value=per_type, visible=True), gr.update(visible=False),
             gr.update(value=found["mistakes"], visible=True))
 
 
@@ -53,5 +53,6 @@ def label_entities(run, frame: pd.DataFrame, stem: str, lang: str):
     counts = found["type"].value_counts().rename_axis("label").reset_index(name="texts")
     examples = labelled[labelled["entities"] != ""].head(9)[[column, "entities"]]
     spread = confidence_histogram(found["confidence"], lang) if len(found) else None
-    return (str(out), count_bars(counts, lang), spread, gr.update(value=examples, visible=True),
+    return (str(out), count_bars(counts, lang), gr.update(value=spread, visible=spread is not None),
+            gr.update(value=examples, visible=True),
             gr.update(visible=False))

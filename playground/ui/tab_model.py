@@ -81,7 +81,7 @@ def build(ctx: Context) -> ModelTab:
             check = gr.Button(t("model_check"), size="sm")
             verdict = gr.Markdown()
     with gr.Accordion(t("model_cards"), open=True):
-        cards = gr.Markdown()
+        cards = gr.Markdown(elem_id="model-cards")
 
     def check_model(name: str, picked: str, request: gr.Request) -> str:
         lang = lang_of(request)

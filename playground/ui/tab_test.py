@@ -97,7 +97,7 @@ def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
     per_label = pd.DataFrame([{"label": label, **values}
                               for label, values in result["per_label"].items()])
     return (summary, gr.update(value=per_label, visible=True),
-            confusion_figure(result["confusion_matrix"], lang),
+            gr.update(value=confusion_figure(result["confusion_matrix"], lang), visible=True),
             gr.update(value=found["mistakes"], visible=True))
 
 
@@ -114,7 +114,8 @@ def label_file(ctx: Context, run_id: str, path: str, lang: str):
         .reset_index(name="texts")
     examples = labelled.groupby("predicted_label", sort=False).head(3)[
         ["predicted_label", "confidence", column]].sort_values("predicted_label")
-    return (str(out), count_bars(counts, lang), confidence_histogram(labelled["confidence"], lang),
+    spread = confidence_histogram(labelled["confidence"], lang)
+    return (str(out), count_bars(counts, lang), gr.update(value=spread, visible=True),
             gr.update(value=examples, visible=True), trend_lines(trend_frame(labelled)))
 
 
@@ -146,7 +147,8 @@ def build(ctx: Context) -> TestTab:
         test_summary = gr.Markdown()
         with gr.Row():
             per_label = gr.Dataframe(label=t("per_label"), interactive=False, visible=False)
-            confusion = gr.Plot(label=t("confusion"))
+            # Pictures stay hidden until there is one: an empty plot is a blank box.
+            confusion = gr.Plot(label=t("confusion"), visible=False)
         mistakes = gr.Dataframe(label=t("mistakes"), interactive=False, wrap=True,
                                 visible=False)
     with gr.Tab(t("run_predict")):
@@ -159,7 +161,7 @@ def build(ctx: Context) -> TestTab:
             distribution = gr.BarPlot(x="label", y="texts", height=260, x_label_angle=-30,
                                       label=t("per_label_count"), visible=False,
                                       elem_classes=CHART)
-            spread = gr.Plot(label=t("confidence_spread"))
+            spread = gr.Plot(label=t("confidence_spread"), visible=False)
         with gr.Row():
             examples = gr.Dataframe(label=t("examples"), interactive=False, wrap=True,
                                     visible=False)

@@ -14,6 +14,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from playground.catalog import CLASSIC
 from playground.errors import PlaygroundError
 from playground.service.prepare import create_run, prepare
 from playground.ui.charts import CHART
@@ -176,6 +177,14 @@ def curves(curve: Curve, lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
     return loss, metric
 
 
+def step_span(curve: Curve) -> list[int]:
+    """Both curves' x-axis: the planned steps while the run trains (the line grows from
+    left to right), the steps it took once it has ended (early stopping ends it sooner)."""
+    last = curve.train_points[-1]["step"] if curve.train_points else 0
+    planned = curve.last_train.get("total_steps", last)
+    return [0, max(1, last if curve.announced else max(last, planned))]
+
+
 # Both languages' names: the plot is built before a page's language is known.
 SERIES_COLOURS = {names[zh]: colour for names, colour in zip(SERIES.values(), COLOURS)
                   for zh in (False, True)}
@@ -238,8 +247,8 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
         stop = gr.Button(t("stop"), variant="stop", scale=1, elem_id="stop")
     status = gr.HTML(elem_id="run-status")
     with gr.Row():
-        # Axes from 0: one point alone gets a readable axis, both plots line up, and a
-        # loss that barely moves does not look like a cliff.
+        # Axes from 0 (the tick sets the steps' end, see step_span): both plots line up,
+        # and a loss that barely moves does not look like a cliff.
         loss_plot = gr.LinePlot(x="step", y="loss", color="series", label=t("loss_plot"),
                                 color_map=SERIES_COLOURS, color_title=t("curve"),
                                 x_title=t("axis_step"), y_title=t("axis_loss"), x_lim=[0, None],
@@ -272,7 +281,7 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
         status = status_html(ctx, points, lang)
         loss, metric, scores, done = {}, {}, gr.skip(), gr.skip()
         if points.run_id != before[0]:  # another run: its curves show, its scores later
-            loss["visible"] = metric["visible"] = True
+            loss["visible"] = metric["visible"] = not _is_classic(ctx, points.run_id)
             scores = gr.update(visible=False)
         end = _finished_view(ctx, points, lang) if points.run_id and not points.announced \
             else None
@@ -280,15 +289,15 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
             scores, done = end["scores"], end["run_id"]
             if end["curves"] is not None:
                 loss["visible"] = metric["visible"] = end["curves"]
-        if (points.run_id, points.offset) != before or not points.shown:
+        if (points.run_id, points.offset) != before or not points.shown or end is not None:
             loss_frame, metric_frame = curves(points, lang)
             # No frame is sent before its first point: a plot that first gets an empty one
             # draws no lines later.
             points.shown = bool(points.train_points) and not metric_frame.empty
             if points.train_points:
-                loss["value"] = loss_frame
+                loss.update(value=loss_frame, x_lim=step_span(points))
             if not metric_frame.empty:
-                metric["value"] = metric_frame
+                metric.update(value=metric_frame, x_lim=step_span(points))
         return (points, status, gr.update(**loss) if loss else gr.skip(),
                 gr.update(**metric) if metric else gr.skip(), scores, done)
 
@@ -349,6 +358,13 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
                     browser_run=browser_run, followed=followed, finished=finished)
 
 
+def _is_classic(ctx: Context, run_id: str | None) -> bool:
+    """Whether the run trains the classic model, which has no steps and so no curves."""
+    if not run_id:
+        return False
+    return ctx.service.run(run_id).read_config()["model"]["id"] == CLASSIC
+
+
 def _finished_view(ctx: Context, curve: Curve, lang: str) -> dict[str, Any] | None:
     """Once the followed run has finished: its held-out scores as bars, whether the curves
     stay (a classic model has none), and its id for the tabs that list agents. None while
@@ -364,6 +380,8 @@ def _finished_view(ctx: Context, curve: Curve, lang: str) -> dict[str, Any] | No
     if not report.get("scores"):
         return {"scores": gr.skip(), "curves": None, "run_id": curve.run_id}
     frame = scores_frame(report, lang)
+    classic = report.get("method") == "classic"  # nothing was fine-tuned
     return {"scores": gr.update(value=frame, visible=True, sort=frame["model"].tolist(),
+                                label=say(lang, "scores_plot_classic" if classic else "scores_plot"),
                                 x_title=say(lang, "axis_model"), y_title=say(lang, "axis_score")),
-            "curves": report.get("method") != "classic", "run_id": curve.run_id}
+            "curves": not classic, "run_id": curve.run_id}

@@ -104,3 +104,17 @@ def test_data_warnings_are_kept_and_shown_in_chinese_too(live_app, tmp_path: Pat
     zh, en = status_html(ctx, curve, "zh"), status_html(ctx, curve, "en")
     assert all(w in zh for w in stored["warnings_zh"]) and "Your data is Chinese" not in zh
     assert "Your data is Chinese" in en
+
+
+def test_the_curves_span_the_planned_steps_then_the_steps_taken() -> None:
+    from playground.ui.session import Curve
+    from playground.ui.tab_train import curves, step_span
+
+    curve = Curve(run_id="r", train_points=[{"step": 1, "loss": 1.4, "series": "train"}],
+                  last_train={"step": 1, "total_steps": 120})
+    assert step_span(curve) == [0, 120]  # one point alone: the axis is the whole run
+    loss, _ = curves(curve, "zh")
+    assert loss["series"].tolist() == ["训练", "验证"]  # both named from the first point
+    curve.train_points.append({"step": 36, "loss": 0.1, "series": "train"})
+    curve.announced = True  # stopped early at step 36
+    assert step_span(curve) == [0, 36]
