@@ -32,7 +32,7 @@ def _word(key: str, lang: str) -> str:
     return AXES[key][lang == "zh"]
 
 
-def _padded_lim(top: float) -> list[float]:
+def padded_lim(top: float) -> list[float]:
     """An axis from 0 to a little above ``top``: bars and lines start at zero and end
     inside the chart."""
     return [0, max(1, round(top * 1.1 + 0.5))]
@@ -43,7 +43,7 @@ def count_bars(counts: pd.DataFrame, lang: str, y: str = "texts"):
     with it: a bar chart shows a translation key given at build time as raw text."""
     import gradio as gr
 
-    return gr.update(value=counts, y_lim=_padded_lim(counts[y].max() if len(counts) else 1),
+    return gr.update(value=counts, y_lim=padded_lim(counts[y].max() if len(counts) else 1),
                      x_title=AXES["label"][lang == "zh"],
                      y_title=AXES["examples" if y == "examples" else "texts"][lang == "zh"],
                      visible=True)
@@ -55,7 +55,7 @@ def trend_lines(trend: pd.DataFrame | None):
 
     if trend is None:
         return gr.update(visible=False)
-    return gr.update(value=trend, y_lim=_padded_lim(trend["texts"].max()), visible=True)
+    return gr.update(value=trend, y_lim=padded_lim(trend["texts"].max()), visible=True)
 
 
 def confusion_figure(confusion: dict[str, Any], lang: str = "en"):

@@ -36,7 +36,7 @@ class TestTab:
     scores: gr.Label
 
 
-SOURCE_WORDS = {"reply": ("reply", "回复"), "lookup": ("table lookup", "查表"),
+SOURCE_WORDS = {"lookup": ("table lookup", "查表"),
                 "http": ("web call", "网络调用"), "entities": ("entities", "实体")}
 
 
@@ -50,6 +50,8 @@ def why_line(reply: Any, lang: str) -> str:
         return say(lang, "answered_keyword", label=reply.label, detail=detail)
     if reply.source == "clarify":
         return say(lang, "answered_clarify", detail=detail)
+    if reply.source == "reply":  # its detail only repeats "reply template"
+        return say(lang, "answered_reply", label=reply.label, confidence=reply.confidence)
     source = SOURCE_WORDS.get(reply.source, (reply.source, reply.source))[zh]
     return say(lang, "answered_by", label=reply.label, confidence=reply.confidence,
                source=source, detail=detail)

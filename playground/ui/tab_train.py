@@ -17,7 +17,7 @@ import pandas as pd
 from playground.catalog import CLASSIC
 from playground.errors import PlaygroundError
 from playground.service.prepare import create_run, prepare
-from playground.ui.charts import CHART
+from playground.ui.charts import CHART, padded_lim
 from playground.ui.context import Context
 from playground.ui.session import Curve, Session
 from playground.ui.tab_model import model_setting
@@ -247,8 +247,9 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
         stop = gr.Button(t("stop"), variant="stop", scale=1, elem_id="stop")
     status = gr.HTML(elem_id="run-status")
     with gr.Row():
-        # Axes from 0 (the tick sets the steps' end, see step_span): both plots line up,
-        # and a loss that barely moves does not look like a cliff.
+        # Axes from 0, ending a little above the highest point (a line on the edge is
+        # half hidden); the tick sets the ends, see step_span. Both plots line up, and a
+        # loss that barely moves does not look like a cliff.
         loss_plot = gr.LinePlot(x="step", y="loss", color="series", label=t("loss_plot"),
                                 color_map=SERIES_COLOURS, color_title=t("curve"),
                                 x_title=t("axis_step"), y_title=t("axis_loss"), x_lim=[0, None],
@@ -256,7 +257,7 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
                                 elem_classes=CHART)
         metric_plot = gr.LinePlot(x="step", y="accuracy", label=t("metric_plot"), height=340,
                                   x_title=t("axis_step"), y_title=t("axis_score"),
-                                  x_lim=[0, None], y_lim=[0, 1], scale=2, elem_id="metric-plot",
+                                  x_lim=[0, None], y_lim=[0, 1.05], scale=2, elem_id="metric-plot",
                                   elem_classes=CHART)
     scores_plot = gr.BarPlot(x="model", y="score", label=t("scores_plot"), y_lim=[0, 1],
                              height=260, visible=False, elem_id="scores-plot",
@@ -295,7 +296,8 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
             # draws no lines later.
             points.shown = bool(points.train_points) and not metric_frame.empty
             if points.train_points:
-                loss.update(value=loss_frame, x_lim=step_span(points))
+                loss.update(value=loss_frame, x_lim=step_span(points),
+                            y_lim=padded_lim(loss_frame["loss"].max()))
             if not metric_frame.empty:
                 metric.update(value=metric_frame, x_lim=step_span(points))
         return (points, status, gr.update(**loss) if loss else gr.skip(),

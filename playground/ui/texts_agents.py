@@ -63,6 +63,8 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
     "rules_saved": ("Saved: the chat uses these rules now.", "已保存：对话立即使用这些规则。"),
     "answered_by": ("{label} · {confidence:.0%} sure · answered by {source}: {detail}",
                     "{label} · 把握 {confidence:.0%} · 由{source}回答：{detail}"),
+    "answered_reply": ("{label} · {confidence:.0%} sure · answered by its reply template",
+                       "{label} · 把握 {confidence:.0%} · 由回复模板回答"),
     "answered_keyword": ("{label} · picked by a keyword rule: {detail}",
                          "{label} · 由关键词规则选定：{detail}"),
     "answered_clarify": ("Not sure enough, so the agent asks back: {detail}",
