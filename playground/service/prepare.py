@@ -72,6 +72,14 @@ def language_note(choice: Choice, language: str, lang: str = "en") -> str | None
     card = choice.card
     if card.reads(language) or language != "zh":
         return None
+    if "unknown" in card.languages:  # a folder or hub id the catalog does not know
+        if lang == "zh":
+            return (f"你的数据是中文，但不知道 {card.name_in('zh')} 能读哪些语言（请看模型页面）："
+                    "如果它不读中文，大多数汉字会变成未知词元，它几乎学不到东西。"
+                    "auto 或 classic 一定能读中文。")
+        return (f"Your data is Chinese, and which languages {card.name} reads is unknown "
+                "(see the model's page): if it reads no Chinese, most characters become "
+                "unknown tokens and it will learn little. 'auto' and 'classic' read Chinese.")
     if lang == "zh":
         return (f"你的数据是中文，但 {card.name_in('zh')} 只能读{card.language_names_zh}："
                 "大多数汉字会变成未知词元，它几乎学不到东西。请选择 auto 或 classic，"

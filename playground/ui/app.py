@@ -26,7 +26,8 @@ BUNDLE_UPLOAD_MB = 1024  # the largest agent bundle the gallery takes
 # Upload boxes are 150 px high (height=150); gradio's drop prompt asks for 240, so it is
 # let shrink and starts below the box's label. The model table breaks lines between words
 # only (a narrow column would split "English" into "Engli sh"). Plots: see charts.CHART;
-# round line ends draw a curve's first point, alone, as a dot.
+# round line ends draw a curve's first point, alone, as a dot. The chat scrolls below its
+# label, not under it.
 CSS = """
 .gradio-container {max-width: 1200px !important; width: 100%; margin: auto;}
 .upload-container > .wrap {min-height: 0; padding-top: 36px;}
@@ -37,6 +38,7 @@ CSS = """
 .chart {display: flex !important; flex-direction: column;}
 .chart > div:not(.wrap) {flex: 1 1 0; min-height: 0;}
 .chart .mark-line path {stroke-linecap: round; stroke-width: 2.5px;}
+#chatbot .bubble-wrap {margin-top: 36px; height: calc(100% - 36px) !important;}
 """
 
 

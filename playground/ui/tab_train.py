@@ -34,6 +34,9 @@ RUN_COLUMNS = {"name": ("name", "名称"), "state": ("state", "状态"), "task":
                "run_id": ("run id", "记录 id")}
 SERIES = {"train": ("train", "训练"), "validation": ("validation", "验证")}
 COLOURS = ("#4f7cac", "#e8833a")
+# Both languages' names: the plot is built before a page's language is known.
+SERIES_COLOURS = {names[zh]: colour for names, colour in zip(SERIES.values(), COLOURS)
+                  for zh in (False, True)}
 
 
 @dataclass
@@ -183,11 +186,6 @@ def step_span(curve: Curve) -> list[int]:
     last = curve.train_points[-1]["step"] if curve.train_points else 0
     planned = curve.last_train.get("total_steps", last)
     return [0, max(1, last if curve.announced else max(last, planned))]
-
-
-# Both languages' names: the plot is built before a page's language is known.
-SERIES_COLOURS = {names[zh]: colour for names, colour in zip(SERIES.values(), COLOURS)
-                  for zh in (False, True)}
 
 
 def scores_frame(report: dict[str, Any], lang: str) -> pd.DataFrame:
