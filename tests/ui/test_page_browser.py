@@ -42,7 +42,7 @@ def test_the_loss_chart_names_both_curves_from_the_first_point_and_draws_them(
     url, service = live_app
     # Made aside and moved in as running, so the service starts no worker on it. This
     # process stands in for the worker: alive, so no reader settles the run as gone.
-    made = create_run(tmp_path, prepare(intent_csv, RunConfig(model="classic")))
+    made = create_run(tmp_path, prepare(intent_csv, RunConfig(model="minilm")))
     made.update_status(state="running", pid=os.getpid(),
                        pid_started_at=psutil.Process().create_time())
     run = RunFolder(made.path.rename(service.runs_dir / made.run_id))
