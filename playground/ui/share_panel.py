@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -43,15 +44,17 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             bundle_button = gr.Button(t("export_bundle"), elem_id="export-bundle")
             script_button = gr.Button(t("export_script"), elem_id="export-script")
             delete_button = gr.Button(t("delete_agent"), variant="stop", elem_id="delete-run")
-        download = gr.File(label=t("download_export"), elem_id="share-download")
+        # Shown once there is a file: an empty download box is a blank square.
+        download = gr.File(label=t("download_export"), elem_id="share-download",
+                           visible=False)
         gr.Markdown(f"**{t('use_from_code')}**")
         code_note = gr.Markdown()
         with gr.Row():
             python = gr.Code(language="python", label="Python", elem_id="code-python")
             curl = gr.Code(language="shell", label="curl", elem_id="code-curl")
 
-    def write(run_id: str | None, lang: str, writer, name: str) -> str:
-        """Run ``writer(run folder, out)`` into a fresh temporary folder; the file's path."""
+    def write(run_id: str | None, lang: str, writer, name: str) -> Any:
+        """Run ``writer(run folder, out)`` into a fresh temporary folder; the file, shown."""
         if not run_id:
             raise gr.Error(say(lang, "no_run"))
         try:
@@ -59,14 +62,15 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             # One folder per run, overwritten by the next export: exports do not pile up.
             folder = Path(tempfile.gettempdir()) / "playground-exports" / found.run_id
             folder.mkdir(parents=True, exist_ok=True)
-            return str(writer(found.path, folder / name.format(run_id=found.run_id)))
+            written = writer(found.path, folder / name.format(run_id=found.run_id))
+            return gr.update(value=str(written), visible=True)
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
 
-    def export(run_id: str | None, request: gr.Request) -> str:
+    def export(run_id: str | None, request: gr.Request) -> Any:
         return write(run_id, lang_of(request), export_bundle, "{run_id}.agent.zip")
 
-    def script(run_id: str | None, request: gr.Request) -> str:
+    def script(run_id: str | None, request: gr.Request) -> Any:
         return write(run_id, lang_of(request), write_training_script, "train_{run_id}.py")
 
     def delete(run_id: str | None, request: gr.Request):
@@ -78,7 +82,7 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
         gr.Info(say(lang, "deleted", run_id=run_id))
-        return gr.update(value=None), None
+        return gr.update(value=None), gr.update(value=None, visible=False)
 
     def code(run_id: str | None, request: gr.Request):
         if not run_id:

@@ -54,11 +54,11 @@ def test_recipe_rules_export_delete_import_and_http(live_app, tmp_path: Path) ->
     edited = _chat(c, run_id)
     assert edited[1].startswith("Your card is on its way!") and "keyword" in edited[1]
 
-    script = Path(c.predict(run_id, api_name="/export_script"))
+    script = Path(value(c.predict(run_id, api_name="/export_script")))
     assert script.name == f"train_{run_id}.py" and run_id in script.read_text()
     compile(script.read_text(), script.name, "exec")
 
-    bundle = c.predict(run_id, api_name="/export_bundle")
+    bundle = value(c.predict(run_id, api_name="/export_bundle"))
     assert bundle.endswith(".agent.zip")
     kept = tmp_path / Path(bundle).name
     kept.write_bytes(Path(bundle).read_bytes())
