@@ -138,6 +138,7 @@ def check_manifest(value: Any) -> Manifest:
     if settings.task != value["task"]:
         raise _bad(f"the settings' task '{settings.task}' is not the task '{value['task']}'",
                    f"设置中的任务“{settings.task}”与任务“{value['task']}”不一致")
+    _check_settings_model(settings.model, value["base_model"]["id"])
     check_rules(value["rules"], labels)
     _check_metrics(value["metrics"], value["task"])
     _check_data(value["data"])
@@ -187,6 +188,18 @@ def _check_base_entry(base: dict[str, Any]) -> None:
                    f"base_model.source 应当是 {'、'.join(SOURCES)} 之一")
     if base.get("model_type") is not None and not isinstance(base["model_type"], str):
         raise _bad("base_model.model_type should be text", "base_model.model_type 应当是文字")
+
+
+def _check_settings_model(model: str, base_id: str) -> None:
+    """The settings' model is the base model, "auto" or a catalog id (a bundle exported
+    before the settings named the base model): never a name nothing here can load."""
+    from playground.catalog import AUTO, catalog
+
+    if model not in (base_id, AUTO) and model not in {card.id for card in catalog()}:
+        raise BundleError(f"The bundle's settings name the model '{model}', which is neither "
+                          f"its base model '{base_id}' nor one this playground knows.", REEXPORT,
+                          zh=f"包中的设置所写的模型“{model}”既不是它的基础模型“{base_id}”，"
+                             f"也不是本训练场认识的模型。{REEXPORT_ZH}")
 
 
 def _check_metrics(metrics: dict[str, Any], task: str) -> None:
@@ -243,8 +256,8 @@ def refuse_file(name: str, where: str = "The bundle holds",
 def open_bundle(bundle: Path, max_bytes: int) -> zipfile.ZipFile:
     """The bundle as an open zip, once it exists, is small enough and is a zip at all."""
     if not bundle.is_file():
-        raise BundleError(f"There is no file at {bundle}.", "Check the path and try again.",
-                          zh=f"{bundle} 处没有文件。请检查路径后重试。")
+        raise BundleError(f"There is no file {bundle.name}.", "Check the path and try again.",
+                          zh=f"没有文件 {bundle.name}。请检查路径后重试。")
     size = bundle.stat().st_size
     if size > max_bytes:
         raise _too_large(size, max_bytes)
@@ -404,6 +417,7 @@ def check_model(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
         raise BundleError(f"The bundle's {config_name} is not a model config.", REEXPORT,
                           zh=f"包中的 {config_name} 不是模型配置。{REEXPORT_ZH}")
     check_base_model(manifest.base_model, model_config)
+    _check_no_custom_code(archive, infos, manifest.base_model["id"])
     from playground.training.classic import FILE_JSON
 
     # The agent loads a classic model whenever its file is there, config.json or not.
@@ -461,12 +475,6 @@ def check_base_model(base: dict[str, Any], model_config: dict[str, Any] | None) 
         raise BundleError(f"The bundle's model ({model_id}) has no model/config.json, so it "
                           "cannot be loaded.", REEXPORT,
                           zh=f"包中的模型（{model_id}）没有 model/config.json，无法加载。{REEXPORT_ZH}")
-    if "auto_map" in model_config:
-        raise BundleError(f"The bundle's model ({model_id}) needs code of its own (auto_map "
-                          "in its config), which the playground never runs.",
-                          "Fine-tune a model whose architecture transformers ships.",
-                          zh=f"包中的模型（{model_id}）需要它自带的代码（配置中有 auto_map），"
-                             "训练场从不运行这种代码。请微调 transformers 自带架构的模型。")
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
 
     model_type = model_config.get("model_type")
@@ -483,6 +491,23 @@ def check_base_model(base: dict[str, Any], model_config: dict[str, Any] | None) 
                           f"the model's config says '{model_type}'.", TAMPERED,
                           zh=f"清单说模型类型是“{base['model_type']}”，但模型配置说是“{model_type}”。"
                              f"{TAMPERED_ZH}")
+
+
+def _check_no_custom_code(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
+                          model_id: str) -> None:
+    """No ``auto_map`` (code of the model's own) in config.json, tokenizer_config.json or
+    any other ``*config.json``: transformers reads it from each of them."""
+    for name in sorted(infos):
+        if not (name.startswith(f"{MODEL}/") and name.endswith("config.json")):
+            continue
+        config = _read_json(archive, infos[name])
+        if isinstance(config, dict) and "auto_map" in config:
+            file = name.split("/", 1)[1]
+            raise BundleError(f"The bundle's model ({model_id}) needs code of its own (auto_map "
+                              f"in its {file}), which the playground never runs.",
+                              "Fine-tune a model whose architecture transformers ships.",
+                              zh=f"包中的模型（{model_id}）需要它自带的代码（{file} 中有 auto_map），"
+                                 "训练场从不运行这种代码。请微调 transformers 自带架构的模型。")
 
 
 def _check_classic(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],

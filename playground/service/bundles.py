@@ -80,6 +80,8 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
     Raises RunError for a run with no finished agent, BundleError for a model folder
     that holds something a bundle may not (pickled weights, links, other files).
     """
+    from playground.catalog import AUTO, catalog
+
     run = RunFolder(Path(run_dir).expanduser().resolve())
     spec, labels, report = _finished(run)
     rules = load_rules(run, labels)
@@ -92,7 +94,9 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
     members = _members(run)
     base = _base_entry(spec["model"], run.model_dir)
     settings = dict(spec["config"])
-    if base["source"] == "local":  # the folder's path says where someone keeps files
+    if settings["model"] not in (AUTO, *(card.id for card in catalog())):
+        # A folder's path says where someone keeps files; a model that did not end up
+        # serving is not in the bundle: the settings name the base model the bundle holds.
         settings["model"] = base["id"]
     manifest = Manifest(
         format_version=FORMAT_VERSION, task=settings.get("task", "text-classification"),
@@ -129,9 +133,9 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
 def _finished(run: RunFolder) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
     """(config.json, labels, report.json) of a run whose agent can be exported."""
     if not run.exists():
-        raise RunError(f"There is no run folder at {run.path}.",
+        raise RunError(f"There is no run folder {run.run_id}.",
                        "Give the folder of a finished run, such as runs/20261124-071152-3fa9c01e.",
-                       zh=f"{run.path} 处没有训练记录文件夹。请给出一个已完成训练的文件夹，"
+                       zh=f"没有训练记录文件夹 {run.run_id}。请给出一个已完成训练的文件夹，"
                           "例如 runs/20261124-071152-3fa9c01e。")
     state = run.read_status().get("state", "queued")
     report = run.read_report()
@@ -317,8 +321,9 @@ def _check_loads(folder: Path, manifest: Manifest) -> None:
         else:
             agent.predict(["hello"])
     except Exception as exc:  # whatever the loader raises, the bundle is unusable: say why
-        raise BundleError(f"The bundle's model does not load: {exc}", REEXPORT,
-                          zh=f"包中的模型无法加载：{exc}。{REEXPORT_ZH}") from None
+        said = str(exc).replace(f"{folder}/", "").replace(str(folder), "the bundle")  # no paths
+        raise BundleError(f"The bundle's model does not load: {said}", REEXPORT,
+                          zh=f"包中的模型无法加载：{said}。{REEXPORT_ZH}") from None
     if agent.labels != manifest.labels:
         raise BundleError("The bundle's model does not know the manifest's labels.", TAMPERED,
                           zh=f"包中的模型不认识清单中的标签。{TAMPERED_ZH}")

@@ -113,9 +113,10 @@ class TrainingService:
     def run(self, run_id: str) -> RunFolder:
         folder = RunFolder(self.runs_dir / (run_id or ""))
         if not run_id or folder.path.resolve().parent != self.runs_dir or not folder.exists():
-            raise RunError(f"There is no run called '{run_id}' in {self.runs_dir}.",
+            # Web users see this sentence: the runs folder's path is the server's business.
+            raise RunError(f"There is no run called '{run_id}'.",
                            "Pick a run from the list of runs.",
-                           zh=f"{self.runs_dir} 中没有名为“{run_id}”的训练记录。请从训练记录列表中选择一个。")
+                           zh=f"没有名为“{run_id}”的训练记录。请从训练记录列表中选择一个。")
         return folder
 
     def submit(self, run: RunFolder) -> None:

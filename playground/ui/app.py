@@ -17,10 +17,15 @@ from playground.service.prepare import preflight, prepare
 from playground.ui import tab_data, tab_gallery, tab_model, tab_settings, tab_test, tab_train
 from playground.ui.context import Context
 from playground.ui.http_api import API_PREFIX, KEY_ENV, add_api_routes, needs_key
+from playground.ui.logins import Logins
 from playground.ui.session import Session
 from playground.ui.texts import error_for, i18n, lang_of, say
 
 BUNDLE_UPLOAD_MB = 1024  # the largest agent bundle the gallery takes
+# Uploads and downloads pile up in gradio's temporary folder (505 MB in one afternoon):
+# every hour, its files older than six hours go. A data file picked longer ago must then be
+# uploaded again, which the Data tab says. Bundles and tables go once copied into a run.
+DELETE_CACHE = (3600, 6 * 3600)
 
 CSS = """
 .gradio-container {max-width: 1200px !important; margin: auto;}
@@ -32,7 +37,7 @@ CSS = """
 def build_app(service: TrainingService, max_upload_mb: int = 50,
               api_locked: bool = False, web_calls: bool = True) -> gr.Blocks:
     words = i18n()
-    with gr.Blocks(title="Agent Playground") as app:
+    with gr.Blocks(title="Agent Playground", delete_cache=DELETE_CACHE) as app:
         ctx = Context(service=service, t=words, session=gr.State(Session()),
                       browser_run=gr.BrowserState(None, storage_key="playground-run"),
                       max_upload_mb=max_upload_mb, api_locked=api_locked,
@@ -113,13 +118,15 @@ def launch(service: TrainingService, host: str = "127.0.0.1", port: int | None =
               flush=True)
     app = build_app(service, max_upload_mb, api_locked=api_key is not None,
                     web_calls=web_calls)
+    logins = Logins(auth) if auth else None
     app.queue(default_concurrency_limit=8).launch(
-        server_name=host, server_port=port, share=share, auth=auth, i18n=app.i18n_words,
+        server_name=host, server_port=port, share=share,
+        auth=logins.gradio_auth() if logins else None, i18n=app.i18n_words,
         # Agent bundles of a fine-tuned encoder are 90 MB and more; the data tab checks its
         # own, smaller limit (max_upload_mb) itself.
         max_file_size=f"{max(max_upload_mb, BUNDLE_UPLOAD_MB)}mb", css=CSS, theme=gr.themes.Soft(),
         footer_links=["api"], prevent_thread_lock=True, quiet=True)
-    add_api_routes(app.app, service, api_key, auth, web_calls)
+    add_api_routes(app.app, service, api_key, logins, web_calls)
     if block:  # gradio's own banner speaks of launch(share=True); say it for this command
         print(f"Agent Playground is on {app.local_url}"
               + (f" and {app.share_url}" if app.share_url else " (--share for a public link)"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -121,6 +122,8 @@ def build(ctx: Context) -> GalleryTab:
             run = import_bundle(path, ctx.service.runs_dir)
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
+        finally:  # copied into the run, or refused: either way the upload has served
+            Path(path).unlink(missing_ok=True)
         row = next(r for r in ctx.service.list_runs() if r["run_id"] == run.run_id)
         gr.Info(html.escape(say(lang, "imported", name=row["name"])))
         return (*refresh_cards(request), None)

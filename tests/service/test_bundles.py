@@ -164,6 +164,8 @@ def test_a_run_whose_classic_model_serves_exports_the_classic_agent(
     assert run.read_report()["agent"]["kind"] == "classic"
     bundle = export_bundle(run.path)
     assert _manifest(bundle)["base_model"]["id"] == "classic"
+    # The settings name the model the bundle holds, not the folder the run tried.
+    assert _manifest(bundle)["settings"]["model"] == "classic"
     assert not [name for name in _manifest(bundle)["files"] if "finetuned" in name]
     new = import_bundle(bundle, tmp_path / "imported")
     assert [ask(new, q).to_dict() for q in QUESTIONS] == [ask(run, q).to_dict()
@@ -205,6 +207,8 @@ MANIFEST_CASES = {
                                      "entity agent"),
     "rule of the wrong type": (lambda m: m["rules"]["rules"][0].update(tool=5, action="lookup"),
                                "tool of a rule must be text"),
+    "settings naming an unknown model": (_set_in("settings", "model", "someone/unknown-model"),
+                                         "neither its base model 'classic'"),
 }
 
 
@@ -414,8 +418,9 @@ def test_an_unknown_base_model_or_custom_code_is_refused(tiny, used_runs: Path,
     before = _snapshot(used_runs)
     secret = _rebuild(bundle, tmp_path / "secret.agent.zip",
                       replace={"model/config.json": _tiny_config(bundle, model_type="secret")},
-                      manifest=lambda m: m["base_model"].update(id="someone/secret",
-                                                                source="hub", model_type="secret"))
+                      manifest=lambda m: (m["base_model"].update(
+                          id="someone/secret", source="hub", model_type="secret"),
+                          m["settings"].update(model="someone/secret")))
     with pytest.raises(BundleError, match="not one this playground knows"):
         import_bundle(secret, used_runs)
     remote = _rebuild(bundle, tmp_path / "remote.agent.zip", replace={
@@ -423,8 +428,15 @@ def test_an_unknown_base_model_or_custom_code_is_refused(tiny, used_runs: Path,
             "AutoModelForSequenceClassification": "modeling_evil.EvilModel"})})
     with pytest.raises(BundleError, match="code of its own"):
         import_bundle(remote, used_runs)
-    claims_classic = _rebuild(bundle, tmp_path / "claims.agent.zip",
-                              manifest=_set_in("base_model", "id", "classic"))
+    with zipfile.ZipFile(bundle) as archive:
+        tokenizer = json.loads(archive.read("model/tokenizer_config.json"))
+    tokenizer["auto_map"] = {"AutoTokenizer": ["tokenization_evil.EvilTokenizer", None]}
+    remote_tokenizer = _rebuild(bundle, tmp_path / "tokenizer.agent.zip", replace={
+        "model/tokenizer_config.json": json.dumps(tokenizer).encode()})
+    with pytest.raises(BundleError, match="auto_map in its tokenizer_config.json"):
+        import_bundle(remote_tokenizer, used_runs)
+    claims_classic = _rebuild(bundle, tmp_path / "claims.agent.zip", manifest=lambda m: (
+        m["base_model"].update(id="classic"), m["settings"].update(model="classic")))
     with pytest.raises(BundleError, match="classic model, but"):
         import_bundle(claims_classic, used_runs)
     assert _snapshot(used_runs) == before
