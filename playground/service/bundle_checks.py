@@ -36,6 +36,7 @@ from typing import Any
 
 from playground.errors import BundleError, ConfigError
 from playground.runfolder import LABELS, MODEL, RUN_CONFIG, TOOLS
+from playground.service.bundle_texts import REEXPORT, REEXPORT_ZH, bad, check_texts
 from playground.service.replies import AgentRules
 
 FORMAT_VERSION = 1
@@ -54,9 +55,7 @@ _FILE_NAME = re.compile(r"[\w\-. ]+")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 TAMPERED = ("The file may have been changed since it was exported: import bundles only "
             "from people you trust, or ask for a fresh export.")
-REEXPORT = "Export the agent again (Export in the playground, or: playground export RUN_DIR)."
 TAMPERED_ZH = "该文件可能在导出后被改动过：只导入你信任的人给的包，或请对方重新导出。"
-REEXPORT_ZH = "请重新导出该智能体（在训练场中点“导出”，或运行：playground export RUN_DIR）。"
 PICK_BUNDLE_ZH = "请选择训练场“导出”生成的 {suffix} 文件。"
 
 
@@ -85,26 +84,22 @@ _WORDS = {int: "a whole number", str: "text", dict: "an object", list: "a list"}
 _WORDS_ZH = {int: "整数", str: "文字", dict: "对象", list: "列表"}
 
 
-def _bad(detail: str, detail_zh: str) -> BundleError:
-    return BundleError(f"The bundle's manifest is not valid: {detail}.", REEXPORT,
-                       zh=f"包的清单（manifest）无效：{detail_zh}。{REEXPORT_ZH}")
-
-
 def check_manifest(value: Any) -> Manifest:
     """A ``Manifest`` from parsed manifest.json, or a BundleError naming what is wrong."""
     from playground.config import TASKS, RunConfig
 
     if not isinstance(value, dict):
-        raise _bad("it is not a JSON object", "它不是 JSON 对象")
+        raise bad("it is not a JSON object", "它不是 JSON 对象")
+    check_texts(value)  # before any sentence below quotes one of its strings
     missing = [key for key in _TYPES if key not in value]
     if missing:
-        raise _bad(f"it lacks {', '.join(missing)}", f"缺少 {'、'.join(missing)}")
+        raise bad(f"it lacks {', '.join(missing)}", f"缺少 {'、'.join(missing)}")
     if set(value) - set(_TYPES):
         unknown = sorted(set(value) - set(_TYPES))
-        raise _bad(f"it has unknown fields: {', '.join(unknown)}", f"有未知字段：{'、'.join(unknown)}")
+        raise bad(f"it has unknown fields: {', '.join(unknown)}", f"有未知字段：{'、'.join(unknown)}")
     for key, kind in _TYPES.items():
         if not isinstance(value[key], kind) or isinstance(value[key], bool):
-            raise _bad(f"{key} should be {_WORDS[kind]}, not {type(value[key]).__name__}",
+            raise bad(f"{key} should be {_WORDS[kind]}, not {type(value[key]).__name__}",
                        f"{key} 应当是{_WORDS_ZH[kind]}，而不是 {type(value[key]).__name__}")
     version = value["format_version"]
     if version > FORMAT_VERSION:
@@ -114,29 +109,29 @@ def check_manifest(value: Any) -> Manifest:
                           zh=f"该包由更新版本的训练场制作（格式 {version}；本训练场只能读格式 "
                              f"{FORMAT_VERSION}）。请更新训练场，然后重新导入该包。")
     if version != FORMAT_VERSION:
-        raise _bad(f"format_version {version} is not one this playground reads",
+        raise bad(f"format_version {version} is not one this playground reads",
                    f"本训练场读不了 format_version {version}")
     if value["task"] not in TASKS:
-        raise _bad(f"the task '{value['task']}' is not one of {', '.join(TASKS)}",
+        raise bad(f"the task '{value['task']}' is not one of {', '.join(TASKS)}",
                    f"任务“{value['task']}”不是 {'、'.join(TASKS)} 之一")
     labels = value["labels"]
     if not labels or not all(isinstance(x, str) and x for x in labels):
-        raise _bad("labels should be a list of label names", "labels 应当是标签名的列表")
+        raise bad("labels should be a list of label names", "labels 应当是标签名的列表")
     if len(set(labels)) != len(labels):
-        raise _bad("labels holds a name twice", "labels 中有重复的名字")
+        raise bad("labels holds a name twice", "labels 中有重复的名字")
     try:
         datetime.fromisoformat(value["created_at"])
     except ValueError:
-        raise _bad(f"created_at '{value['created_at']}' is not a date and time",
+        raise bad(f"created_at '{value['created_at']}' is not a date and time",
                    f"created_at“{value['created_at']}”不是日期和时间") from None
     _check_base_entry(value["base_model"])
     try:
         settings = RunConfig.from_dict(value["settings"])
     except ConfigError as exc:
-        raise _bad(f"its settings do not validate ({exc.message})",
+        raise bad(f"its settings do not validate ({exc.message})",
                    f"其中的设置无效（{exc.zh or exc.message}）") from None
     if settings.task != value["task"]:
-        raise _bad(f"the settings' task '{settings.task}' is not the task '{value['task']}'",
+        raise bad(f"the settings' task '{settings.task}' is not the task '{value['task']}'",
                    f"设置中的任务“{settings.task}”与任务“{value['task']}”不一致")
     _check_settings_model(settings.model, value["base_model"]["id"])
     check_rules(value["rules"], labels)
@@ -146,7 +141,7 @@ def check_manifest(value: Any) -> Manifest:
         if not (isinstance(entry, dict) and isinstance(entry.get("sha256"), str)
                 and _SHA256.fullmatch(entry["sha256"]) and type(entry.get("bytes")) is int
                 and entry["bytes"] >= 0):
-            raise _bad(f"files['{name}'] should have a sha256 and a size in bytes",
+            raise bad(f"files['{name}'] should have a sha256 and a size in bytes",
                        f"files['{name}'] 应当有 sha256 和以字节计的大小")
     return Manifest(**{key: value[key] for key in _TYPES})
 
@@ -182,12 +177,12 @@ def check_rules(rules: dict[str, Any], labels: list[str]) -> AgentRules:
 def _check_base_entry(base: dict[str, Any]) -> None:
     for key in ("id", "name", "source"):
         if not isinstance(base.get(key), str) or not base[key]:
-            raise _bad(f"base_model.{key} should be text", f"base_model.{key} 应当是文字")
+            raise bad(f"base_model.{key} should be text", f"base_model.{key} 应当是文字")
     if base["source"] not in SOURCES:
-        raise _bad(f"base_model.source should be one of {', '.join(SOURCES)}",
+        raise bad(f"base_model.source should be one of {', '.join(SOURCES)}",
                    f"base_model.source 应当是 {'、'.join(SOURCES)} 之一")
     if base.get("model_type") is not None and not isinstance(base["model_type"], str):
-        raise _bad("base_model.model_type should be text", "base_model.model_type 应当是文字")
+        raise bad("base_model.model_type should be text", "base_model.model_type 应当是文字")
 
 
 def _check_settings_model(model: str, base_id: str) -> None:
@@ -206,21 +201,21 @@ def _check_metrics(metrics: dict[str, Any], task: str) -> None:
     model = metrics.get("scores", {}).get("model") if isinstance(metrics.get("scores"),
                                                                  dict) else None
     if not isinstance(model, dict):
-        raise _bad("metrics has no held-out scores of the model", "metrics 中没有模型在留出数据上的分数")
+        raise bad("metrics has no held-out scores of the model", "metrics 中没有模型在留出数据上的分数")
     headline = "accuracy" if task == "text-classification" else "f1"
     if not isinstance(model.get(headline), (int, float)) or isinstance(model[headline], bool):
-        raise _bad(f"metrics has no {headline} of the model", f"metrics 中没有模型的 {headline}")
+        raise bad(f"metrics has no {headline} of the model", f"metrics 中没有模型的 {headline}")
 
 
 def _check_data(data: dict[str, Any]) -> None:
     if not isinstance(data.get("name"), str):
-        raise _bad("data.name should be text", "data.name 应当是文字")
+        raise bad("data.name should be text", "data.name 应当是文字")
     rows, hashes = data.get("rows"), data.get("sha256")
     if not isinstance(rows, dict) or not all(type(n) is int and n >= 0 for n in rows.values()):
-        raise _bad("data.rows should count the rows of each split", "data.rows 应当给出每个数据划分的行数")
+        raise bad("data.rows should count the rows of each split", "data.rows 应当给出每个数据划分的行数")
     if not isinstance(hashes, dict) or not all(isinstance(h, str) and _SHA256.fullmatch(h)
                                                for h in hashes.values()):
-        raise _bad("data.sha256 should hold a sha256 per data file", "data.sha256 应当为每个数据文件给出一个 sha256")
+        raise bad("data.sha256 should hold a sha256 per data file", "data.sha256 应当为每个数据文件给出一个 sha256")
 
 
 def kind_of(name: str) -> str | None:

@@ -209,6 +209,24 @@ MANIFEST_CASES = {
                                "tool of a rule must be text"),
     "settings naming an unknown model": (_set_in("settings", "model", "someone/unknown-model"),
                                          "neither its base model 'classic'"),
+    # Text: what the playground writes, no more (bundle_texts.py).
+    "escape codes in a name": (_set_in("base_model", "name", "Agent\x1b[31m"),
+                               r"base_model.name holds the control character U\+001B"),
+    "a direction override in a label": (_set("labels", ["greeting", "lost_card\u202e",
+                                                        "refund"]), r"U\+202E"),
+    "a label of two lines": (_set("labels", ["greeting", "lost\ncard", "refund"]),
+                             r"labels holds the control character U\+000A"),
+    "a 10,000-character reply": (lambda m: m["rules"]["rules"][0].update(reply="x" * 10_000),
+                                 "rules.rules.reply is too long"),
+    "a long held-out description": (_set_in("data", "held_out", "rows " * 100),
+                                    "data.held_out is too long"),
+    "a path as the source run": (_set("source_run", "../../etc/passwd"), "not a run's id"),
+    "a path as the data's name": (_set_in("data", "name", "/srv/data/secret.csv"),
+                                  "not a file's name"),
+    "markup as the version": (_set("playground_version", "<img src=x>"), "not a version"),
+    "markup as the model type": (_set_in("base_model", "model_type", "<b>bert</b>"),
+                                 "not a model type"),
+    "a long key": (_set_in("metrics", "k" * 5000, 1), "a key of metrics is too long"),
 }
 
 
