@@ -3,6 +3,7 @@ training script, delete the run, and the code that calls it over HTTP."""
 
 from __future__ import annotations
 
+import html
 import json
 import tempfile
 from pathlib import Path
@@ -77,7 +78,7 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             ctx.service.delete(run_id)
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
-        gr.Info(say(lang, "deleted", run_id=run_id))
+        gr.Info(html.escape(say(lang, "deleted", run_id=run_id)))  # a toast renders HTML
         return gr.update(value=None), None
 
     def code(run_id: str | None, request: gr.Request):

@@ -206,7 +206,7 @@ def build(ctx: Context) -> TestTab:
             stored = rename(ctx.service, run_id, new_name)
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
-        gr.Info(say(lang, "renamed", name=stored))
+        gr.Info(html.escape(say(lang, "renamed", name=stored)))  # a toast renders HTML
         return picker(ctx, run_id), stored
 
     refresh.click(choices, None, run, api_name="agents")

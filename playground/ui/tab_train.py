@@ -220,11 +220,13 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
                                   y_lim=[0, 1], scale=2, elem_id="metric-plot")
     scores_plot = gr.BarPlot(x="model", y="score", label=t("scores_plot"), y_lim=[0, 1],
                              height=260, visible=False, elem_id="scores-plot")
-    with gr.Accordion(t("runs"), open=False):
+    with gr.Accordion(t("runs"), open=False, elem_id="runs-panel"):
         with gr.Row():
-            pick = gr.Dropdown([], label=t("open_run"), scale=3, allow_custom_value=True)
-            refresh = gr.Button(t("refresh"), size="sm", scale=1)
-        runs = gr.Dataframe(runs_table(ctx), interactive=False, wrap=True)
+            pick = gr.Dropdown([], label=t("open_run"), scale=3, allow_custom_value=True,
+                               elem_id="open-run")
+            refresh = gr.Button(t("refresh"), size="sm", scale=1, elem_id="runs-refresh")
+        runs = gr.Dataframe(runs_table(ctx), interactive=False, wrap=True,
+                            elem_id="runs-table")
     timer = gr.Timer(TICK_S)
     followed = gr.State(None)  # the run id this window follows; set by clicks only
     curve = gr.State(Curve())  # what has been read of it; written by the timer only

@@ -236,8 +236,12 @@ def field_texts() -> dict[str, dict[str, str]]:
 
 def error_for(exc: Any, lang: str) -> Any:
     """A gr.Error for a PlaygroundError, wholly in the page's language, that stays on the
-    page until the user closes it."""
+    page until the user closes it. The toast renders HTML, and messages quote names, file
+    names and labels: escaped, they show as text."""
+    import html
+
     import gradio as gr
 
     text = exc.text(lang) if hasattr(exc, "text") else str(exc)
-    return gr.Error(text, title="出错了" if lang == "zh" else "Error", duration=None)
+    return gr.Error(html.escape(text, quote=False), title="出错了" if lang == "zh" else "Error",
+                    duration=None)
