@@ -140,11 +140,12 @@ def build(ctx: Context) -> TestTab:
     share_panel.build(ctx, run)
     with gr.Tab(t("run_test")):
         with gr.Row():
-            test_file = gr.File(label=t("test_file"), height=150)
-            test_button = gr.Button(t("run_test"))
+            test_file = gr.File(label=t("test_file"), height=150, elem_id="test-file")
+            test_button = gr.Button(t("run_test"), elem_id="run-test")
         test_summary = gr.Markdown()
         with gr.Row():
-            per_label = gr.Dataframe(label=t("per_label"), interactive=False, visible=False)
+            per_label = gr.Dataframe(label=t("per_label"), interactive=False, visible=False,
+                                     elem_id="per-label")
             confusion = gr.Plot(label=t("confusion"))
         mistakes = gr.Dataframe(label=t("mistakes"), interactive=False, wrap=True,
                                 visible=False)

@@ -132,3 +132,17 @@ def test_the_api_refuses_guesses_while_a_login_waits(live_app) -> None:
     assert api.get(f"/{API}", headers=basic("guess")).status_code == 401
     refused = api.get(f"/{API}", headers=basic("secret"))
     assert refused.status_code == 429 and "wrong passwords" in refused.text
+
+
+def test_sentences_for_the_page_quote_markup_as_text() -> None:
+    from playground.data.checks import Problem
+    from playground.errors import BundleError
+    from playground.ui.tab_data import _problem_line
+    from playground.ui.texts import error_for
+
+    markup = "<img src=x onerror=window.__xss=1>"
+    error = error_for(BundleError(f"The bundle holds {markup}.", zh=f"包中有 {markup}。"), "zh")
+    problem = _problem_line(Problem("error", "unknown_labels", f"The label {markup} is new."),
+                            "en")
+    for said in (error.message, problem):
+        assert markup not in said and "&lt;img src=x onerror=window.__xss=1&gt;" in said

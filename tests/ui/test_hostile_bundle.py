@@ -100,7 +100,8 @@ def test_a_hostile_bundle_runs_no_script(browser, live_app, hostile_bundle: Path
 
     # Data: the same file's name, columns and labels in the preview, chart and checks.
     _tab(page, 2)
-    page.locator("#upload input[type=file]").set_input_files(str(_data_copy(tmp_path)))
+    data = _data_copy(tmp_path)
+    page.locator("#upload input[type=file]").set_input_files(str(data))
     expect(page.locator("#preview")).to_contain_text(TEXT, timeout=30_000)
 
     # Train: the run opened from the list; its status, scores and the table of runs.
@@ -126,19 +127,36 @@ def test_a_hostile_bundle_runs_no_script(browser, live_app, hostile_bundle: Path
     page.locator("#rules-panel").get_by_role("button").first.click()
     expect(page.locator("#rules-table")).to_contain_text(hostile(20), timeout=30_000)
     page.locator("#share-panel").get_by_role("button").first.click()
-    page.wait_for_timeout(1000)
+    page.locator("#test-file input[type=file]").set_input_files(
+        str(_data_copy(tmp_path, ("text", "label"))))  # columns the test reads by name
+    page.locator("#run-test").click()
+    expect(page.locator("#per-label")).to_contain_text(LABELS["refund"], timeout=30_000)
     _shot(page, "hostile-chat")
+    assert page.evaluate("window.__xss") is None
+    page.close()
 
+    # The Chinese page shows the Chinese reason and held-out description.
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(url)
+    _tab(page, 4)
+    page.locator("#runs-panel").get_by_role("button").first.click()
+    page.locator("#runs-refresh").click()
+    page.locator("#open-run input").click()
+    page.get_by_role("option", name=row["name"]).click()
+    expect(page.locator("#run-status")).to_contain_text(hostile(34), timeout=30_000)
+    expect(page.locator("#run-status")).to_contain_text(hostile(31))
     assert page.evaluate("window.__xss") is None
     assert dialogs == []
     page.close()
 
 
-def _data_copy(tmp_path: Path) -> Path:
-    """The hostile training file again, for the Data tab (the bundle carries no data)."""
-    rng = random.Random(1)
-    path = tmp_path / f"{hostile(7)}.csv"
+def _data_copy(tmp_path: Path, columns: tuple[str, str] = (TEXT, LABEL)) -> Path:
+    """More rows like the hostile training file's (the bundle carries no data)."""
+    number = 7 if columns == (TEXT, LABEL) else 9  # odd: markup without a "/"
+    rng = random.Random(number)
+    path = tmp_path / f"{hostile(number)}.csv"
     rows = [(f"{rng.choice(phrases)} {i}", LABELS[label])
             for label, phrases in INTENTS.items() for i in range(10)]
-    pd.DataFrame(rows, columns=[TEXT, LABEL]).to_csv(path, index=False)
+    pd.DataFrame(rows, columns=list(columns)).to_csv(path, index=False)
     return path
