@@ -133,7 +133,7 @@ def test_script_trains_the_same_weights_as_the_method(
     run = make_run(intent_csv, **tiny_settings(tiny_model_dir, method=method,
                                                freeze_layers=1 if method == "freeze" else 0))
     spec = run.read_config()
-    script: dict = {"__name__": "exported"}  # its main() does not run
+    script: dict = {"__name__": "exported", "__file__": str(run.path / "exported.py")}  # no main()
     exec(compile(training_script(run.path), "exported.py", "exec"), script)
     _, model = script["load_model"](str(tiny_model_dir))
     exported = script["apply_method"](model)
