@@ -146,3 +146,24 @@ def test_sentences_for_the_page_quote_markup_as_text() -> None:
                             "en")
     for said in (error.message, problem):
         assert markup not in said and "&lt;img src=x onerror=window.__xss=1&gt;" in said
+
+
+def test_the_login_page_checks_with_the_wait(tmp_path: Path) -> None:
+    from playground.service.jobs import TrainingService
+    from playground.ui.app import launch
+
+    from .conftest import free_port
+
+    service = TrainingService(tmp_path / "runs", gpu_count=0)
+    port = free_port()
+    app = launch(service, port=port, block=False, auth=[("teacher", "secret")])
+    try:
+        login = f"http://127.0.0.1:{port}/login"
+        wrong = httpx.post(login, data={"username": "teacher", "password": "guess"})
+        assert wrong.status_code == 400  # an async check is awaited, never taken as "yes"
+        started = time.monotonic()
+        right = httpx.post(login, data={"username": "teacher", "password": "secret"})
+        assert right.status_code == 200 and time.monotonic() - started >= delay_s(1)
+    finally:
+        app.close()
+        service.shutdown()
