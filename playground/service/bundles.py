@@ -34,7 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from playground.errors import BundleError, RunError
+from playground.errors import BundleError, RunError, hide_paths
 from playground.runfolder import (
     DATA,
     LABELS,
@@ -321,7 +321,7 @@ def _check_loads(folder: Path, manifest: Manifest) -> None:
         else:
             agent.predict(["hello"])
     except Exception as exc:  # whatever the loader raises, the bundle is unusable: say why
-        said = str(exc).replace(f"{folder}/", "").replace(str(folder), "the bundle")  # no paths
+        said = hide_paths(str(exc))  # not where the server keeps the import
         raise BundleError(f"The bundle's model does not load: {said}", REEXPORT,
                           zh=f"包中的模型无法加载：{said}。{REEXPORT_ZH}") from None
     if agent.labels != manifest.labels:

@@ -20,7 +20,7 @@ from typing import Any
 
 import psutil
 
-from playground.errors import ConfigError, RunError
+from playground.errors import ConfigError, RunError, hide_paths
 from playground.runfolder import RunFolder
 from playground.service.launch import count_gpus, worker_command
 from playground.service.names import name_of
@@ -410,9 +410,10 @@ class TrainingService:
                                          stdin=subprocess.DEVNULL, env=env,
                                          cwd=run.path, start_new_session=True)
         except OSError as exc:
+            said = hide_paths(str(exc))  # the reason shows in the web page
             run.update_status(state=State.FAILED.value, finished_at=time.time(),
-                              reason=f"The training process could not start: {exc}.",
-                              reason_zh=f"训练进程无法启动：{exc}。")
+                              reason=f"The training process could not start: {said}.",
+                              reason_zh=f"训练进程无法启动：{said}。")
             return
         worker = _Worker(run, popen=popen)
         started = run.change_status(lambda status: {
