@@ -4,8 +4,6 @@ scores on a tagged file, and a file of texts with the entities found in each."""
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -14,6 +12,7 @@ import pandas as pd
 from playground.errors import PlaygroundError
 from playground.service.entities import entity_agent, evaluate_entity_file
 from playground.ui.charts import confidence_histogram, count_bars
+from playground.ui.downloads import download_path
 from playground.ui.texts import error_for, say
 
 
@@ -46,7 +45,7 @@ def label_entities(run, frame: pd.DataFrame, stem: str, lang: str):
         labelled, column = entity_agent(run).find_frame(frame)
     except PlaygroundError as exc:
         raise error_for(exc, lang) from exc
-    out = Path(tempfile.mkdtemp()) / f"{stem}.entities.csv"
+    out = download_path(f"{stem}.entities.csv")
     labelled.to_csv(out, index=False)
     found = pd.DataFrame([e for row in labelled["entities_json"] for e in json.loads(row)],
                          columns=["type", "text", "confidence"])

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import html
 import json
-import tempfile
-from pathlib import Path
 
 import gradio as gr
 
@@ -15,6 +13,7 @@ from playground.errors import PlaygroundError
 from playground.service.bundles import export_bundle
 from playground.service.script import write_training_script
 from playground.ui.context import Context
+from playground.ui.downloads import download_path
 from playground.ui.http_api import snippets
 from playground.ui.texts import error_for, lang_of, say
 
@@ -52,15 +51,12 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             curl = gr.Code(language="shell", label="curl", elem_id="code-curl")
 
     def write(run_id: str | None, lang: str, writer, name: str) -> str:
-        """Run ``writer(run folder, out)`` into a fresh temporary folder; the file's path."""
+        """Run ``writer(run folder, out)`` into a fresh download path; the file's path."""
         if not run_id:
             raise gr.Error(say(lang, "no_run"))
         try:
             found = ctx.service.run(run_id)
-            # One folder per run, overwritten by the next export: exports do not pile up.
-            folder = Path(tempfile.gettempdir()) / "playground-exports" / found.run_id
-            folder.mkdir(parents=True, exist_ok=True)
-            return str(writer(found.path, folder / name.format(run_id=found.run_id)))
+            return str(writer(found.path, download_path(name.format(run_id=found.run_id))))
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
 

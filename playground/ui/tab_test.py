@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from playground.ui.charts import (
     trend_lines,
 )
 from playground.ui.context import Context
+from playground.ui.downloads import download_path
 from playground.ui.texts import error_for, lang_of, say
 
 
@@ -107,7 +107,7 @@ def label_file(ctx: Context, run_id: str, path: str, lang: str):
         return entity_views.label_entities(ctx.service.run(run_id), _read(path, lang),
                                            Path(path).stem, lang)
     labelled, column = agent.predict_frame(_read(path, lang))
-    out = Path(tempfile.mkdtemp()) / f"{Path(path).stem}.predictions.csv"
+    out = download_path(f"{Path(path).stem}.predictions.csv")
     labelled.to_csv(out, index=False)
     counts = labelled["predicted_label"].value_counts().rename_axis("label") \
         .reset_index(name="texts")

@@ -81,15 +81,27 @@ def test_a_damaged_agent_answers_the_api_with_a_sentence(live_app, classic_run) 
     assert good.status_code == 200
 
 
-def test_an_imported_bundle_leaves_no_upload_behind(live_app, classic_run, tmp_path) -> None:
+def test_uploads_and_downloads_leave_nothing_behind(live_app, classic_run, tmp_path) -> None:
+    """An imported bundle's upload goes once its run holds it; a labelled file is written in
+    gradio's folder, which the app cleans (app.DELETE_CACHE), not left in /tmp."""
+    import tempfile
+
     from gradio.utils import get_upload_folder
 
     url, service = live_app
+    c = client(url)
     bundle = export_bundle(classic_run.path, tmp_path / "leave-no-trace-7f3a.agent.zip")
     before = len(service.list_runs())
-    client(url).predict(handle_file(str(bundle)), api_name="/import_bundle")
+    c.predict(handle_file(str(bundle)), api_name="/import_bundle")
     assert len(service.list_runs()) == before + 1
     assert not list(Path(get_upload_folder()).rglob(bundle.name))
+
+    texts = tmp_path / "leave-no-trace-7f3a.csv"
+    pd.DataFrame({"text": ["lost my card", "refund please"]}).to_csv(texts, index=False)
+    c.predict(classic_run.run_id, handle_file(str(texts)), api_name="/label_file")
+    name = "leave-no-trace-7f3a.predictions.csv"
+    assert not list(Path(tempfile.gettempdir()).glob(f"*/{name}"))
+    assert len(list(Path(get_upload_folder()).glob(f"playground-*/{name}"))) == 1
 
 
 def test_the_wait_after_wrong_passwords_grows() -> None:
