@@ -20,7 +20,9 @@ from playground.errors import BundleError
 REEXPORT = "Export the agent again (Export in the playground, or: playground export RUN_DIR)."
 REEXPORT_ZH = "请重新导出该智能体（在训练场中点“导出”，或运行：playground export RUN_DIR）。"
 MAX_TEXT = 4000  # a reply template or a reason sentence; a 10 MB string is no such thing
-MAX_LINE = 300  # a name, a label, a file name, a description of the held-out rows
+MAX_LINE = 300  # a name, a label
+MAX_HELD_OUT = 1000  # a sentence that quotes a file's name (255 characters at most)
+MAX_DEPTH = 20  # the metrics card nests 6 deep; JSON a thousand deep would exhaust the stack
 BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # The shapes the playground writes (an imported run's id starts with "imported-").
 RUN_ID = re.compile(r"[\w.-]{1,100}")
@@ -56,25 +58,28 @@ def check_texts(manifest: dict[str, Any]) -> None:
         for key in ("name", "eval_name"):
             _shape(f"data.{key}", data.get(key) or None, FILE_NAME, "a file's name", "文件名")
         for key in ("held_out", "held_out_zh"):
-            _line(f"data.{key}", data.get(key))
+            _line(f"data.{key}", data.get(key), MAX_HELD_OUT)
         for key in ("rows", "sha256"):
             for name in data[key] if isinstance(data.get(key), dict) else {}:
                 _shape(f"data.{key}", name, FILE_NAME, "a file's name", "文件名")
     if isinstance(metrics, dict):
-        for key in ("model", "held_out", "held_out_zh"):
-            _line(f"metrics.{key}", metrics.get(key))
+        _line("metrics.model", metrics.get("model"))
+        for key in ("held_out", "held_out_zh"):
+            _line(f"metrics.{key}", metrics.get(key), MAX_HELD_OUT)
 
 
-def _walk(value: Any, where: str) -> None:
+def _walk(value: Any, where: str, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise bad(f"{where} is nested too deeply", f"{where} 嵌套太深")
     if isinstance(value, str):
         _text(where or "the manifest", value, lines=True)
     elif isinstance(value, dict):
         for key, inner in value.items():
             _text(f"a key of {where or 'the manifest'}", str(key), lines=False)
-            _walk(inner, f"{where}.{key}" if where else str(key))
+            _walk(inner, f"{where}.{key}" if where else str(key), depth + 1)
     elif isinstance(value, list):
         for inner in value:
-            _walk(inner, where)
+            _walk(inner, where, depth + 1)
 
 
 def _text(where: str, value: str, lines: bool, limit: int = MAX_TEXT) -> None:
@@ -89,16 +94,16 @@ def _text(where: str, value: str, lines: bool, limit: int = MAX_TEXT) -> None:
                   f"{where} 中有控制字符 U+{ord(odd):04X}")
 
 
-def _line(where: str, value: Any) -> None:
+def _line(where: str, value: Any, limit: int = MAX_LINE) -> None:
     """One line of text of a sensible length, when ``value`` is text at all (the checks
     of types say the rest)."""
     if isinstance(value, str):
-        _text(where, value, lines=False, limit=MAX_LINE)
+        _text(where, value, lines=False, limit=limit)
 
 
 def _shape(where: str, value: Any, pattern: re.Pattern, what: str, what_zh: str) -> None:
     if value is None or not isinstance(value, str):
         return
-    _line(where, value)
+    _line(where, value, 255)
     if not pattern.fullmatch(value) or value.strip(" .") == "" or ".." in value.split("/"):
         raise bad(f"{where} '{value}' is not {what}", f"{where}“{value}”不是{what_zh}")

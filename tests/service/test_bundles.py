@@ -218,7 +218,7 @@ MANIFEST_CASES = {
                              r"labels holds the control character U\+000A"),
     "a 10,000-character reply": (lambda m: m["rules"]["rules"][0].update(reply="x" * 10_000),
                                  "rules.rules.reply is too long"),
-    "a long held-out description": (_set_in("data", "held_out", "rows " * 100),
+    "a long held-out description": (_set_in("data", "held_out", "rows " * 300),
                                     "data.held_out is too long"),
     "a path as the source run": (_set("source_run", "../../etc/passwd"), "not a run's id"),
     "a path as the data's name": (_set_in("data", "name", "/srv/data/secret.csv"),
@@ -227,6 +227,8 @@ MANIFEST_CASES = {
     "markup as the model type": (_set_in("base_model", "model_type", "<b>bert</b>"),
                                  "not a model type"),
     "a long key": (_set_in("metrics", "k" * 5000, 1), "a key of metrics is too long"),
+    "JSON 900 deep": (_set_in("metrics", "deep", json.loads("[" * 900 + "]" * 900)),
+                      "metrics.deep is nested too deeply"),
 }
 
 
