@@ -345,18 +345,26 @@ def _predict(args: argparse.Namespace) -> int:
                               'Example: playground predict runs/RUN_ID "my card is lost"',
                               zh="请给出一段文本或 --csv 文件，二者只能选一个。"
                                  '例如：playground predict runs/RUN_ID "我的卡丢了"')
+    from playground.data.limits import check_question, long_rows_note
+
+    if args.text is not None:
+        check_question(args.text)
     agent = load_agent(args.run_dir)
     entities = agent.task == "ner"
     if args.text is not None:
         _say_answer(agent, args.text, args.json)
         return 0
     from playground.data import read_table
+    from playground.data.writing import write_csv
 
     frame = read_table(args.csv)
-    labelled, _ = (agent.find_frame if entities else agent.predict_frame)(frame, args.text_col)
+    labelled, column = (agent.find_frame if entities else agent.predict_frame)(frame,
+                                                                              args.text_col)
     kind = "entities" if entities else "predictions"
-    out = args.out or args.csv.with_name(f"{args.csv.stem}.{kind}.csv")
-    labelled.to_csv(out, index=False)
+    out = write_csv(labelled, args.out or args.csv.with_name(f"{args.csv.stem}.{kind}.csv"))
+    note = long_rows_note(frame[column])
+    if note:
+        print(note[0], file=sys.stderr)
     print(json.dumps({"predictions": str(out), "rows": len(frame)}) if args.json
           else f"Wrote the {kind} of {len(frame):,} texts to {out}")
     return 0

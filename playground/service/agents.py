@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from playground.data import check_eval_table
+from playground.data.limits import check_question
 from playground.errors import DataError, PlaygroundError, RunError
 from playground.runfolder import LABELS, RunFolder
 from playground.service.jobs import TrainingService
@@ -39,8 +40,10 @@ def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
     An intent agent predicts a label, then its rules and tools answer; when its rules
     name an entity agent (``entity_run``), that agent's entities fill the reply's slots.
     An entity agent alone answers with the entities it found. ``web_calls`` False stops
-    every http action, whatever the rules say (the app's host decides).
+    every http action, whatever the rules say (the app's host decides). A question over
+    the length limit is refused (``data.limits``).
     """
+    check_question(text)
     agent = agent_for(run.path)
     if agent.task == "ner":
         entities = [e.to_dict() for e in agent.find([text])[0]]

@@ -12,6 +12,8 @@ import gradio as gr
 import pandas as pd
 
 from playground.data import read_table
+from playground.data.limits import long_rows_note
+from playground.data.writing import write_csv
 from playground.errors import PlaygroundError
 from playground.service.agents import agent_choices, agent_for, ask, evaluate_table
 from playground.service.names import rename
@@ -100,6 +102,13 @@ def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
             gr.update(value=found["mistakes"], visible=True))
 
 
+def warn_long_rows(texts: pd.Series, lang: str) -> None:
+    """A warning naming the rows the agent read only the start of (``data.limits``)."""
+    note = long_rows_note(texts)
+    if note:
+        gr.Warning(note[lang == "zh"])
+
+
 def label_file(ctx: Context, run_id: str, path: str, lang: str):
     """The file with predictions added (to download) and what the agent found in it."""
     agent = _agent(ctx, run_id, lang)
@@ -107,8 +116,8 @@ def label_file(ctx: Context, run_id: str, path: str, lang: str):
         return entity_views.label_entities(ctx.service.run(run_id), _read(path, lang),
                                            Path(path).stem, lang)
     labelled, column = agent.predict_frame(_read(path, lang))
-    out = Path(tempfile.mkdtemp()) / f"{Path(path).stem}.predictions.csv"
-    labelled.to_csv(out, index=False)
+    out = write_csv(labelled, Path(tempfile.mkdtemp()) / f"{Path(path).stem}.predictions.csv")
+    warn_long_rows(labelled[column], lang)
     counts = labelled["predicted_label"].value_counts().rename_axis("label") \
         .reset_index(name="texts")
     examples = labelled.groupby("predicted_label", sort=False).head(3)[
