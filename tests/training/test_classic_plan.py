@@ -61,6 +61,14 @@ def test_a_file_of_5000_labels_is_refused_before_a_run_with_a_sentence(tmp_path:
                          [f"label {i % 5_000}" for i in range(15_000)])
 
 
+def test_the_data_tab_does_not_say_ready_for_5000_labels(tmp_path: Path) -> None:
+    from playground.ui.tab_data import analyse
+
+    data = _many_labels(tmp_path / "many.csv", 5_000, 3)
+    checks = analyse(str(data), None, None, "zh", 50, "auto")[-1]
+    assert "❌ 该文件有 5,000 个标签" in checks and "✅" not in checks
+
+
 def test_many_labels_train_with_the_ngrams_the_plan_allows(tmp_path: Path) -> None:
     data = _many_labels(tmp_path / "many.csv", 300, 4)
     prep = prepare(data, RunConfig(model="classic"))
