@@ -54,9 +54,11 @@ Progress = Callable[[str, dict[str, int]], None]
 STEPS_PER_EVENT = 100  # L-BFGS steps between progress events (it restarts its memory)
 
 
-def _fit_in_steps(features, labels: list[str], seed: int, on_step: Callable[[int], None]):
-    """The logistic regression, fitted ``STEPS_PER_EVENT`` steps at a time (each part
-    starts from the last one's weights), ``on_step(steps done)`` before each part."""
+def _fit_in_steps(features, labels: list[str], seed: int, steps: int,
+                  on_step: Callable[[int], None]):
+    """The logistic regression, fitted for at most ``steps`` steps, ``STEPS_PER_EVENT`` at
+    a time (each part starts from the last one's weights), ``on_step(steps done)`` before
+    each part."""
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -64,7 +66,7 @@ def _fit_in_steps(features, labels: list[str], seed: int, on_step: Callable[[int
 
     classifier = LogisticRegression(**{**REGRESSION, "max_iter": STEPS_PER_EVENT},
                                     warm_start=True, random_state=seed)
-    for done in range(0, REGRESSION["max_iter"], STEPS_PER_EVENT):
+    for done in range(0, steps, STEPS_PER_EVENT):
         on_step(done)
         with warnings.catch_warnings():  # a part that stops short of converging is expected
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -95,7 +97,7 @@ class ClassicModel:
         before the n-grams are read and "fitting" every ``STEPS_PER_EVENT`` steps."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        from playground.training.classic_plan import plan, refusal, sample_rows
+        from playground.training.classic_plan import max_steps, plan, refusal, sample_rows
 
         texts, labels = cut(list(texts)), [str(label) for label in labels]
         chosen = plan(len(texts), len(set(labels)))
@@ -115,8 +117,9 @@ class ClassicModel:
         except ValueError:  # min_df=2 leaves nothing on a tiny data set
             vectorizer = TfidfVectorizer(**{**params, "min_df": 1})
             features = vectorizer.fit_transform(texts)
-        classifier = _fit_in_steps(features, labels, seed, lambda step: say(
-            "fitting", {"step": step, "steps": REGRESSION["max_iter"], "rows": len(texts),
+        steps = max_steps(features.nnz, len(set(labels)), REGRESSION["max_iter"])
+        classifier = _fit_in_steps(features, labels, seed, steps, lambda step: say(
+            "fitting", {"step": step, "steps": steps, "rows": len(texts),
                         "features": features.shape[1]}))
         return cls(vectorizer, classifier)
 

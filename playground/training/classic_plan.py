@@ -9,7 +9,9 @@ over 23 minutes. So, before a run starts and again as it fits:
 - a file of more than ``MAX_ROWS`` training rows is sampled per label for the classic
   model (the fine-tuned one still learns from every row);
 - the n-grams kept shrink until the fit needs at most ``MEMORY`` bytes;
-- when even ``MIN_FEATURES`` n-grams would not fit, the run is refused before it starts.
+- when even ``MIN_FEATURES`` n-grams would not fit, the run is refused before it starts;
+- the solver's steps are capped so that the fit spends at most ``WORK`` multiply-adds
+  (each step multiplies the texts' n-grams by the weights of every label, twice).
 
 A fine-tuned model's head (hidden size x labels: 1,024 x 5,000 weights, with gradients
 and Adam's moments 80 MB) is never what runs out first; the classic model is.
@@ -30,6 +32,7 @@ MEMORY = 3 << 30  # bytes the fit may take: what a 16 GB laptop spares beside th
 LBFGS_COPIES = 25  # scipy's L-BFGS-B works in 2 x 10 + 5 vectors the size of the weights
 ROW_COPIES = 4  # per row and label: scores, probabilities, gradient, and a spare
 BYTES = 8  # float64
+WORK = 10**12  # multiply-adds the solver may spend: about 5-10 minutes on 2 cores
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,12 @@ def plan(rows: int, labels: int, memory: int = MEMORY) -> ClassicPlan | None:
     spare = memory - BYTES * labels * ROW_COPIES * rows
     features = min(VECTORIZER["max_features"], spare // (BYTES * labels * LBFGS_COPIES))
     return ClassicPlan(rows, int(features), labels) if features >= MIN_FEATURES else None
+
+
+def max_steps(nonzeros: int, labels: int, wanted: int) -> int:
+    """At most ``wanted`` solver steps, fewer when texts with ``nonzeros`` n-gram counts in
+    all and ``labels`` labels would spend more than ``WORK`` (never fewer than 100)."""
+    return int(min(wanted, max(100, WORK // max(1, 2 * nonzeros * labels))))
 
 
 def most_labels(rows_per_label: float, memory: int = MEMORY) -> int:

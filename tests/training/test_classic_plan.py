@@ -15,7 +15,7 @@ from playground.errors import DataError
 from playground.service.prepare import create_run, prepare
 from playground.training import classic_plan
 from playground.training.classic import MIN_FEATURES, VECTORIZER, ClassicModel
-from playground.training.classic_plan import plan, sample_rows
+from playground.training.classic_plan import max_steps, plan, sample_rows
 from playground.training.job import run_job
 
 WORDS = ["card", "refund", "loan", "rate", "fee", "atm", "pin", "limit", "app", "cash"]
@@ -36,6 +36,13 @@ def test_the_plan_keeps_fewer_ngrams_for_more_labels_and_refuses_too_many() -> N
     assert many.need_bytes() <= classic_plan.MEMORY < many.need_bytes(VECTORIZER["max_features"])
     assert plan(15_000, 5_000) is None  # asked L-BFGS for 17 GiB before
     assert plan(10**6, 10).rows == classic_plan.MAX_ROWS
+
+
+def test_the_solver_steps_shrink_with_the_work_of_a_step() -> None:
+    assert max_steps(2_000_000, 77, 2_000) == 2_000  # banking77: as many as it needs
+    few = max_steps(12_000 * 100, 4_000, 2_000)  # 4,000 labels: each step is heavy
+    assert 100 <= few < 2_000 and few * 2 * 12_000 * 100 * 4_000 <= classic_plan.WORK
+    assert max_steps(10**9, 10**4, 2_000) == 100
 
 
 def test_a_sample_keeps_the_share_of_every_label() -> None:
