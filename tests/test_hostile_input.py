@@ -100,6 +100,18 @@ def test_the_labelled_file_from_the_page_runs_no_formula(runs, hostile_csv: Path
     assert any(f"({LONG_ROW}, counting the header as row 1)" in str(w.message) for w in said)
 
 
+def test_testing_on_a_file_names_the_long_rows(runs, tmp_path: Path) -> None:
+    from playground.ui.tab_test import test_on_file
+
+    run, rows = runs["intents"], intent_rows(per_label=4)
+    rows[2] = ("I lost my card " * (MAX_TEXT_CHARS // 10), "lost_card")
+    data = tmp_path / "labelled.csv"
+    pd.DataFrame(rows, columns=["text", "intent"]).to_csv(data, index=False)
+    with pytest.warns(UserWarning, match=r"1 text is longer than 5,000 characters \(row 4,"):
+        summary = test_on_file(_context(run), run.run_id, str(data), "en")[0]
+    assert "12 rows" in summary
+
+
 def test_the_entities_file_from_the_page_runs_no_formula(runs, hostile_csv: Path) -> None:
     from playground.ui.entity_views import label_entities
 

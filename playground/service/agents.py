@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from playground.data import check_eval_table
-from playground.data.limits import check_question
+from playground.data.limits import check_question, long_rows_note
 from playground.errors import DataError, PlaygroundError, RunError
 from playground.runfolder import LABELS, RunFolder
 from playground.service.jobs import TrainingService
@@ -93,7 +93,8 @@ def _can_answer(run: RunFolder, state: str) -> bool:
 
 
 def evaluate_table(run: RunFolder, frame: pd.DataFrame, max_mistakes: int = 200) -> dict:
-    """Score a run's agent on a labeled table: scores, the majority baseline, mistakes.
+    """Score a run's agent on a labeled table: scores, the majority baseline, mistakes,
+    and (en, zh) naming the rows read only up to the length limit (None when none is).
 
     The table is checked as an evaluation file (any size; only labels the agent knows).
     """
@@ -111,4 +112,5 @@ def evaluate_table(run: RunFolder, frame: pd.DataFrame, max_mistakes: int = 200)
     wrong = clean.assign(predicted=predicted, confidence=[p.confidence for p in predictions])
     return {"rows": len(clean), "scores": score(clean["label"].tolist(), predicted, agent.labels),
             "majority_accuracy": float((clean["label"] == majority).mean()) if majority else 0.0,
-            "mistakes": wrong[wrong["label"] != wrong["predicted"]].head(max_mistakes)}
+            "mistakes": wrong[wrong["label"] != wrong["predicted"]].head(max_mistakes),
+            "long_rows": long_rows_note(frame[report.text_column])}

@@ -92,6 +92,8 @@ def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
         found = evaluate_table(ctx.service.run(run_id), _read(path, lang))
     except PlaygroundError as exc:
         raise error_for(exc, lang) from exc
+    if found["long_rows"]:
+        gr.Warning(found["long_rows"][lang == "zh"])
     result = found["scores"]
     summary = say(lang, "test_score", acc=result["accuracy"], f1=result["macro_f1"],
                   rows=found["rows"], maj=found["majority_accuracy"])
@@ -102,13 +104,6 @@ def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
             gr.update(value=found["mistakes"], visible=True))
 
 
-def warn_long_rows(texts: pd.Series, lang: str) -> None:
-    """A warning naming the rows the agent read only the start of (``data.limits``)."""
-    note = long_rows_note(texts)
-    if note:
-        gr.Warning(note[lang == "zh"])
-
-
 def label_file(ctx: Context, run_id: str, path: str, lang: str):
     """The file with predictions added (to download) and what the agent found in it."""
     agent = _agent(ctx, run_id, lang)
@@ -117,7 +112,9 @@ def label_file(ctx: Context, run_id: str, path: str, lang: str):
                                            Path(path).stem, lang)
     labelled, column = agent.predict_frame(_read(path, lang))
     out = write_csv(labelled, Path(tempfile.mkdtemp()) / f"{Path(path).stem}.predictions.csv")
-    warn_long_rows(labelled[column], lang)
+    long_rows = long_rows_note(labelled[column])
+    if long_rows:  # the rows the agent read only the start of (data.limits)
+        gr.Warning(long_rows[lang == "zh"])
     counts = labelled["predicted_label"].value_counts().rename_axis("label") \
         .reset_index(name="texts")
     examples = labelled.groupby("predicted_label", sort=False).head(3)[
