@@ -99,11 +99,11 @@ def check_classic_cost(report: DataReport) -> None:
     elif rows > MAX_ROWS:
         report.problems.append(Problem(
             "warning", "classic_sample",
-            f"The classic model will learn from a sample of {MAX_ROWS:,} of the {rows:,} rows "
-            "(the same share of each label), so that it fits in minutes; a fine-tuned model "
-            "learns from all of them.",
-            f"经典模型将从 {rows:,} 行中抽取 {MAX_ROWS:,} 行学习（每个标签抽取相同比例），"
-            "以便在几分钟内完成；微调模型会使用全部行。"))
+            f"The file has {rows:,} rows; the classic model learns from at most {MAX_ROWS:,} "
+            "of them (a sample with the same share of each label), so that it fits in "
+            "minutes. A fine-tuned model learns from every training row.",
+            f"该文件有 {rows:,} 行；经典模型最多从中抽取 {MAX_ROWS:,} 行学习（每个标签抽取相同比例），"
+            "以便在几分钟内完成。微调模型会使用全部训练行。"))
 
 
 def prepare(data_path: str | Path, config: RunConfig,

@@ -96,7 +96,8 @@ def test_a_large_file_is_sampled_and_its_fit_reports_progress(tmp_path: Path,
     data = _many_labels(tmp_path / "large.csv", 20, 60)
     prep = prepare(data, RunConfig(model="classic"))
     prep.raise_for_errors()
-    assert any("a sample of 300 of the 1,200 rows" in w for w in prep.warnings)
+    assert any("1,200 rows; the classic model learns from at most 300" in w
+               for w in prep.warnings)
     run = create_run(tmp_path / "runs", prep)
     run_job(run, time.time())
     events = [e for e in run.read_events(0)[0] if e["type"] == "phase"]
