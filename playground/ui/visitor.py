@@ -3,7 +3,8 @@
 A browser proves it is the one that started a run with a key of its own, made on its
 first visit and kept in the browser (gr.BrowserState), so a reload still owns its runs;
 the page session holds it (gr.State) for the event handlers. A client with no browser
-storage (gradio_client) is known by its session. With ``--auth`` the login counts too,
+storage (gradio_client) is known by its session, and so is a first visit: its key is
+made from its session, so a click that beats the page's load event is still its own. With ``--auth`` the login counts too,
 when each person has their own; the admin login may stop and delete any run.
 """
 
@@ -31,11 +32,11 @@ def browser_state(runs_dir: Path, storage_key: str) -> gr.BrowserState:
     return gr.BrowserState(None, storage_key=storage_key, secret=path.read_text().strip())
 
 
-def identify(key: Any) -> tuple[str, str]:
+def identify(key: Any, request: gr.Request) -> tuple[str, str]:
     """On page load: the browser's key (made on its first visit), for the browser and
     for this page's session."""
     if not isinstance(key, str) or len(key) < 16:
-        key = secrets.token_urlsafe(24)
+        key = _session_key(request)
     return key, key
 
 
@@ -44,9 +45,15 @@ def person(ctx: Any, request: gr.Request, key: str | None) -> Person:
     whether that is the host's admin login."""
     login = getattr(request, "username", None)
     admin = login is not None and login in ctx.admins
-    key = key or f"session:{getattr(request, 'session_hash', '')}"
+    key = key or _session_key(request)
     return Person(browser=browser_digest(key), admin=admin,
                   login=login if login and (admin or ctx.personal_logins) else None)
+
+
+def _session_key(request: gr.Request) -> str:
+    """The key of a page session without one of its browser's (random, known only to
+    that page and this server)."""
+    return f"session:{getattr(request, 'session_hash', '')}"
 
 
 def owner_label(owner: Owner | None, viewer: Person | None, lang: str) -> str:
