@@ -4,7 +4,7 @@ The room shares one app (and maybe one login), so a run records its owner in its
 status.json when it is queued or imported:
 
 * ``{"browser": DIGEST}``: a page; DIGEST is a hash of a key the browser keeps (the key
-  itself is never stored, so the digest shown on the page lets no one pose as it);
+  itself is never stored, so reading a run folder lets no one pose as its browser);
 * ``{"browser": DIGEST, "login": NAME}``: a page signed in with a personal login (each
   person has their own), so the run is theirs from any browser;
 * ``{"cli": USER}``: a command on the server.
@@ -90,6 +90,8 @@ def check_may_change(name: str, owner: Owner | None, person: Person | None,
                      f"{only} or the host's admin login may {en} it.",
                      zh=f"训练记录“{name}”{who_zh}。{only_zh}或主持人的管理员登录才能{zh}它。")
 
+
 def owner_of(status: dict[str, Any]) -> Owner | None:
+    """The owner recorded in a run's status (None for runs made before owners)."""
     owner = status.get("owner")
     return owner if isinstance(owner, dict) else None

@@ -128,7 +128,8 @@ def build(ctx: Context) -> GalleryTab:
         return (*refresh_cards(request), None)
 
     refresh.click(refresh_cards, None, [agents, *statuses], api_name="gallery")
-    bundle.upload(import_clicked, [bundle, ctx.visitor], [agents, *statuses, bundle], api_name="import_bundle")
+    bundle.upload(import_clicked, [bundle, ctx.visitor], [agents, *statuses, bundle],
+                  api_name="import_bundle")
     ctx.on_load.append((refresh_cards, [], [agents, *statuses]))
     return tab
 
