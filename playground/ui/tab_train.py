@@ -314,8 +314,9 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
                  data_tab.text_column,
                  data_tab.label_column, data_tab.eval_file, *settings_tab.fields.values()],
                 [followed, browser_run], api_name="start")
-    timer.tick(tick, [followed, curve, ctx.visitor], [curve, status, loss_plot, metric_plot, scores_plot,
-                                         finished], show_progress="hidden", api_name="tick")
+    timer.tick(tick, [followed, curve, ctx.visitor],
+               [curve, status, loss_plot, metric_plot, scores_plot, finished],
+               show_progress="hidden", api_name="tick")
     stop.click(stop_run, [followed, ctx.visitor], status, api_name="stop")
     refresh.click(refresh_runs, ctx.visitor, [runs, pick], api_name="runs")
     pick.input(open_run, pick, [followed, browser_run], api_name="open_run")

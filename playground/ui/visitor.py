@@ -4,8 +4,9 @@ A browser proves it is the one that started a run with a key of its own, made on
 first visit and kept in the browser (gr.BrowserState), so a reload still owns its runs;
 the page session holds it (gr.State) for the event handlers. A client with no browser
 storage (gradio_client) is known by its session, and so is a first visit: its key is
-made from its session, so a click that beats the page's load event is still its own. With ``--auth`` the login counts too,
-when each person has their own; the admin login may stop and delete any run.
+made from its session, so a click that beats the page's load event is still its own.
+With ``--auth`` the login counts too, when each person has their own; the admin login
+may stop and delete any run.
 """
 
 from __future__ import annotations
