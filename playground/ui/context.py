@@ -19,8 +19,8 @@ class Context:
     browser_run: Any
     # gr.BrowserState with this browser's own key, and gr.State with it for this page:
     # who started a run (see visitor.py). Made outside the tabs, as browser_run.
-    browser_key: Any
-    visitor: Any
+    browser_key: Any = None
+    visitor: Any = None
     max_upload_mb: int = 50
     api_locked: bool = False  # the HTTP API needs a key: code snippets send one
     web_calls: bool = True  # whether agents' http actions may run on this server at all
