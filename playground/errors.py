@@ -84,3 +84,9 @@ class BundleError(PlaygroundError):
     """An agent bundle cannot be exported or imported (unsafe, damaged, or not a bundle)."""
 
     kind = "bundle"
+
+
+class NotYourRun(RunError):
+    """Someone asked to stop or delete a run that another person started."""
+
+    kind = "not_your_run"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from playground.data import check_eval_table
+from playground.data.limits import check_question, long_rows_note
 from playground.errors import DataError, PlaygroundError, RunError
 from playground.runfolder import LABELS, RunFolder
 from playground.service.jobs import TrainingService
@@ -63,8 +64,10 @@ def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
     An intent agent predicts a label, then its rules and tools answer; when its rules
     name an entity agent (``entity_run``), that agent's entities fill the reply's slots.
     An entity agent alone answers with the entities it found. ``web_calls`` False stops
-    every http action, whatever the rules say (the app's host decides).
+    every http action, whatever the rules say (the app's host decides). A question over
+    the length limit is refused (``data.limits``).
     """
+    check_question(text)
     agent = agent_for(run.path)
     if agent.task == "ner":
         entities = [e.to_dict() for e in agent.find([text])[0]]
@@ -114,7 +117,8 @@ def _can_answer(run: RunFolder, state: str) -> bool:
 
 
 def evaluate_table(run: RunFolder, frame: pd.DataFrame, max_mistakes: int = 200) -> dict:
-    """Score a run's agent on a labeled table: scores, the majority baseline, mistakes.
+    """Score a run's agent on a labeled table: scores, the majority baseline, mistakes,
+    and (en, zh) naming the rows read only up to the length limit (None when none is).
 
     The table is checked as an evaluation file (any size; only labels the agent knows).
     """
@@ -132,4 +136,5 @@ def evaluate_table(run: RunFolder, frame: pd.DataFrame, max_mistakes: int = 200)
     wrong = clean.assign(predicted=predicted, confidence=[p.confidence for p in predictions])
     return {"rows": len(clean), "scores": score(clean["label"].tolist(), predicted, agent.labels),
             "majority_accuracy": float((clean["label"] == majority).mean()) if majority else 0.0,
-            "mistakes": wrong[wrong["label"] != wrong["predicted"]].head(max_mistakes)}
+            "mistakes": wrong[wrong["label"] != wrong["predicted"]].head(max_mistakes),
+            "long_rows": long_rows_note(frame[report.text_column])}

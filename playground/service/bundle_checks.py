@@ -507,9 +507,10 @@ def _check_no_custom_code(archive: zipfile.ZipFile, infos: dict[str, zipfile.Zip
 
 def _check_classic(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
                    labels: list[str]) -> None:
-    """The classic model's vectorizer may use only its own settings (never 'input', which
-    would read files named by the texts) and must know the manifest's labels."""
-    from playground.training.classic import FILE_JSON, FILE_WEIGHTS, VECTORIZER
+    """The classic model's vectorizer may hold only the values the playground writes (never
+    'input', which would read files named by the texts, nor an n-gram range that makes every
+    question cost gigabytes) and must know the manifest's labels."""
+    from playground.training.classic import FILE_JSON, FILE_WEIGHTS, VECTORIZER, vectorizer_fault
 
     meta_name, weights_name = f"{MODEL}/{FILE_JSON}", f"{MODEL}/{FILE_WEIGHTS}"
     if meta_name not in infos or weights_name not in infos:
@@ -518,10 +519,26 @@ def _check_classic(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
     meta = _read_json(archive, infos[meta_name])
     meta = meta if isinstance(meta, dict) else {}
     vectorizer, known = meta.get("vectorizer"), meta.get("labels")
-    if not isinstance(vectorizer, dict) or set(vectorizer) - set(VECTORIZER) or \
-            not isinstance(known, list) or sorted(map(str, known)) != sorted(labels):
+    if not isinstance(vectorizer, dict) or not isinstance(known, list) or \
+            sorted(map(str, known)) != sorted(labels):
         raise BundleError(f"The bundle's {meta_name} is not a classic model for the labels "
                           "in its manifest.", TAMPERED,
                           zh=f"包中的 {meta_name} 不是对应清单中标签的经典模型。{TAMPERED_ZH}")
+    fault = vectorizer_fault(vectorizer)
+    vocabulary, longest = meta.get("vocabulary"), VECTORIZER["ngram_range"][1]
+    if fault is None and not (isinstance(vocabulary, list)
+                              and len(vocabulary) <= vectorizer["max_features"]
+                              and all(isinstance(t, str) and 0 < len(t) <= longest
+                                      for t in vocabulary)):
+        fault = "vocabulary"
+    if fault is not None:
+        shown = json.dumps(vectorizer[fault], ensure_ascii=False)[:80] \
+            if fault in vectorizer else ""
+        raise BundleError(f"The bundle's classic model has a setting this playground never "
+                          f"writes ({fault} {shown or 'is not as it writes it'}), which could "
+                          "make every question cost minutes and gigabytes.", TAMPERED,
+                          zh=f"包中的经典模型有一个本训练场从不写入的设置（{fault} "
+                             f"{shown or '与本训练场写入的不同'}），"
+                             f"它可能让每个问题耗费数分钟和数 GB 内存。{TAMPERED_ZH}")
 
 

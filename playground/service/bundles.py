@@ -214,8 +214,10 @@ def _version() -> str:
 
 
 # ----- import ----------------------------------------------------------------------------
-def import_bundle(bundle: Path, runs_dir: Path, max_bytes: int = MAX_BYTES) -> RunFolder:
-    """Check ``bundle`` and add its agent to ``runs_dir`` as a new finished run.
+def import_bundle(bundle: Path, runs_dir: Path, max_bytes: int = MAX_BYTES,
+                  owner: dict[str, str] | None = None) -> RunFolder:
+    """Check ``bundle`` and add its agent to ``runs_dir`` as a new finished run, owned by
+    ``owner`` (who imported it, see ``owners``).
 
     Raises BundleError, with a sentence saying what is wrong, for anything unsafe or
     inconsistent; ``runs_dir`` is then as it was.
@@ -237,7 +239,7 @@ def import_bundle(bundle: Path, runs_dir: Path, max_bytes: int = MAX_BYTES) -> R
         try:
             tmp.mkdir()
             _extract(archive, infos, manifest, tmp)
-            _write_run_files(RunFolder(tmp), run_id, manifest, bundle.name)
+            _write_run_files(RunFolder(tmp), run_id, manifest, bundle.name, owner)
             _check_loads(tmp, manifest)
             os.rename(tmp, runs_dir / run_id)  # atomic: the run appears whole or not at all
         except BaseException:
@@ -278,7 +280,8 @@ def _extract(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], manife
                               zh=f"包中的 {name} 已损坏：它的校验和与清单不符。{TAMPERED_ZH}")
 
 
-def _write_run_files(run: RunFolder, run_id: str, manifest: Manifest, bundle_name: str) -> None:
+def _write_run_files(run: RunFolder, run_id: str, manifest: Manifest, bundle_name: str,
+                     owner: dict[str, str] | None) -> None:
     """config.json, model/run_config.json, agent.json, report.json and status.json, so the
     app lists the agent as a finished run and chats with it."""
     from playground.catalog import catalog
@@ -305,7 +308,8 @@ def _write_run_files(run: RunFolder, run_id: str, manifest: Manifest, bundle_nam
     write_json(run.report_path, {**manifest.metrics, "run_id": run_id})
     write_json(run.status_path, {"state": "succeeded", "imported_from": bundle_name,
                                  "source_run": manifest.source_run, "created_at": now,
-                                 "finished_at": now, "updated_at": now, "reason": ""})
+                                 "finished_at": now, "updated_at": now, "reason": "",
+                                 **({"owner": owner} if owner else {})})
     write_json(run.config_path, spec)  # last: a folder with config.json is a run
 
 

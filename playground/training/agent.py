@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from playground.data.limits import cut
 from playground.errors import DataError, RunError
 from playground.runfolder import LABELS, RUN_CONFIG, RunFolder, read_json
 from playground.training.calibration import softmax
@@ -82,8 +83,9 @@ class Agent:
             self._max_length = read_json(model_dir / RUN_CONFIG)["config"]["max_length"]
 
     def probabilities(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Rows of calibrated probabilities in the order of ``self.labels``."""
-        texts = [str(t) for t in texts]
+        """Rows of calibrated probabilities in the order of ``self.labels``; a text over
+        the length limit is read up to it (``data.limits``)."""
+        texts = cut([str(t) for t in texts])
         if not texts:
             return np.zeros((0, len(self.labels)))
         if self.kind == "classic":

@@ -16,6 +16,7 @@ from playground.ui.context import Context
 from playground.ui.downloads import download_path
 from playground.ui.http_api import snippets
 from playground.ui.texts import error_for, lang_of, say
+from playground.ui.visitor import person
 
 
 def example_text(ctx: Context, run_id: str) -> str:
@@ -66,12 +67,12 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
     def script(run_id: str | None, request: gr.Request) -> str:
         return write(run_id, lang_of(request), write_training_script, "train_{run_id}.py")
 
-    def delete(run_id: str | None, request: gr.Request):
+    def delete(run_id: str | None, key: str | None, request: gr.Request):
         lang = lang_of(request)
         if not run_id:  # the browser's confirm was declined
             return gr.skip(), gr.skip()
         try:
-            ctx.service.delete(run_id)
+            ctx.service.delete(run_id, by=person(ctx, request, key))
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
         gr.Info(html.escape(say(lang, "deleted", run_id=run_id)))  # a toast renders HTML
@@ -91,6 +92,7 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
     script_button.click(script, run, download, api_name="export_script")
     english, chinese = (say(lang, "confirm_delete") for lang in ("en", "zh"))
     question = f"navigator.language.startsWith('zh') ? {chinese!r} : {english!r}"
-    delete_button.click(delete, run, [run, download], api_name="delete_run",
-                        js=f"(run) => confirm({question}) ? run : null")
+    # The page session's state (the visitor) stays on the server: the script passes it on.
+    delete_button.click(delete, [run, ctx.visitor], [run, download], api_name="delete_run",
+                        js=f"(run, visitor) => [confirm({question}) ? run : null, visitor]")
     run.change(code, run, [code_note, python, curl], api_name="code")

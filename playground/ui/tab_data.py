@@ -16,7 +16,7 @@ from playground.data import check_dataset, guess_columns, read_table
 from playground.data.entities import is_cjk, is_conll_file, read_entities, spans_from_tags
 from playground.data.entity_checks import EntityReport, check_entities
 from playground.errors import PlaygroundError
-from playground.service.prepare import language_note
+from playground.service.prepare import check_classic_cost, language_note
 from playground.ui.charts import count_bars
 from playground.ui.context import Context
 from playground.ui.session import Session
@@ -90,6 +90,7 @@ def analyse(path: str, text_column: str | None, label_column: str | None, lang: 
     text_column = text_column if text_column in frame.columns else guess.text
     label_column = label_column if label_column in frame.columns else guess.label
     _, report = check_dataset(frame, text_column, label_column)
+    check_classic_cost(report)
     columns = list(frame.columns)
     return (gr.update(value=frame.head(PREVIEW_ROWS), visible=True),
             gr.update(choices=columns, value=text_column),

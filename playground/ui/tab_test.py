@@ -11,6 +11,8 @@ import gradio as gr
 import pandas as pd
 
 from playground.data import read_table
+from playground.data.limits import long_rows_note
+from playground.data.writing import write_csv
 from playground.errors import PlaygroundError
 from playground.service.agents import agent_choices, agent_for, ask, evaluate_table
 from playground.service.names import rename
@@ -90,6 +92,8 @@ def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
         found = evaluate_table(ctx.service.run(run_id), _read(path, lang))
     except PlaygroundError as exc:
         raise error_for(exc, lang) from exc
+    if found["long_rows"]:
+        gr.Warning(found["long_rows"][lang == "zh"])
     result = found["scores"]
     summary = say(lang, "test_score", acc=result["accuracy"], f1=result["macro_f1"],
                   rows=found["rows"], maj=found["majority_accuracy"])
@@ -107,8 +111,10 @@ def label_file(ctx: Context, run_id: str, path: str, lang: str):
         return entity_views.label_entities(ctx.service.run(run_id), _read(path, lang),
                                            Path(path).stem, lang)
     labelled, column = agent.predict_frame(_read(path, lang))
-    out = download_path(f"{Path(path).stem}.predictions.csv")
-    labelled.to_csv(out, index=False)
+    out = write_csv(labelled, download_path(f"{Path(path).stem}.predictions.csv"))
+    long_rows = long_rows_note(labelled[column])
+    if long_rows:  # the rows the agent read only the start of (data.limits)
+        gr.Warning(long_rows[lang == "zh"])
     counts = labelled["predicted_label"].value_counts().rename_axis("label") \
         .reset_index(name="texts")
     examples = labelled.groupby("predicted_label", sort=False).head(3)[

@@ -153,6 +153,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "run_name_help": ("Edit it and press Enter to rename this agent.",
                       "修改后按回车即可重命名该智能体。"),
     "renamed": ("Renamed to “{name}”.", "已重命名为“{name}”。"),
+    # who started a run
+    "started_by": ("started by {owner}", "发起人：{owner}"),
+    "owner_you": ("you", "你"),
+    "owner_browser": ("another browser", "另一个浏览器"),
+    "owner_cli": ("the server's command line ({user})", "服务器命令行（{user}）"),
     "per_label_count": ("Texts per label", "每个标签的条数"),
     "confidence_spread": ("How sure the agent was", "智能体的把握分布"),
     "examples": ("Examples per label", "每个标签的例子"),

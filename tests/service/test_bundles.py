@@ -364,7 +364,17 @@ BAD_BUNDLES = {
     "damaged file": (lambda g, t: _rebuild(g, t, damage="model/classic.safetensors"),
                      "checksum"),
     "a classic model that would read files": (lambda g, t: _rebuild(g, t, replace={
-        "model/classic.json": _classic_meta(g, input="filename")}), "not a classic model"),
+        "model/classic.json": _classic_meta(g, input="filename")}), "never writes"),
+    # 3,000 characters with n-grams up to 100,000 long cost 22 s and 4.8 GB per question.
+    "n-grams 100,000 characters long": (lambda g, t: _rebuild(g, t, replace={
+        "model/classic.json": _classic_meta(g, ngram_range=[1, 100000])}),
+        r"never writes \(ngram_range \[1, 100000\]\)"),
+    "another analyzer": (lambda g, t: _rebuild(g, t, replace={
+        "model/classic.json": _classic_meta(g, analyzer="word")}), "never writes"),
+    "more features than the playground keeps": (lambda g, t: _rebuild(g, t, replace={
+        "model/classic.json": _classic_meta(g, max_features=10**9)}), "never writes"),
+    "min_df of true": (lambda g, t: _rebuild(g, t, replace={
+        "model/classic.json": _classic_meta(g, min_df=True)}), "never writes"),
     "weights that do not fit": (lambda g, t: _rebuild(
         g, t, replace={"model/classic.safetensors": _wrong_shape_weights()}),
         "does not load"),
