@@ -171,9 +171,9 @@ def test_the_login_page_checks_with_the_wait(tmp_path: Path) -> None:
     app = launch(service, port=port, block=False, auth=[("teacher", "secret")])
     try:
         login = f"http://127.0.0.1:{port}/login"
+        started = time.monotonic()  # before the wrong try: its wait ends after started + 0.5
         wrong = httpx.post(login, data={"username": "teacher", "password": "guess"})
         assert wrong.status_code == 400  # an async check is awaited, never taken as "yes"
-        started = time.monotonic()
         right = httpx.post(login, data={"username": "teacher", "password": "secret"})
         assert right.status_code == 200 and time.monotonic() - started >= delay_s(1)
     finally:
