@@ -106,7 +106,14 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
         source_run=run.run_id, playground_version=_version(),
         files={name: {"sha256": _sha256(path), "bytes": path.stat().st_size}
                for name, path in members.items()})
-    check_manifest(dataclasses.asdict(manifest))  # what is written must import
+    try:
+        check_manifest(dataclasses.asdict(manifest))  # what is written must import
+    except BundleError as exc:  # a label, name or reply longer than a bundle carries
+        raise BundleError(f"This agent cannot go into a bundle: {exc.message}",
+                          "Shorten what the sentence names (in the reply rules, or the data's "
+                          "labels), then export again.",
+                          zh=f"该智能体无法放进包里：{exc.zh.split('。')[0]}。"
+                             "请缩短句中所说的内容（在回复规则中，或数据的标签），然后重新导出。") from None
     out = Path(out).expanduser() if out else run.path.parent
     if out.is_dir():
         out = out / f"{run.run_id}{SUFFIX}"

@@ -494,6 +494,18 @@ def test_export_refuses_unfinished_runs_and_pickles(classic, tmp_path: Path) -> 
     assert not list(tmp_path.glob("*.zip")) and not list(tmp_path.glob(".*.tmp"))
 
 
+def test_an_agent_with_a_reply_too_long_for_a_bundle_says_so(classic, tmp_path: Path) -> None:
+    run, _ = classic
+    copy = RunFolder(tmp_path / run.run_id)
+    shutil.copytree(run.path, copy.path)
+    rules = json.loads(copy.agent_path.read_text())
+    rules["rules"][0]["reply"] = "x" * 5000
+    copy.agent_path.write_text(json.dumps(rules))
+    with pytest.raises(BundleError, match="cannot go into a bundle: .* too long") as caught:
+        export_bundle(copy.path, tmp_path)
+    assert "Shorten" in caught.value.hint and "无法放进包里" in caught.value.zh
+
+
 def test_web_calls_come_in_switched_off(classic, used_runs: Path, tmp_path: Path) -> None:
     calling = _rebuild(classic[1], tmp_path / "calls.agent.zip", manifest=lambda m: m[
         "rules"].update(allow_http=True, rules=[{"label": "refund", "action": "http",
