@@ -114,7 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to serve the app on")
     parser.add_argument("--port", type=int, default=None, help="port (default: 7860 or next)")
     parser.add_argument("--share", action="store_true", help="also make a public gradio link")
-    parser.add_argument("--auth", help="require a login: user:password, or a file of such lines")
+    parser.add_argument("--auth", help="require a login: user:password, or a file of such "
+                        "lines (one per person: each run is then its starter's, from any browser)")
+    parser.add_argument("--admin", help="the host's login, user:password, which may also stop "
+                        "and delete anyone's run (needs --auth)")
     parser.add_argument("--allow-web-calls", action="store_true", default=None,
                         help="let agents' http actions call out from this server even when "
                         "others can reach the app (always allowed on 127.0.0.1 alone)")
@@ -181,6 +184,7 @@ def _progress_line(event: dict[str, Any]) -> str | None:
 
 def _train(args: argparse.Namespace) -> int:
     from playground.service.jobs import TrainingService
+    from playground.service.owners import cli_owner
     from playground.service.prepare import create_run, prepare
 
     started = time.time()
@@ -208,7 +212,7 @@ def _train(args: argparse.Namespace) -> int:
     run = create_run(service.runs_dir, prep)
     stop = _StopSignals()
     with stop.caught():
-        service.submit(run)
+        service.submit(run, cli_owner())
         say(f"run {run.run_id} in {run.path}")
         status = _supervise(service, run, stop, say)
     service.shutdown()
@@ -345,18 +349,26 @@ def _predict(args: argparse.Namespace) -> int:
                               'Example: playground predict runs/RUN_ID "my card is lost"',
                               zh="请给出一段文本或 --csv 文件，二者只能选一个。"
                                  '例如：playground predict runs/RUN_ID "我的卡丢了"')
+    from playground.data.limits import check_question, long_rows_note
+
+    if args.text is not None:
+        check_question(args.text)
     agent = load_agent(args.run_dir)
     entities = agent.task == "ner"
     if args.text is not None:
         _say_answer(agent, args.text, args.json)
         return 0
     from playground.data import read_table
+    from playground.data.writing import write_csv
 
     frame = read_table(args.csv)
-    labelled, _ = (agent.find_frame if entities else agent.predict_frame)(frame, args.text_col)
+    labelled, column = (agent.find_frame if entities else agent.predict_frame)(frame,
+                                                                              args.text_col)
     kind = "entities" if entities else "predictions"
-    out = args.out or args.csv.with_name(f"{args.csv.stem}.{kind}.csv")
-    labelled.to_csv(out, index=False)
+    out = write_csv(labelled, args.out or args.csv.with_name(f"{args.csv.stem}.{kind}.csv"))
+    note = long_rows_note(frame[column])
+    if note:
+        print(note[0], file=sys.stderr)
     print(json.dumps({"predictions": str(out), "rows": len(frame)}) if args.json
           else f"Wrote the {kind} of {len(frame):,} texts to {out}")
     return 0
@@ -459,34 +471,56 @@ def _export(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from playground.service.bundles import import_bundle
+    from playground.service.owners import cli_owner
 
-    print(import_bundle(args.bundle, args.runs_dir or default_runs_dir()).path)
+    print(import_bundle(args.bundle, args.runs_dir or default_runs_dir(),
+                        owner=cli_owner()).path)
     return 0
 
 
-def _auth_pairs(value: str | None) -> list[tuple[str, str]] | None:
+def _auth_pairs(value: str | None, option: str = "--auth") -> list[tuple[str, str]] | None:
     """``user:password``, or a file with one such line per user."""
     if not value:
         return None
     lines = Path(value).read_text().splitlines() if Path(value).is_file() else [value]
     pairs = [tuple(line.strip().split(":", 1)) for line in lines if ":" in line]
     if not pairs:
-        raise PlaygroundError("--auth needs user:password (or a file of such lines).",
-                              "Example: playground --auth teacher:secret",
-                              zh="--auth 需要 用户名:密码（或每行一对的文件）。"
-                                 "例如：playground --auth teacher:secret")
+        raise PlaygroundError(f"{option} needs user:password (or a file of such lines).",
+                              f"Example: playground {option} teacher:secret",
+                              zh=f"{option} 需要 用户名:密码（或每行一对的文件）。"
+                                 f"例如：playground {option} teacher:secret")
     return pairs  # type: ignore[return-value]
+
+
+def _admin_pairs(value: str | None, auth: str | None) -> list[tuple[str, str]] | None:
+    """The host's ``user:password`` (``--admin``): a login of its own next to --auth's."""
+    if not value:
+        return None
+    if not auth:
+        raise PlaygroundError("--admin needs --auth: the admin login is the host's, next to "
+                              "the room's.", "Example: playground --auth room:secret "
+                              "--admin host:another-secret",
+                              zh="--admin 需要同时使用 --auth：管理员登录属于主持人，与房间的登录并存。"
+                                 "例如：playground --auth room:secret --admin host:another-secret")
+    admins = _auth_pairs(value, "--admin") or []
+    taken = {user for user, _ in _auth_pairs(auth) or []} & {user for user, _ in admins}
+    if taken:
+        raise PlaygroundError(f"The admin login {sorted(taken)[0]} is also an --auth login.",
+                              "Give the admin a user name of its own.",
+                              zh=f"管理员登录 {sorted(taken)[0]} 同时也是 --auth 的登录。"
+                                 "请给管理员一个单独的用户名。")
+    return admins
 
 
 def _app(args: argparse.Namespace) -> int:
     from playground.service.jobs import TrainingService
     from playground.ui.app import launch
 
-    auth = _auth_pairs(args.auth)
+    auth, admins = _auth_pairs(args.auth), _admin_pairs(args.admin, args.auth)
     service = TrainingService(args.app_runs_dir or default_runs_dir())
     print(f"Agent Playground: runs are kept in {service.runs_dir}", flush=True)
     launch(service, host=args.host, port=args.port, share=args.share, auth=auth,
-           api_key=args.api_key, web_calls=args.allow_web_calls)
+           admins=admins, api_key=args.api_key, web_calls=args.allow_web_calls)
     return 0
 
 

@@ -256,21 +256,22 @@ class RunConfig:
 
     @classmethod
     def from_json(cls, path: str | Path) -> RunConfig:
+        name = Path(path).name  # an upload's path is the server's temporary folder
         try:
             values = json.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise ConfigError(f"The settings file {path} does not exist.",
+            raise ConfigError(f"The settings file {name} does not exist.",
                               "Check the path and try again.",
-                              zh=f"设置文件 {path} 不存在。请检查路径后重试。") from exc
+                              zh=f"设置文件 {name} 不存在。请检查路径后重试。") from exc
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"The settings file {path} is not valid JSON ({exc}).",
+            raise ConfigError(f"The settings file {name} is not valid JSON ({exc}).",
                               "Save the settings again from the app, or fix the file.",
-                              zh=f"设置文件 {path} 不是有效的 JSON（{exc}）。"
+                              zh=f"设置文件 {name} 不是有效的 JSON（{exc}）。"
                                  "请在应用中重新保存设置，或修正该文件。") from exc
         if not isinstance(values, dict):
-            raise ConfigError(f"The settings file {path} does not hold a settings object.",
+            raise ConfigError(f"The settings file {name} does not hold a settings object.",
                               "Save the settings again from the app.",
-                              zh=f"设置文件 {path} 里没有一组设置。请在应用中重新保存设置。")
+                              zh=f"设置文件 {name} 里没有一组设置。请在应用中重新保存设置。")
         return cls.from_dict(values)
 
     def with_overrides(self, **values: Any) -> RunConfig:

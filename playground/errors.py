@@ -8,6 +8,17 @@ stores both in its ``status.json``. Nothing else should reach a user as a traceb
 
 from __future__ import annotations
 
+import re
+
+# An absolute path of two or more parts, not inside a URL: "/srv/runs/x/data/train.csv".
+_PATH = re.compile(r"(?<![\w:/.~])/(?:[^\s'\"/,;()\[\]]+/)+[^\s'\"/,;()\[\]]*")
+
+
+def hide_paths(text: str) -> str:
+    """``text`` with each absolute path cut to its last part: a library's message about a
+    file says which file, not where the server keeps it (web users read these)."""
+    return _PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
+
 
 class PlaygroundError(Exception):
     """Base class: ``message`` says what is wrong, ``hint`` says what to do, ``zh`` says
@@ -73,3 +84,9 @@ class BundleError(PlaygroundError):
     """An agent bundle cannot be exported or imported (unsafe, damaged, or not a bundle)."""
 
     kind = "bundle"
+
+
+class NotYourRun(RunError):
+    """Someone asked to stop or delete a run that another person started."""
+
+    kind = "not_your_run"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import subprocess
 import sys
@@ -10,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import intent_rows
+
+from playground.runfolder import RunFolder
 
 
 def playground(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -69,6 +72,8 @@ def test_train_json_then_predict_and_list(tmp_path: Path, intent_csv: Path) -> N
     assert set(summary["timings"]) == {"total_s", "train_s", "first_loss_s", "examples_per_s"}
     assert summary["peak_rss_mb"] > 0 and "held-out" in summary["held_out"]
     assert "majority label" in result.stderr  # progress went to stderr
+    owner = RunFolder(Path(summary["run_dir"])).read_status()["owner"]
+    assert owner == {"cli": getpass.getuser()}  # a page may not stop it; the host may
 
     answer = playground("predict", summary["run_dir"], "I lost my card", "--json")
     assert answer.returncode == 0, answer.stderr
@@ -86,6 +91,16 @@ def test_train_json_then_predict_and_list(tmp_path: Path, intent_csv: Path) -> N
 
     table = playground("runs", "--runs-dir", str(runs))
     assert summary["run_id"] in table.stdout and "succeeded" in table.stdout
+
+
+def test_the_admin_login_sits_next_to_the_rooms(tmp_path: Path) -> None:
+    alone = playground("--admin", "host:secret", "--runs-dir", str(tmp_path / "runs"))
+    assert alone.returncode == 2 and "--admin needs --auth" in alone.stderr
+    twice = playground("--auth", "host:a", "--admin", "host:b")
+    assert twice.returncode == 2 and "admin login host is also an --auth login" in twice.stderr
+    bare = playground("--auth", "room:a", "--admin", "host")
+    assert bare.returncode == 2 and "--admin needs user:password" in bare.stderr
+    assert "Traceback" not in alone.stderr + twice.stderr + bare.stderr
 
 
 def test_predict_on_a_missing_run_is_a_sentence(tmp_path: Path) -> None:

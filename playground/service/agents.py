@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from playground.data import check_eval_table
+from playground.data.limits import check_question, long_rows_note
 from playground.errors import DataError, PlaygroundError, RunError
 from playground.runfolder import LABELS, RunFolder
 from playground.service.jobs import TrainingService
@@ -23,14 +24,38 @@ def _cached(run_dir: str, model_mtime: float) -> Agent:
 
 
 def agent_for(run_dir: Path) -> Agent:
-    """The agent of a run, from a small cache keyed by folder and model time."""
+    """The agent of a run, from a small cache keyed by folder and model time; a RunError
+    with a sentence when its model files are missing or damaged."""
     labels = RunFolder(run_dir).model_dir / LABELS
-    return _cached(str(run_dir), labels.stat().st_mtime if labels.exists() else 0.0)
+    try:
+        return _cached(str(run_dir), labels.stat().st_mtime if labels.exists() else 0.0)
+    except PlaygroundError:
+        raise
+    except Exception as exc:  # whatever the loaders raise (json, safetensors, transformers)
+        raise _damaged(Path(run_dir).name, "model", "模型", exc) from exc
 
 
 def rules_for(run: RunFolder) -> AgentRules:
     """The run's reply rules (a plain rule per label when none were saved)."""
-    return load_rules(run, agent_for(run.path).labels)
+    return _rules(run, agent_for(run.path).labels)
+
+
+def _rules(run: RunFolder, labels: list[str]) -> AgentRules:
+    """``load_rules``, with a sentence for an agent.json that is not JSON or not rules."""
+    try:
+        return load_rules(run, labels)
+    except (ValueError, TypeError, AttributeError) as exc:  # JSONDecodeError is a ValueError
+        raise _damaged(run.run_id, "reply rules (agent.json)", "回复规则（agent.json）",
+                       exc) from exc
+
+
+def _damaged(run_id: str, what: str, what_zh: str, exc: Exception) -> RunError:
+    kind = type(exc).__name__
+    return RunError(f"The agent of run {run_id} cannot answer: its {what} files are missing "
+                    f"or damaged ({kind}).",
+                    "Train it again, or import its bundle again.",
+                    zh=f"训练记录 {run_id} 的智能体无法回答：它的{what_zh}文件缺失或已损坏（{kind}）。"
+                       "请重新训练，或重新导入它的包。")
 
 
 def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
@@ -39,8 +64,10 @@ def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
     An intent agent predicts a label, then its rules and tools answer; when its rules
     name an entity agent (``entity_run``), that agent's entities fill the reply's slots.
     An entity agent alone answers with the entities it found. ``web_calls`` False stops
-    every http action, whatever the rules say (the app's host decides).
+    every http action, whatever the rules say (the app's host decides). A question over
+    the length limit is refused (``data.limits``).
     """
+    check_question(text)
     agent = agent_for(run.path)
     if agent.task == "ner":
         entities = [e.to_dict() for e in agent.find([text])[0]]
@@ -49,7 +76,7 @@ def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
         return Reply(text=found or "No entities found.", label="entities", confidence=sure,
                      source="entities", detail=f"{len(entities)} found",
                      detail_zh=f"找到 {len(entities)} 个", probabilities={}, entities=entities)
-    rules = load_rules(run, agent.labels)
+    rules = _rules(run, agent.labels)
     entities = []
     if rules.entity_run:
         entity_agent = agent_for(run.path.parent / rules.entity_run)
@@ -90,7 +117,8 @@ def _can_answer(run: RunFolder, state: str) -> bool:
 
 
 def evaluate_table(run: RunFolder, frame: pd.DataFrame, max_mistakes: int = 200) -> dict:
-    """Score a run's agent on a labeled table: scores, the majority baseline, mistakes.
+    """Score a run's agent on a labeled table: scores, the majority baseline, mistakes,
+    and (en, zh) naming the rows read only up to the length limit (None when none is).
 
     The table is checked as an evaluation file (any size; only labels the agent knows).
     """
@@ -108,4 +136,5 @@ def evaluate_table(run: RunFolder, frame: pd.DataFrame, max_mistakes: int = 200)
     wrong = clean.assign(predicted=predicted, confidence=[p.confidence for p in predictions])
     return {"rows": len(clean), "scores": score(clean["label"].tolist(), predicted, agent.labels),
             "majority_accuracy": float((clean["label"] == majority).mean()) if majority else 0.0,
-            "mistakes": wrong[wrong["label"] != wrong["predicted"]].head(max_mistakes)}
+            "mistakes": wrong[wrong["label"] != wrong["predicted"]].head(max_mistakes),
+            "long_rows": long_rows_note(frame[report.text_column])}

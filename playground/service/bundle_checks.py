@@ -36,6 +36,7 @@ from typing import Any
 
 from playground.errors import BundleError, ConfigError
 from playground.runfolder import LABELS, MODEL, RUN_CONFIG, TOOLS
+from playground.service.bundle_texts import REEXPORT, REEXPORT_ZH, bad, check_texts
 from playground.service.replies import AgentRules
 
 FORMAT_VERSION = 1
@@ -54,9 +55,7 @@ _FILE_NAME = re.compile(r"[\w\-. ]+")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 TAMPERED = ("The file may have been changed since it was exported: import bundles only "
             "from people you trust, or ask for a fresh export.")
-REEXPORT = "Export the agent again (Export in the playground, or: playground export RUN_DIR)."
 TAMPERED_ZH = "该文件可能在导出后被改动过：只导入你信任的人给的包，或请对方重新导出。"
-REEXPORT_ZH = "请重新导出该智能体（在训练场中点“导出”，或运行：playground export RUN_DIR）。"
 PICK_BUNDLE_ZH = "请选择训练场“导出”生成的 {suffix} 文件。"
 
 
@@ -85,26 +84,22 @@ _WORDS = {int: "a whole number", str: "text", dict: "an object", list: "a list"}
 _WORDS_ZH = {int: "整数", str: "文字", dict: "对象", list: "列表"}
 
 
-def _bad(detail: str, detail_zh: str) -> BundleError:
-    return BundleError(f"The bundle's manifest is not valid: {detail}.", REEXPORT,
-                       zh=f"包的清单（manifest）无效：{detail_zh}。{REEXPORT_ZH}")
-
-
 def check_manifest(value: Any) -> Manifest:
     """A ``Manifest`` from parsed manifest.json, or a BundleError naming what is wrong."""
     from playground.config import TASKS, RunConfig
 
     if not isinstance(value, dict):
-        raise _bad("it is not a JSON object", "它不是 JSON 对象")
+        raise bad("it is not a JSON object", "它不是 JSON 对象")
+    check_texts(value)  # before any sentence below quotes one of its strings
     missing = [key for key in _TYPES if key not in value]
     if missing:
-        raise _bad(f"it lacks {', '.join(missing)}", f"缺少 {'、'.join(missing)}")
+        raise bad(f"it lacks {', '.join(missing)}", f"缺少 {'、'.join(missing)}")
     if set(value) - set(_TYPES):
         unknown = sorted(set(value) - set(_TYPES))
-        raise _bad(f"it has unknown fields: {', '.join(unknown)}", f"有未知字段：{'、'.join(unknown)}")
+        raise bad(f"it has unknown fields: {', '.join(unknown)}", f"有未知字段：{'、'.join(unknown)}")
     for key, kind in _TYPES.items():
         if not isinstance(value[key], kind) or isinstance(value[key], bool):
-            raise _bad(f"{key} should be {_WORDS[kind]}, not {type(value[key]).__name__}",
+            raise bad(f"{key} should be {_WORDS[kind]}, not {type(value[key]).__name__}",
                        f"{key} 应当是{_WORDS_ZH[kind]}，而不是 {type(value[key]).__name__}")
     version = value["format_version"]
     if version > FORMAT_VERSION:
@@ -114,30 +109,31 @@ def check_manifest(value: Any) -> Manifest:
                           zh=f"该包由更新版本的训练场制作（格式 {version}；本训练场只能读格式 "
                              f"{FORMAT_VERSION}）。请更新训练场，然后重新导入该包。")
     if version != FORMAT_VERSION:
-        raise _bad(f"format_version {version} is not one this playground reads",
+        raise bad(f"format_version {version} is not one this playground reads",
                    f"本训练场读不了 format_version {version}")
     if value["task"] not in TASKS:
-        raise _bad(f"the task '{value['task']}' is not one of {', '.join(TASKS)}",
+        raise bad(f"the task '{value['task']}' is not one of {', '.join(TASKS)}",
                    f"任务“{value['task']}”不是 {'、'.join(TASKS)} 之一")
     labels = value["labels"]
     if not labels or not all(isinstance(x, str) and x for x in labels):
-        raise _bad("labels should be a list of label names", "labels 应当是标签名的列表")
+        raise bad("labels should be a list of label names", "labels 应当是标签名的列表")
     if len(set(labels)) != len(labels):
-        raise _bad("labels holds a name twice", "labels 中有重复的名字")
+        raise bad("labels holds a name twice", "labels 中有重复的名字")
     try:
         datetime.fromisoformat(value["created_at"])
     except ValueError:
-        raise _bad(f"created_at '{value['created_at']}' is not a date and time",
+        raise bad(f"created_at '{value['created_at']}' is not a date and time",
                    f"created_at“{value['created_at']}”不是日期和时间") from None
     _check_base_entry(value["base_model"])
     try:
         settings = RunConfig.from_dict(value["settings"])
     except ConfigError as exc:
-        raise _bad(f"its settings do not validate ({exc.message})",
+        raise bad(f"its settings do not validate ({exc.message})",
                    f"其中的设置无效（{exc.zh or exc.message}）") from None
     if settings.task != value["task"]:
-        raise _bad(f"the settings' task '{settings.task}' is not the task '{value['task']}'",
+        raise bad(f"the settings' task '{settings.task}' is not the task '{value['task']}'",
                    f"设置中的任务“{settings.task}”与任务“{value['task']}”不一致")
+    _check_settings_model(settings.model, value["base_model"]["id"])
     check_rules(value["rules"], labels)
     _check_metrics(value["metrics"], value["task"])
     _check_data(value["data"])
@@ -145,7 +141,7 @@ def check_manifest(value: Any) -> Manifest:
         if not (isinstance(entry, dict) and isinstance(entry.get("sha256"), str)
                 and _SHA256.fullmatch(entry["sha256"]) and type(entry.get("bytes")) is int
                 and entry["bytes"] >= 0):
-            raise _bad(f"files['{name}'] should have a sha256 and a size in bytes",
+            raise bad(f"files['{name}'] should have a sha256 and a size in bytes",
                        f"files['{name}'] 应当有 sha256 和以字节计的大小")
     return Manifest(**{key: value[key] for key in _TYPES})
 
@@ -181,33 +177,45 @@ def check_rules(rules: dict[str, Any], labels: list[str]) -> AgentRules:
 def _check_base_entry(base: dict[str, Any]) -> None:
     for key in ("id", "name", "source"):
         if not isinstance(base.get(key), str) or not base[key]:
-            raise _bad(f"base_model.{key} should be text", f"base_model.{key} 应当是文字")
+            raise bad(f"base_model.{key} should be text", f"base_model.{key} 应当是文字")
     if base["source"] not in SOURCES:
-        raise _bad(f"base_model.source should be one of {', '.join(SOURCES)}",
+        raise bad(f"base_model.source should be one of {', '.join(SOURCES)}",
                    f"base_model.source 应当是 {'、'.join(SOURCES)} 之一")
     if base.get("model_type") is not None and not isinstance(base["model_type"], str):
-        raise _bad("base_model.model_type should be text", "base_model.model_type 应当是文字")
+        raise bad("base_model.model_type should be text", "base_model.model_type 应当是文字")
+
+
+def _check_settings_model(model: str, base_id: str) -> None:
+    """The settings' model is the base model, "auto" or a catalog id (a bundle exported
+    before the settings named the base model): never a name nothing here can load."""
+    from playground.catalog import AUTO, catalog
+
+    if model not in (base_id, AUTO) and model not in {card.id for card in catalog()}:
+        raise BundleError(f"The bundle's settings name the model '{model}', which is neither "
+                          f"its base model '{base_id}' nor one this playground knows.", REEXPORT,
+                          zh=f"包中的设置所写的模型“{model}”既不是它的基础模型“{base_id}”，"
+                             f"也不是本训练场认识的模型。{REEXPORT_ZH}")
 
 
 def _check_metrics(metrics: dict[str, Any], task: str) -> None:
     model = metrics.get("scores", {}).get("model") if isinstance(metrics.get("scores"),
                                                                  dict) else None
     if not isinstance(model, dict):
-        raise _bad("metrics has no held-out scores of the model", "metrics 中没有模型在留出数据上的分数")
+        raise bad("metrics has no held-out scores of the model", "metrics 中没有模型在留出数据上的分数")
     headline = "accuracy" if task == "text-classification" else "f1"
     if not isinstance(model.get(headline), (int, float)) or isinstance(model[headline], bool):
-        raise _bad(f"metrics has no {headline} of the model", f"metrics 中没有模型的 {headline}")
+        raise bad(f"metrics has no {headline} of the model", f"metrics 中没有模型的 {headline}")
 
 
 def _check_data(data: dict[str, Any]) -> None:
     if not isinstance(data.get("name"), str):
-        raise _bad("data.name should be text", "data.name 应当是文字")
+        raise bad("data.name should be text", "data.name 应当是文字")
     rows, hashes = data.get("rows"), data.get("sha256")
     if not isinstance(rows, dict) or not all(type(n) is int and n >= 0 for n in rows.values()):
-        raise _bad("data.rows should count the rows of each split", "data.rows 应当给出每个数据划分的行数")
+        raise bad("data.rows should count the rows of each split", "data.rows 应当给出每个数据划分的行数")
     if not isinstance(hashes, dict) or not all(isinstance(h, str) and _SHA256.fullmatch(h)
                                                for h in hashes.values()):
-        raise _bad("data.sha256 should hold a sha256 per data file", "data.sha256 应当为每个数据文件给出一个 sha256")
+        raise bad("data.sha256 should hold a sha256 per data file", "data.sha256 应当为每个数据文件给出一个 sha256")
 
 
 def kind_of(name: str) -> str | None:
@@ -243,8 +251,8 @@ def refuse_file(name: str, where: str = "The bundle holds",
 def open_bundle(bundle: Path, max_bytes: int) -> zipfile.ZipFile:
     """The bundle as an open zip, once it exists, is small enough and is a zip at all."""
     if not bundle.is_file():
-        raise BundleError(f"There is no file at {bundle}.", "Check the path and try again.",
-                          zh=f"{bundle} 处没有文件。请检查路径后重试。")
+        raise BundleError(f"There is no file {bundle.name}.", "Check the path and try again.",
+                          zh=f"没有文件 {bundle.name}。请检查路径后重试。")
     size = bundle.stat().st_size
     if size > max_bytes:
         raise _too_large(size, max_bytes)
@@ -404,6 +412,7 @@ def check_model(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
         raise BundleError(f"The bundle's {config_name} is not a model config.", REEXPORT,
                           zh=f"包中的 {config_name} 不是模型配置。{REEXPORT_ZH}")
     check_base_model(manifest.base_model, model_config)
+    _check_no_custom_code(archive, infos, manifest.base_model["id"])
     from playground.training.classic import FILE_JSON
 
     # The agent loads a classic model whenever its file is there, config.json or not.
@@ -461,12 +470,6 @@ def check_base_model(base: dict[str, Any], model_config: dict[str, Any] | None) 
         raise BundleError(f"The bundle's model ({model_id}) has no model/config.json, so it "
                           "cannot be loaded.", REEXPORT,
                           zh=f"包中的模型（{model_id}）没有 model/config.json，无法加载。{REEXPORT_ZH}")
-    if "auto_map" in model_config:
-        raise BundleError(f"The bundle's model ({model_id}) needs code of its own (auto_map "
-                          "in its config), which the playground never runs.",
-                          "Fine-tune a model whose architecture transformers ships.",
-                          zh=f"包中的模型（{model_id}）需要它自带的代码（配置中有 auto_map），"
-                             "训练场从不运行这种代码。请微调 transformers 自带架构的模型。")
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
 
     model_type = model_config.get("model_type")
@@ -485,11 +488,29 @@ def check_base_model(base: dict[str, Any], model_config: dict[str, Any] | None) 
                              f"{TAMPERED_ZH}")
 
 
+def _check_no_custom_code(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
+                          model_id: str) -> None:
+    """No ``auto_map`` (code of the model's own) in config.json, tokenizer_config.json or
+    any other ``*config.json``: transformers reads it from each of them."""
+    for name in sorted(infos):
+        if not (name.startswith(f"{MODEL}/") and name.endswith("config.json")):
+            continue
+        config = _read_json(archive, infos[name])
+        if isinstance(config, dict) and "auto_map" in config:
+            file = name.split("/", 1)[1]
+            raise BundleError(f"The bundle's model ({model_id}) needs code of its own (auto_map "
+                              f"in its {file}), which the playground never runs.",
+                              "Fine-tune a model whose architecture transformers ships.",
+                              zh=f"包中的模型（{model_id}）需要它自带的代码（{file} 中有 auto_map），"
+                                 "训练场从不运行这种代码。请微调 transformers 自带架构的模型。")
+
+
 def _check_classic(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
                    labels: list[str]) -> None:
-    """The classic model's vectorizer may use only its own settings (never 'input', which
-    would read files named by the texts) and must know the manifest's labels."""
-    from playground.training.classic import FILE_JSON, FILE_WEIGHTS, VECTORIZER
+    """The classic model's vectorizer may hold only the values the playground writes (never
+    'input', which would read files named by the texts, nor an n-gram range that makes every
+    question cost gigabytes) and must know the manifest's labels."""
+    from playground.training.classic import FILE_JSON, FILE_WEIGHTS, VECTORIZER, vectorizer_fault
 
     meta_name, weights_name = f"{MODEL}/{FILE_JSON}", f"{MODEL}/{FILE_WEIGHTS}"
     if meta_name not in infos or weights_name not in infos:
@@ -498,10 +519,26 @@ def _check_classic(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
     meta = _read_json(archive, infos[meta_name])
     meta = meta if isinstance(meta, dict) else {}
     vectorizer, known = meta.get("vectorizer"), meta.get("labels")
-    if not isinstance(vectorizer, dict) or set(vectorizer) - set(VECTORIZER) or \
-            not isinstance(known, list) or sorted(map(str, known)) != sorted(labels):
+    if not isinstance(vectorizer, dict) or not isinstance(known, list) or \
+            sorted(map(str, known)) != sorted(labels):
         raise BundleError(f"The bundle's {meta_name} is not a classic model for the labels "
                           "in its manifest.", TAMPERED,
                           zh=f"包中的 {meta_name} 不是对应清单中标签的经典模型。{TAMPERED_ZH}")
+    fault = vectorizer_fault(vectorizer)
+    vocabulary, longest = meta.get("vocabulary"), VECTORIZER["ngram_range"][1]
+    if fault is None and not (isinstance(vocabulary, list)
+                              and len(vocabulary) <= vectorizer["max_features"]
+                              and all(isinstance(t, str) and 0 < len(t) <= longest
+                                      for t in vocabulary)):
+        fault = "vocabulary"
+    if fault is not None:
+        shown = json.dumps(vectorizer[fault], ensure_ascii=False)[:80] \
+            if fault in vectorizer else ""
+        raise BundleError(f"The bundle's classic model has a setting this playground never "
+                          f"writes ({fault} {shown or 'is not as it writes it'}), which could "
+                          "make every question cost minutes and gigabytes.", TAMPERED,
+                          zh=f"包中的经典模型有一个本训练场从不写入的设置（{fault} "
+                             f"{shown or '与本训练场写入的不同'}），"
+                             f"它可能让每个问题耗费数分钟和数 GB 内存。{TAMPERED_ZH}")
 
 

@@ -34,7 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from playground.errors import BundleError, RunError
+from playground.errors import BundleError, RunError, hide_paths
 from playground.runfolder import (
     DATA,
     LABELS,
@@ -80,6 +80,8 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
     Raises RunError for a run with no finished agent, BundleError for a model folder
     that holds something a bundle may not (pickled weights, links, other files).
     """
+    from playground.catalog import AUTO, catalog
+
     run = RunFolder(Path(run_dir).expanduser().resolve())
     spec, labels, report = _finished(run)
     rules = load_rules(run, labels)
@@ -92,7 +94,9 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
     members = _members(run)
     base = _base_entry(spec["model"], run.model_dir)
     settings = dict(spec["config"])
-    if base["source"] == "local":  # the folder's path says where someone keeps files
+    if settings["model"] not in (AUTO, *(card.id for card in catalog())):
+        # A folder's path says where someone keeps files; a model that did not end up
+        # serving is not in the bundle: the settings name the base model the bundle holds.
         settings["model"] = base["id"]
     manifest = Manifest(
         format_version=FORMAT_VERSION, task=settings.get("task", "text-classification"),
@@ -102,7 +106,14 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
         source_run=run.run_id, playground_version=_version(),
         files={name: {"sha256": _sha256(path), "bytes": path.stat().st_size}
                for name, path in members.items()})
-    check_manifest(dataclasses.asdict(manifest))  # what is written must import
+    try:
+        check_manifest(dataclasses.asdict(manifest))  # what is written must import
+    except BundleError as exc:  # a label, name or reply longer than a bundle carries
+        raise BundleError(f"This agent cannot go into a bundle: {exc.message}",
+                          "Shorten what the sentence names (in the reply rules, or the data's "
+                          "labels), then export again.",
+                          zh=f"该智能体无法放进包里：{exc.zh.split('。')[0]}。"
+                             "请缩短句中所说的内容（在回复规则中，或数据的标签），然后重新导出。") from None
     out = Path(out).expanduser() if out else run.path.parent
     if out.is_dir():
         out = out / f"{run.run_id}{SUFFIX}"
@@ -129,9 +140,9 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
 def _finished(run: RunFolder) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
     """(config.json, labels, report.json) of a run whose agent can be exported."""
     if not run.exists():
-        raise RunError(f"There is no run folder at {run.path}.",
+        raise RunError(f"There is no run folder {run.run_id}.",
                        "Give the folder of a finished run, such as runs/20261124-071152-3fa9c01e.",
-                       zh=f"{run.path} 处没有训练记录文件夹。请给出一个已完成训练的文件夹，"
+                       zh=f"没有训练记录文件夹 {run.run_id}。请给出一个已完成训练的文件夹，"
                           "例如 runs/20261124-071152-3fa9c01e。")
     state = run.read_status().get("state", "queued")
     report = run.read_report()
@@ -210,8 +221,10 @@ def _version() -> str:
 
 
 # ----- import ----------------------------------------------------------------------------
-def import_bundle(bundle: Path, runs_dir: Path, max_bytes: int = MAX_BYTES) -> RunFolder:
-    """Check ``bundle`` and add its agent to ``runs_dir`` as a new finished run.
+def import_bundle(bundle: Path, runs_dir: Path, max_bytes: int = MAX_BYTES,
+                  owner: dict[str, str] | None = None) -> RunFolder:
+    """Check ``bundle`` and add its agent to ``runs_dir`` as a new finished run, owned by
+    ``owner`` (who imported it, see ``owners``).
 
     Raises BundleError, with a sentence saying what is wrong, for anything unsafe or
     inconsistent; ``runs_dir`` is then as it was.
@@ -233,7 +246,7 @@ def import_bundle(bundle: Path, runs_dir: Path, max_bytes: int = MAX_BYTES) -> R
         try:
             tmp.mkdir()
             _extract(archive, infos, manifest, tmp)
-            _write_run_files(RunFolder(tmp), run_id, manifest, bundle.name)
+            _write_run_files(RunFolder(tmp), run_id, manifest, bundle.name, owner)
             _check_loads(tmp, manifest)
             os.rename(tmp, runs_dir / run_id)  # atomic: the run appears whole or not at all
         except BaseException:
@@ -274,7 +287,8 @@ def _extract(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], manife
                               zh=f"包中的 {name} 已损坏：它的校验和与清单不符。{TAMPERED_ZH}")
 
 
-def _write_run_files(run: RunFolder, run_id: str, manifest: Manifest, bundle_name: str) -> None:
+def _write_run_files(run: RunFolder, run_id: str, manifest: Manifest, bundle_name: str,
+                     owner: dict[str, str] | None) -> None:
     """config.json, model/run_config.json, agent.json, report.json and status.json, so the
     app lists the agent as a finished run and chats with it."""
     from playground.catalog import catalog
@@ -302,7 +316,8 @@ def _write_run_files(run: RunFolder, run_id: str, manifest: Manifest, bundle_nam
     write_json(run.report_path, {**manifest.metrics, "run_id": run_id})
     write_json(run.status_path, {"state": "succeeded", "imported_from": bundle_name,
                                  "source_run": manifest.source_run, "created_at": now,
-                                 "finished_at": now, "updated_at": now, "reason": ""})
+                                 "finished_at": now, "updated_at": now, "reason": "",
+                                 **({"owner": owner} if owner else {})})
     write_json(run.config_path, spec)  # last: a folder with config.json is a run
 
 
@@ -318,8 +333,9 @@ def _check_loads(folder: Path, manifest: Manifest) -> None:
         else:
             agent.predict(["hello"])
     except Exception as exc:  # whatever the loader raises, the bundle is unusable: say why
-        raise BundleError(f"The bundle's model does not load: {exc}", REEXPORT,
-                          zh=f"包中的模型无法加载：{exc}。{REEXPORT_ZH}") from None
+        said = hide_paths(str(exc))  # not where the server keeps the import
+        raise BundleError(f"The bundle's model does not load: {said}", REEXPORT,
+                          zh=f"包中的模型无法加载：{said}。{REEXPORT_ZH}") from None
     if agent.labels != manifest.labels:
         raise BundleError("The bundle's model does not know the manifest's labels.", TAMPERED,
                           zh=f"包中的模型不认识清单中的标签。{TAMPERED_ZH}")

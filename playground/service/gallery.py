@@ -12,9 +12,10 @@ from playground.service.replies import AgentRules, save_rules
 from playground.service.tables import add_tool_table
 
 
-def start_recipe(service: TrainingService, recipe: Recipe) -> RunFolder:
+def start_recipe(service: TrainingService, recipe: Recipe,
+                 owner: dict[str, str] | None = None) -> RunFolder:
     """Prepare the recipe's bundled data with its settings, give the run its reply rules
-    and tables, and queue it."""
+    and tables, and queue it for ``owner`` (see ``owners``)."""
     prep = prepare(recipe.data_path, recipe.config())
     prep.raise_for_errors()
     run = create_run(service.runs_dir, prep)
@@ -26,7 +27,7 @@ def start_recipe(service: TrainingService, recipe: Recipe) -> RunFolder:
         save_rules(run, AgentRules.from_dict(recipe.agent, spec["labels"],
                                              spec["data"]["report"].get("language", "en")),
                    spec["labels"])
-    service.submit(run)
+    service.submit(run, owner)
     return run
 
 

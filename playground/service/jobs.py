@@ -20,10 +20,11 @@ from typing import Any
 
 import psutil
 
-from playground.errors import ConfigError, RunError
+from playground.errors import ConfigError, RunError, hide_paths
 from playground.runfolder import RunFolder
 from playground.service.launch import count_gpus, worker_command
 from playground.service.names import name_of
+from playground.service.owners import Owner, Person, check_may_change, owner_of
 from playground.service.states import (
     LOW_MEMORY_PERCENT,
     State,
@@ -113,15 +114,19 @@ class TrainingService:
     def run(self, run_id: str) -> RunFolder:
         folder = RunFolder(self.runs_dir / (run_id or ""))
         if not run_id or folder.path.resolve().parent != self.runs_dir or not folder.exists():
-            raise RunError(f"There is no run called '{run_id}' in {self.runs_dir}.",
+            # Web users see this sentence: the runs folder's path is the server's business.
+            raise RunError(f"There is no run called '{run_id}'.",
                            "Pick a run from the list of runs.",
-                           zh=f"{self.runs_dir} 中没有名为“{run_id}”的训练记录。请从训练记录列表中选择一个。")
+                           zh=f"没有名为“{run_id}”的训练记录。请从训练记录列表中选择一个。")
         return folder
 
-    def submit(self, run: RunFolder) -> None:
-        """Queue a prepared run folder (see ``prepare.create_run``)."""
+    def submit(self, run: RunFolder, owner: Owner | None = None) -> None:
+        """Queue a prepared run folder (see ``prepare.create_run``); ``owner`` is who
+        started it (see ``owners``), recorded in its status."""
         device = self.device_for(run)
-        run.update_status(state=State.QUEUED.value, device=device, queued_at=time.time())
+        mine = {"owner": owner} if owner else {}
+        run.update_status(state=State.QUEUED.value, device=device, queued_at=time.time(),
+                          **mine)
         with self._lock:
             self._scan_due = True
 
@@ -146,12 +151,17 @@ class TrainingService:
         ahead = self._ahead(run_id)
         return None if ahead is None else sum(ahead)
 
-    def cancel(self, run_id: str) -> str:
+    def cancel(self, run_id: str, by: Person | None = None) -> str:
         """Stop a run. Returns what happened: "removed" (it had not started), "stopping"
         (its worker stops at the next step and keeps the best checkpoint; it is killed if
-        it has not stopped after ``cancel_timeout_s``) or "finished" (nothing to stop)."""
+        it has not stopped after ``cancel_timeout_s``) or "finished" (nothing to stop).
+
+        ``by`` is who asks (None: the host); NotYourRun when it is someone else's run."""
         run = self.run(run_id)
-        self._read_status(run)  # a run whose worker is gone is settled first
+        status = self._read_status(run)  # a run whose worker is gone is settled first
+        if not State(status.get("state", "queued")).finished:
+            check_may_change(name_of(run_id, status, run.read_config()), owner_of(status),
+                             by, "stop")
         outcome = "finished"
 
         def decide(status: dict[str, Any]) -> dict[str, Any] | None:
@@ -204,11 +214,15 @@ class TrainingService:
                 return
             time.sleep(min(self.poll_s, 0.1))
 
-    def delete(self, run_id: str) -> None:
-        """Remove a finished run's folder (its agent with it); a live run must stop first."""
+    def delete(self, run_id: str, by: Person | None = None) -> None:
+        """Remove a finished run's folder (its agent with it); a live run must stop first.
+        ``by`` is who asks (None: the host); NotYourRun when it is someone else's run."""
         run = self.run(run_id)
         with self._lock:
-            state = State(self._read_status(run).get("state", "queued"))
+            status = self._read_status(run)
+            check_may_change(name_of(run_id, status, run.read_config()), owner_of(status),
+                             by, "delete")
+            state = State(status.get("state", "queued"))
             if not state.finished:
                 raise RunError(f"The run {run_id} is {state.value}.",
                                "Stop it first, then delete it.",
@@ -259,6 +273,7 @@ class TrainingService:
                 "recipe": spec.get("recipe"), "imported_from": status.get("imported_from"),
                 "task": spec["config"].get("task", "text-classification"),
                 "entity_f1": report.get("scores", {}).get("model", {}).get("f1"),
+                "owner": owner_of(status),
             })
         return rows
 
@@ -410,9 +425,10 @@ class TrainingService:
                                          stdin=subprocess.DEVNULL, env=env,
                                          cwd=run.path, start_new_session=True)
         except OSError as exc:
+            said = hide_paths(str(exc))  # the reason shows in the web page
             run.update_status(state=State.FAILED.value, finished_at=time.time(),
-                              reason=f"The training process could not start: {exc}.",
-                              reason_zh=f"训练进程无法启动：{exc}。")
+                              reason=f"The training process could not start: {said}.",
+                              reason_zh=f"训练进程无法启动：{said}。")
             return
         worker = _Worker(run, popen=popen)
         started = run.change_status(lambda status: {

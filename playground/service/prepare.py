@@ -17,7 +17,7 @@ import pandas as pd
 from playground.catalog import Choice, choose
 from playground.config import RunConfig
 from playground.data import check_dataset, check_eval_table, make_splits, read_table
-from playground.data.checks import DataReport
+from playground.data.checks import DataReport, Problem
 from playground.data.entities import is_conll_file
 from playground.data.entity_checks import EntitySplits, bio_tags, entity_types
 from playground.data.splits import Splits
@@ -108,6 +108,28 @@ def _limit_rows(train: pd.DataFrame, limit: int | None, seed: int) -> pd.DataFra
     return pd.concat(parts).sample(frac=1.0, random_state=seed).reset_index(drop=True)
 
 
+def check_classic_cost(report: DataReport) -> None:
+    """Add to ``report`` an error when the classic model, which every run fits, cannot
+    learn its labels within its memory, or a warning when it will learn from a sample of
+    the rows (``training/classic_plan.py``). Counts every usable row: a little more than
+    a run trains on, so what passes here passes when the run starts."""
+    from playground.training.classic_plan import MAX_ROWS, plan, refusal
+
+    rows, labels = report.rows_used, len(report.label_counts)
+    if labels < 2 or report.errors:
+        return
+    if plan(rows, labels) is None:
+        report.problems.append(refusal(labels, rows))
+    elif rows > MAX_ROWS:
+        report.problems.append(Problem(
+            "warning", "classic_sample",
+            f"The file has {rows:,} rows; the classic model learns from at most {MAX_ROWS:,} "
+            "of them (a sample with the same share of each label), so that it fits in "
+            "minutes. A fine-tuned model learns from every training row.",
+            f"该文件有 {rows:,} 行；经典模型最多从中抽取 {MAX_ROWS:,} 行学习（每个标签抽取相同比例），"
+            "以便在几分钟内完成。微调模型会使用全部训练行。"))
+
+
 def prepare(data_path: str | Path, config: RunConfig,
             eval_path: str | Path | None = None) -> Preparation:
     """Read and check the data, pick the model, and split. Raises DataError for a file
@@ -139,6 +161,7 @@ def prepare(data_path: str | Path, config: RunConfig,
         clean_eval, prep.eval_report = check_eval_table(
             read_table(eval_path), report.label_counts, report.text_column,
             report.label_column, train_texts=clean["text"], max_length=config.max_length)
+    check_classic_cost(report)
     if report.errors:
         return prep
     prep.choice = choose(config.model, report.language)

@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from playground.errors import RunError
-from playground.runfolder import SCRIPT, SPLITS, RunFolder
+from playground.runfolder import DATA, SCRIPT, SPLITS, RunFolder
 from playground.service.script_templates import CLASSIC, METHOD_CODE, TRANSFORMER
+
+EMBEDDED_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"  # what the embedded model is
 
 
 def training_script(run_dir: Path) -> str:
@@ -29,9 +31,9 @@ def training_script(run_dir: Path) -> str:
     ``run_dir`` (a text-classification run; the run does not need to have finished)."""
     run = RunFolder(Path(run_dir).resolve())
     if not run.exists():
-        raise RunError(f"There is no run folder at {run.path}.",
+        raise RunError(f"There is no run folder {run.run_id}.",
                        "Choose a run from the list of runs.",
-                       zh=f"{run.path} 处没有训练记录文件夹。请从训练记录列表中选择一个。")
+                       zh=f"没有训练记录文件夹 {run.run_id}。请从训练记录列表中选择一个。")
     spec = run.read_config()
     if spec["config"].get("task", "text-classification") != "text-classification":
         raise RunError("Only text-classification runs can be exported as a script so far.",
@@ -88,16 +90,16 @@ def _common_values(run: RunFolder, spec: dict[str, Any]) -> dict[str, str]:
     created = time.strftime("%Y-%m-%d %H:%M", time.localtime(spec.get("created_at", 0)))
     return {
         "run_id": run.run_id,
-        "run_path": _doc(run.path),
         "created": created,
         "model_name": _doc(spec["model"]["name"]),
         "data_line": textwrap.fill(
             f"Data: {_doc(data.get('name', '?'))}, split by the playground into "
             f"{' / '.join(str(rows.get(name, '?')) for name in SPLITS)} train / validation / "
             f"test rows; the test rows are {_doc(data.get('held_out', '?'))}.", width=88),
-        "train_csv": _py(str(run.split_path("train"))),
-        "validation_csv": _py(str(run.split_path("validation"))),
-        "test_csv": _py(str(run.split_path("test"))),
+        # Paths relative to the script: an absolute one would name the server's folders.
+        "data_dir": _py(DATA),
+        "data_files": f"{DATA}/train.csv, {DATA}/validation.csv and {DATA}/test.csv",
+        **{f"{name}_csv": _py(run.split_path(name).name) for name in SPLITS},
         "output_dir": _py(f"model-{run.run_id}"),
         "labels": _py(spec["labels"]),
         "seed": _py(config["seed"]),
@@ -132,7 +134,7 @@ def _transformer_values(spec: dict[str, Any]) -> dict[str, str]:
         "needs_peft": ", peft (for LoRA)" if method == "lora" else "",
         "import_peft": "from peft import LoraConfig, TaskType, get_peft_model\n"
                        if method == "lora" else "",
-        "model": _py(model.get("location") or model["id"]),
+        **_model_values(model),
         # Settings the script copies as they are, each into its own constant.
         **{name: _py(config[name]) for name in (
             "epochs", "learning_rate", "batch_size", "gradient_accumulation", "max_length",
@@ -148,6 +150,16 @@ def _transformer_values(spec: dict[str, Any]) -> dict[str, str]:
         "final_model": "trainer.model.merge_and_unload()  # adapters merged into the weights"
                        if method == "lora" else "trainer.model",
     }
+
+
+def _model_values(model: dict[str, Any]) -> dict[str, str]:
+    """MODEL by a name that works elsewhere, never by the folder it has on this machine."""
+    if model.get("source") == "local":
+        return {"model": _py(Path(model["id"]).name),
+                "model_note": "  # its folder's name where it trained: give its path"}
+    if model.get("source") == "embedded":
+        return {"model": _py(EMBEDDED_HUB_ID), "model_note": "  # the playground's embedded copy"}
+    return {"model": _py(model["id"]), "model_note": ""}
 
 
 _METHOD_SUMMARY = {

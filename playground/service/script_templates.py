@@ -55,17 +55,20 @@ def apply_method(model):
 TRANSFORMER = Template('''\
 """Fine-tune ${model_name} to label texts, as playground run ${run_id} did.
 
-Exported on ${created} by the no-code fine-tuning playground from the run folder
-${run_path}
+Exported on ${created} by the no-code fine-tuning playground from its run ${run_id}.
 ${data_line}
 Method: ${method_summary}.
 
 Needs only transformers 5 or later, datasets, torch, scikit-learn${needs_peft} and pandas:
 
     pip install "transformers>=5" datasets torch scikit-learn pandas${pip_peft}
-    python train_${run_id}.py                # the run's own data files
+    python train_${run_id}.py                # the run's own data files (see below)
     python train_${run_id}.py --train a.csv --validation b.csv --test c.csv
     python train_${run_id}.py --help         # every option
+
+The run's data files are ${data_files},
+in the run folder where 'playground' saves this script too. Run it there, copy that data
+folder beside it, or point at the files with --train, --validation and --test.
 
 The CSV files need a 'text' and a 'label' column. The script trains with the run's
 settings (the constants below), keeps the checkpoint with the best validation score,
@@ -94,12 +97,13 @@ from transformers import (
 )
 
 # --- The run's data and model ----------------------------------------------------------
-TRAIN_CSV = Path(${train_csv})
-VALIDATION_CSV = Path(${validation_csv})
-TEST_CSV = Path(${test_csv})
+DATA_DIR = Path(__file__).resolve().parent / ${data_dir}  # beside this script
+TRAIN_CSV = DATA_DIR / ${train_csv}
+VALIDATION_CSV = DATA_DIR / ${validation_csv}
+TEST_CSV = DATA_DIR / ${test_csv}
 OUTPUT_DIR = Path(${output_dir})  # relative to where you run the script
-# The base model: a Hugging Face hub id or a local folder.
-MODEL = ${model}
+# The base model: a Hugging Face hub id or a local folder (--model gives another).
+MODEL = ${model}${model_note}
 # The label names, in the order of the model's outputs.
 LABELS = ${labels}
 
@@ -284,16 +288,19 @@ if __name__ == "__main__":
 CLASSIC = Template('''\
 """The classic model (TF-IDF + logistic regression) of playground run ${run_id}.
 
-Exported on ${created} by the no-code fine-tuning playground from the run folder
-${run_path}
+Exported on ${created} by the no-code fine-tuning playground from its run ${run_id}.
 ${data_line}
 
 Needs only scikit-learn and pandas:
 
     pip install scikit-learn pandas
-    python train_${run_id}.py                # the run's own data files
+    python train_${run_id}.py                # the run's own data files (see below)
     python train_${run_id}.py --train a.csv --validation b.csv --test c.csv
     python train_${run_id}.py --help         # every option
+
+The run's data files are ${data_files},
+in the run folder where 'playground' saves this script too. Run it there, copy that data
+folder beside it, or point at the files with --train, --validation and --test.
 
 The CSV files need a 'text' and a 'label' column. The script prints the test accuracy and
 macro-F1 and saves the model with pickle in --output-dir.
@@ -309,9 +316,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 
 # --- The run's data --------------------------------------------------------------------
-TRAIN_CSV = Path(${train_csv})
-VALIDATION_CSV = Path(${validation_csv})
-TEST_CSV = Path(${test_csv})
+DATA_DIR = Path(__file__).resolve().parent / ${data_dir}  # beside this script
+TRAIN_CSV = DATA_DIR / ${train_csv}
+VALIDATION_CSV = DATA_DIR / ${validation_csv}
+TEST_CSV = DATA_DIR / ${test_csv}
 OUTPUT_DIR = Path(${output_dir})  # relative to where you run the script
 LABELS = ${labels}  # the labels macro-F1 averages over
 

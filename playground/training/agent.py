@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from playground.data.limits import cut
 from playground.errors import DataError, RunError
 from playground.runfolder import LABELS, RUN_CONFIG, RunFolder, read_json
 from playground.training.calibration import softmax
@@ -82,8 +83,9 @@ class Agent:
             self._max_length = read_json(model_dir / RUN_CONFIG)["config"]["max_length"]
 
     def probabilities(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Rows of calibrated probabilities in the order of ``self.labels``."""
-        texts = [str(t) for t in texts]
+        """Rows of calibrated probabilities in the order of ``self.labels``; a text over
+        the length limit is read up to it (``data.limits``)."""
+        texts = cut([str(t) for t in texts])
         if not texts:
             return np.zeros((0, len(self.labels)))
         if self.kind == "classic":
@@ -131,15 +133,16 @@ def text_column_of(frame, text_column: str | None = None) -> str:
 def load_agent(run_dir: str | Path) -> Agent | EntityAgent:
     """The agent of a finished (or cancelled-with-checkpoint) run, or a RunError:
     an ``EntityAgent`` for a named-entity run, an ``Agent`` otherwise."""
+    name = Path(run_dir).name  # the run's id: web users see these sentences, not paths
     if not Path(run_dir).is_dir():
-        raise RunError(f"There is no run folder at {run_dir}.",
+        raise RunError(f"There is no run folder {name}.",
                        "See the runs with: playground runs",
-                       zh=f"{run_dir} 处没有训练记录文件夹。可用 playground runs 查看所有训练记录。")
+                       zh=f"没有训练记录文件夹 {name}。可用 playground runs 查看所有训练记录。")
     model_dir = RunFolder(Path(run_dir)).model_dir
     if not (model_dir / LABELS).exists():
-        raise RunError(f"The run at {run_dir} has no trained agent yet.",
+        raise RunError(f"The run {name} has no trained agent yet.",
                        "Pick a run that has finished, or wait for this one to finish.",
-                       zh=f"{run_dir} 处的训练记录还没有训练好的智能体。"
+                       zh=f"训练记录 {name} 还没有训练好的智能体。"
                           "请选择已完成的训练记录，或等这一个完成。")
     saved = json.loads((model_dir / LABELS).read_text(encoding="utf-8"))
     if saved.get("task") == "ner":

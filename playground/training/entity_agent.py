@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from playground.data.entities import spans_from_tags, split_tokens
+from playground.data.limits import cut
 from playground.runfolder import LABELS, RUN_CONFIG, read_json
 from playground.training.classic_entities import ClassicEntityModel
 from playground.training.entity_metrics import decode
@@ -77,8 +78,9 @@ class EntityAgent:
         return [decode(p, self.tags) for p in self.token_probabilities(sentences, batch_size)]
 
     def find(self, texts: Sequence[str], batch_size: int = 64) -> list[list[Entity]]:
-        """The entities of each text, in order of appearance."""
-        texts = [str(t) for t in texts]
+        """The entities of each text, in order of appearance; a text over the length
+        limit is read up to it (``data.limits``)."""
+        texts = cut([str(t) for t in texts])
         pieces = [split_tokens(text) for text in texts]
         tagged = self.tag([[token for token, _, _ in p] for p in pieces], batch_size)
         result = []

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from playground.errors import ModelError, OutOfMemory, PlaygroundError
+from playground.errors import ModelError, OutOfMemory, PlaygroundError, hide_paths
 
 
 def explain(exc: BaseException) -> PlaygroundError:
     """The PlaygroundError a user should see for ``exc`` (which is logged in full anyway)."""
     if isinstance(exc, PlaygroundError):
         return exc
-    text = str(exc)
+    text = hide_paths(str(exc))  # the reason shows in the web page
     if isinstance(exc, MemoryError) or "out of memory" in text.lower() \
             or type(exc).__name__ == "OutOfMemoryError":
         return OutOfMemory(

@@ -23,7 +23,7 @@ from playground.config import best_metric
 from playground.runfolder import LABELS, RUN_CONFIG, SPLITS, RunFolder, write_json
 from playground.training.calibration import calibration_report, fit_temperature
 from playground.training.choice import agent_choice, comparison_metric, verdict
-from playground.training.classic import ClassicModel
+from playground.training.classic import ClassicModel, Progress
 from playground.training.metrics import headline, majority_baseline, score
 from playground.training.phases import phase_event
 
@@ -71,13 +71,14 @@ def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
         return {"cancelled": cancelled}
 
     emit(phase_event("training", "classic") if is_classic else phase_event("baselines"))
+    progress = classic_progress(emit, "training" if is_classic else "baselines")
     truth = splits["test"]["label"].tolist()
     majority = majority_baseline(splits["train"]["label"], truth, labels)
     classic_start = time.time()
     # The classic model picks no checkpoint, so it learns from the validation rows too:
     # every row of the training file, as a user running it alone would give it.
     seen = pd.concat([splits["train"], splits["validation"]])
-    classic = ClassicModel.fit(seen["text"], seen["label"], config["seed"])
+    classic = ClassicModel.fit(seen["text"], seen["label"], config["seed"], progress)
     classic_logits = classic_logits_of(classic, splits["test"]["text"], labels)
     classic_scores = score(truth, [labels[i] for i in classic_logits.argmax(axis=1)], labels)
     classic_s = round(time.time() - classic_start, 2)
@@ -85,7 +86,8 @@ def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
           "classic_accuracy": classic_scores["accuracy"], "classic_s": classic_s})
 
     emit(phase_event("calibrating"))
-    served = choose_and_calibrate(splits, labels, config, tuned)
+    served = choose_and_calibrate(splits, labels, config, tuned,
+                                  classic_progress(emit, "calibrating"))
     emit(phase_event("saving"))
     if served["agent"]["kind"] == "classic":
         if tuned is not None:  # the fine-tuned model stays, for comparison
@@ -131,6 +133,11 @@ def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
     return report
 
 
+def classic_progress(emit: Any, phase: str) -> Progress:
+    """The classic model's progress, as events of the phase it fits in."""
+    return lambda what, values: emit(phase_event(phase, f"classic-{what}", **values))
+
+
 def label_indices(values: Any, labels: list[str]) -> np.ndarray:
     """Each label's position in ``labels`` (the models' output order)."""
     index = {label: i for i, label in enumerate(labels)}
@@ -153,7 +160,8 @@ def validation_score(logits: np.ndarray, truth: np.ndarray, metric: str) -> floa
 
 
 def choose_and_calibrate(splits: dict[str, pd.DataFrame], labels: list[str],
-                         config: dict[str, Any], tuned: Any) -> dict[str, Any]:
+                         config: dict[str, Any], tuned: Any,
+                         progress: Progress | None = None) -> dict[str, Any]:
     """Score a classic model fitted on the training rows alone and the fine-tuned model
     (when there is one) on the validation rows; pick the agent; fit each one's temperature.
 
@@ -161,7 +169,8 @@ def choose_and_calibrate(splits: dict[str, pd.DataFrame], labels: list[str],
     """
     truth = label_indices(splits["validation"]["label"], labels)
     metric = comparison_metric(best_metric(config))
-    alone = ClassicModel.fit(splits["train"]["text"], splits["train"]["label"], config["seed"])
+    alone = ClassicModel.fit(splits["train"]["text"], splits["train"]["label"], config["seed"],
+                             progress)
     classic_logits = classic_logits_of(alone, splits["validation"]["text"], labels)
     classic_score = validation_score(classic_logits, truth, metric)
     if tuned is None:

@@ -25,12 +25,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "calibrating": ("Calibrating the confidence on the validation rows.",
                     "正在用验证集校准置信度。"),
     "saving": ("Saving the agent and its report.", "正在保存智能体及其报告。"),
+    # The classic model's progress, in whichever phase fits it (classic_plan.py).
+    "classic-vectorizing": ("Reading the character n-grams of {rows:,} of {all_rows:,} texts "
+                            "for the classic model.",
+                            "正在为经典模型读取 {all_rows:,} 条文本中 {rows:,} 条的字符 n-gram。"),
+    "classic-fitting": ("Fitting the classic model on {rows:,} texts and {features:,} n-grams: "
+                        "{step:,} of at most {steps:,} steps done.",
+                        "正在用 {rows:,} 条文本和 {features:,} 个 n-gram 拟合经典模型："
+                        "已完成 {step:,} 步（最多 {steps:,} 步）。"),
 }
 
 
 def phase_event(phase: str, variant: str = "", **values: Any) -> dict[str, Any]:
-    """The event announcing ``phase`` (its message picked by ``variant`` when given)."""
+    """The event announcing ``phase`` (its message picked by ``variant`` when given: one
+    of this phase, else one any phase may show)."""
     assert phase in PHASES, phase
-    en, zh = MESSAGES.get(f"{phase}/{variant}", MESSAGES[phase])
+    en, zh = MESSAGES.get(f"{phase}/{variant}") or MESSAGES.get(variant) or MESSAGES[phase]
     return {"type": "phase", "phase": phase, "message": en.format(**values),
             "message_zh": zh.format(**values)}

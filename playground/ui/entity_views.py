@@ -4,16 +4,17 @@ scores on a tagged file, and a file of texts with the entities found in each."""
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
+from playground.data.limits import long_rows_note
+from playground.data.writing import write_csv
 from playground.errors import PlaygroundError
 from playground.service.entities import entity_agent, evaluate_entity_file
 from playground.ui.charts import confidence_histogram, count_bars
+from playground.ui.downloads import download_path
 from playground.ui.texts import error_for, say
 
 
@@ -46,8 +47,10 @@ def label_entities(run, frame: pd.DataFrame, stem: str, lang: str):
         labelled, column = entity_agent(run).find_frame(frame)
     except PlaygroundError as exc:
         raise error_for(exc, lang) from exc
-    out = Path(tempfile.mkdtemp()) / f"{stem}.entities.csv"
-    labelled.to_csv(out, index=False)
+    out = write_csv(labelled, download_path(f"{stem}.entities.csv"))
+    long_rows = long_rows_note(labelled[column])
+    if long_rows:
+        gr.Warning(long_rows[lang == "zh"])
     found = pd.DataFrame([e for row in labelled["entities_json"] for e in json.loads(row)],
                          columns=["type", "text", "confidence"])
     counts = found["type"].value_counts().rename_axis("label").reset_index(name="texts")

@@ -18,9 +18,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
 
-from playground.errors import PlaygroundError, RunError
+from playground.errors import DataError, PlaygroundError, RunError
 from playground.service.agents import ask, finished_runs, has_agent
 from playground.service.jobs import TrainingService
+from playground.ui.logins import Logins
 
 API_PREFIX = "/agent-api/v1"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -36,7 +37,9 @@ def needs_key(host: str, share: bool) -> bool:
     return share or host not in LOCAL_HOSTS
 
 
-def _authorized(headers: Any, api_key: str | None, logins: list[tuple[str, str]]) -> bool:
+def _authorized(headers: Any, api_key: str | None, logins: Logins | None) -> bool | None:
+    """Whether the call may go on; None while a login it names must wait after wrong
+    passwords (see logins.py)."""
     if api_key is None and not logins:
         return True
     given = headers.get("x-api-key") or ""
@@ -50,20 +53,21 @@ def _authorized(headers: Any, api_key: str | None, logins: list[tuple[str, str]]
             user, _, password = base64.b64decode(authorization[6:]).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             return False
-        return any(secrets.compare_digest(user.encode(), u.encode())
-                   and secrets.compare_digest(password.encode(), p.encode())
-                   for u, p in logins)
+        return logins.check_now(user, password)
     return False
 
 
 def add_api_routes(app: Any, service: TrainingService, api_key: str | None,
-                   logins: list[tuple[str, str]] | None = None, web_calls: bool = True) -> None:
+                   logins: Logins | None = None, web_calls: bool = True) -> None:
     """Add the routes to the app's FastAPI server."""
-    logins = logins or []
     router = APIRouter(prefix=API_PREFIX)
 
     def check(request: Request) -> None:
-        if not _authorized(request.headers, api_key, logins):
+        allowed = _authorized(request.headers, api_key, logins)
+        if allowed is None:
+            raise HTTPException(429, {"error": "Too many wrong passwords for this login.",
+                                      "hint": "Wait a little, then try again."})
+        if not allowed:
             raise HTTPException(401, {"error": "This API needs a key.",
                                       "hint": f"Send it in the X-API-Key header; the host "
                                               f"sets it with --api-key or {KEY_ENV}."})
@@ -79,21 +83,26 @@ def add_api_routes(app: Any, service: TrainingService, api_key: str | None,
         if not question.text.strip():
             raise HTTPException(400, {"error": "The text is empty.",
                                       "hint": 'Send {"text": "your question"}.'})
+        if not has_agent(service, run_id):
+            raise _http(404, RunError(f"There is no finished agent called '{run_id}'.",
+                                      f"List them with GET {API_PREFIX}/agents.",
+                                      zh=f"没有名为“{run_id}”的已完成智能体。"
+                                         f"可用 GET {API_PREFIX}/agents 列出所有智能体。"))
         try:
-            if not has_agent(service, run_id):
-                raise RunError(f"There is no finished agent called '{run_id}'.",
-                               f"List them with GET {API_PREFIX}/agents.",
-                               zh=f"没有名为“{run_id}”的已完成智能体。"
-                                  f"可用 GET {API_PREFIX}/agents 列出所有智能体。")
             reply = ask(service.run(run_id), question.text, web_calls)
-        except PlaygroundError as exc:
-            raise HTTPException(404 if isinstance(exc, RunError) else 400,
-                                {"error": exc.message, "hint": exc.hint, "zh": exc.zh}) from exc
+        except DataError as exc:  # the question
+            raise _http(400, exc) from exc
+        except PlaygroundError as exc:  # the agent's files or rules: the server's side
+            raise _http(500, exc) from exc
         return {"label": reply.label, "confidence": reply.confidence, "reply": reply.text,
                 "source": reply.source, "detail": reply.detail,
                 "probabilities": reply.probabilities, "entities": reply.entities}
 
     app.include_router(router)
+
+
+def _http(status: int, exc: PlaygroundError) -> HTTPException:
+    return HTTPException(status, {"error": exc.message, "hint": exc.hint, "zh": exc.zh})
 
 
 def snippets(base_url: str, run_id: str, example: str, locked: bool) -> tuple[str, str]:

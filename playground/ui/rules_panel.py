@@ -5,6 +5,7 @@ message uses it."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -129,6 +130,8 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             add_tool_table(folder, path)
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
+        finally:  # copied into the run's tools/, or refused: the upload has served
+            Path(path).unlink(missing_ok=True)
         return _tables_line(tool_tables(folder), lang), None
 
     def empty_table(request: gr.Request) -> pd.DataFrame:

@@ -3,9 +3,8 @@ training script, delete the run, and the code that calls it over HTTP."""
 
 from __future__ import annotations
 
+import html
 import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -15,8 +14,10 @@ from playground.errors import PlaygroundError
 from playground.service.bundles import export_bundle
 from playground.service.script import write_training_script
 from playground.ui.context import Context
+from playground.ui.downloads import download_path
 from playground.ui.http_api import snippets
 from playground.ui.texts import error_for, lang_of, say
+from playground.ui.visitor import person
 
 
 def example_text(ctx: Context, run_id: str) -> str:
@@ -54,15 +55,12 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             curl = gr.Code(language="shell", label="curl", elem_id="code-curl")
 
     def write(run_id: str | None, lang: str, writer, name: str) -> Any:
-        """Run ``writer(run folder, out)`` into a fresh temporary folder; the file, shown."""
+        """Run ``writer(run folder, out)`` into a fresh download path; the file, shown."""
         if not run_id:
             raise gr.Error(say(lang, "no_run"))
         try:
             found = ctx.service.run(run_id)
-            # One folder per run, overwritten by the next export: exports do not pile up.
-            folder = Path(tempfile.gettempdir()) / "playground-exports" / found.run_id
-            folder.mkdir(parents=True, exist_ok=True)
-            written = writer(found.path, folder / name.format(run_id=found.run_id))
+            written = writer(found.path, download_path(name.format(run_id=found.run_id)))
             return gr.update(value=str(written), visible=True)
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
@@ -73,15 +71,15 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
     def script(run_id: str | None, request: gr.Request) -> Any:
         return write(run_id, lang_of(request), write_training_script, "train_{run_id}.py")
 
-    def delete(run_id: str | None, request: gr.Request):
+    def delete(run_id: str | None, key: str | None, request: gr.Request):
         lang = lang_of(request)
         if not run_id:  # the browser's confirm was declined
             return gr.skip(), gr.skip()
         try:
-            ctx.service.delete(run_id)
+            ctx.service.delete(run_id, by=person(ctx, request, key))
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
-        gr.Info(say(lang, "deleted", run_id=run_id))
+        gr.Info(html.escape(say(lang, "deleted", run_id=run_id)))  # a toast renders HTML
         return gr.update(value=None), gr.update(value=None, visible=False)
 
     def code(run_id: str | None, request: gr.Request):
@@ -98,6 +96,7 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
     script_button.click(script, run, download, api_name="export_script")
     english, chinese = (say(lang, "confirm_delete") for lang in ("en", "zh"))
     question = f"navigator.language.startsWith('zh') ? {chinese!r} : {english!r}"
-    delete_button.click(delete, run, [run, download], api_name="delete_run",
-                        js=f"(run) => confirm({question}) ? run : null")
+    # The page session's state (the visitor) stays on the server: the script passes it on.
+    delete_button.click(delete, [run, ctx.visitor], [run, download], api_name="delete_run",
+                        js=f"(run, visitor) => [confirm({question}) ? run : null, visitor]")
     run.change(code, run, [code_note, python, curl], api_name="code")

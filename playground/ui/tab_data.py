@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -15,7 +16,7 @@ from playground.data import check_dataset, guess_columns, read_table
 from playground.data.entities import is_cjk, is_conll_file, read_entities, spans_from_tags
 from playground.data.entity_checks import EntityReport, check_entities
 from playground.errors import PlaygroundError
-from playground.service.prepare import language_note
+from playground.service.prepare import check_classic_cost, language_note
 from playground.ui.charts import CHART, count_bars
 from playground.ui.context import Context
 from playground.ui.session import Session
@@ -44,16 +45,19 @@ def _model_line(model: str, language: str, lang: str) -> str:
     """Which model will read this data, and a warning when it cannot read the language."""
     try:
         choice = choose(model, language)
-    except PlaygroundError as exc:
-        return f"❌ {exc.text(lang)}"
+    except PlaygroundError as exc:  # it quotes the model typed on the Model tab
+        return f"❌ {html.escape(exc.text(lang), quote=False)}"
     note = language_note(choice, language, lang)
     said = choice.note_zh if lang == "zh" and choice.note_zh else choice.note
     return f"🧠 {said}" + (f"\n\n⚠️ {note}" if note else "")
 
 
 def _problem_line(problem, lang: str) -> str:
+    """A problem's sentence, which quotes the file's column names and labels: escaped, so
+    they show as text in the Markdown."""
     mark = "❌ " if problem.level == "error" else "⚠️ "
-    return mark + (problem.message_zh if lang == "zh" and problem.message_zh else problem.message)
+    said = problem.message_zh if lang == "zh" and problem.message_zh else problem.message
+    return mark + html.escape(said, quote=False)
 
 
 def _checks_markdown(report, lang: str, model: str) -> str:
@@ -64,7 +68,7 @@ def _checks_markdown(report, lang: str, model: str) -> str:
                             labels=len(report.label_counts)))
         lines.append(_model_line(model, report.language, lang))
     summary = report.summary_lines_zh() if lang == "zh" else report.summary_lines()
-    lines += [f"- {line}" for line in summary]
+    lines += [f"- {html.escape(line, quote=False)}" for line in summary]
     return "\n\n".join(lines)
 
 
@@ -86,6 +90,7 @@ def analyse(path: str, text_column: str | None, label_column: str | None, lang: 
     text_column = text_column if text_column in frame.columns else guess.text
     label_column = label_column if label_column in frame.columns else guess.label
     _, report = check_dataset(frame, text_column, label_column)
+    check_classic_cost(report)
     columns = list(frame.columns)
     return (gr.update(value=frame.head(PREVIEW_ROWS), visible=True),
             gr.update(choices=columns, value=text_column),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -25,6 +26,7 @@ from playground.ui.safe import md_text
 from playground.ui.tab_test import picker
 from playground.ui.tab_train import score_of
 from playground.ui.texts import error_for, lang_of, say
+from playground.ui.visitor import person
 
 
 @dataclass
@@ -113,20 +115,24 @@ def build(ctx: Context) -> GalleryTab:
     def refresh_cards(request: gr.Request):
         return card_values(ctx, request)
 
-    def import_clicked(path: str | None, request: gr.Request):
+    def import_clicked(path: str | None, key: str | None, request: gr.Request):
         lang = lang_of(request)
         if not path:
             return (gr.skip(),) * (len(statuses) + 2)
         try:
-            run = import_bundle(path, ctx.service.runs_dir)
+            run = import_bundle(path, ctx.service.runs_dir,
+                                owner=person(ctx, request, key).as_owner())
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
+        finally:  # copied into the run, or refused: either way the upload has served
+            Path(path).unlink(missing_ok=True)
         row = next(r for r in ctx.service.list_runs() if r["run_id"] == run.run_id)
         gr.Info(html.escape(say(lang, "imported", name=row["name"])))
         return (*refresh_cards(request), None)
 
     refresh.click(refresh_cards, None, [agents, *statuses], api_name="gallery")
-    bundle.upload(import_clicked, bundle, [agents, *statuses, bundle], api_name="import_bundle")
+    bundle.upload(import_clicked, [bundle, ctx.visitor], [agents, *statuses, bundle],
+                  api_name="import_bundle")
     ctx.on_load.append((refresh_cards, [], [agents, *statuses]))
     return tab
 
@@ -159,18 +165,18 @@ def wire(ctx: Context, gallery: GalleryTab, tabs: gr.Tabs, followed: gr.State,
     finished.change(agent_ready, finished, [test_run, gallery.agents, *gallery.statuses],
                     api_name=False)
     for recipe_id, button in gallery.train_buttons.items():
-        def train(request: gr.Request, recipe_id: str = recipe_id):
+        def train(key: str | None, request: gr.Request, recipe_id: str = recipe_id):
             lang = lang_of(request)
             try:
                 recipe = load_recipe(recipe_id)
-                run = start_recipe(ctx.service, recipe)
+                run = start_recipe(ctx.service, recipe, person(ctx, request, key).as_owner())
             except PlaygroundError as exc:
                 raise error_for(exc, lang) from exc
             rename(ctx.service, run.run_id, recipe.title(lang))
             gr.Info(say(lang, "recipe_started", name=recipe.title(lang)))
             return run.run_id, run.run_id, gr.Tabs(selected="train")
 
-        button.click(train, None, [followed, browser_run, tabs],
+        button.click(train, ctx.visitor, [followed, browser_run, tabs],
                      api_name=f"train_recipe_{recipe_id.replace('-', '_')}")
     for recipe_id, button in gallery.chat_buttons.items():
         def chat(request: gr.Request, recipe_id: str = recipe_id):

@@ -11,6 +11,7 @@ import psutil
 from playground.catalog import AUTO, ModelCard, catalog, choose
 from playground.errors import PlaygroundError
 from playground.ui.context import Context
+from playground.ui.safe import md_text
 from playground.ui.texts import error_for, lang_of, say
 
 # Fine-tuning needs weights, gradients and two optimizer moments in fp32 (16 bytes per
@@ -90,7 +91,7 @@ def build(ctx: Context) -> ModelTab:
             found = choose(wanted, "en")
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
-        return say(lang, "model_ok", name=found.card.name_in(lang))
+        return say(lang, "model_ok", name=md_text(found.card.name_in(lang)))  # typed here
 
     def show_cards(request: gr.Request) -> str:
         return cards_markdown(lang_of(request))

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -12,6 +10,7 @@ import gradio as gr
 from playground.config import RunConfig, field_specs, load_preset, preset_names
 from playground.errors import PlaygroundError
 from playground.ui.context import Context
+from playground.ui.downloads import download_path
 from playground.ui.texts import TEXTS, error_for, lang_of, say
 
 # Chosen on the Model and Data tabs, not in this form.
@@ -115,7 +114,7 @@ def build(ctx: Context) -> SettingsTab:
 
     def save(request: gr.Request, *values: Any):
         config = config_from_form(dict(zip(fields, values)), lang_of(request))
-        path = Path(tempfile.mkdtemp()) / "playground-settings.json"
+        path = download_path("playground-settings.json")
         config.to_json(path)
         return gr.update(value=str(path), visible=True)
 

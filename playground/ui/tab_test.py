@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,8 @@ import gradio as gr
 import pandas as pd
 
 from playground.data import read_table
+from playground.data.limits import long_rows_note
+from playground.data.writing import write_csv
 from playground.errors import PlaygroundError
 from playground.service.agents import agent_choices, agent_for, ask, evaluate_table
 from playground.service.names import rename
@@ -25,6 +26,7 @@ from playground.ui.charts import (
     trend_lines,
 )
 from playground.ui.context import Context
+from playground.ui.downloads import download_path
 from playground.ui.texts import error_for, lang_of, say
 
 
@@ -93,6 +95,8 @@ def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
         found = evaluate_table(ctx.service.run(run_id), _read(path, lang))
     except PlaygroundError as exc:
         raise error_for(exc, lang) from exc
+    if found["long_rows"]:
+        gr.Warning(found["long_rows"][lang == "zh"])
     result = found["scores"]
     summary = say(lang, "test_score", acc=result["accuracy"], f1=result["macro_f1"],
                   rows=found["rows"], maj=found["majority_accuracy"])
@@ -110,8 +114,10 @@ def label_file(ctx: Context, run_id: str, path: str, lang: str):
         return entity_views.label_entities(ctx.service.run(run_id), _read(path, lang),
                                            Path(path).stem, lang)
     labelled, column = agent.predict_frame(_read(path, lang))
-    out = Path(tempfile.mkdtemp()) / f"{Path(path).stem}.predictions.csv"
-    labelled.to_csv(out, index=False)
+    out = write_csv(labelled, download_path(f"{Path(path).stem}.predictions.csv"))
+    long_rows = long_rows_note(labelled[column])
+    if long_rows:  # the rows the agent read only the start of (data.limits)
+        gr.Warning(long_rows[lang == "zh"])
     counts = labelled["predicted_label"].value_counts().rename_axis("label") \
         .reset_index(name="texts")
     examples = labelled.groupby("predicted_label", sort=False).head(3)[
@@ -144,11 +150,12 @@ def build(ctx: Context) -> TestTab:
     share_panel.build(ctx, run)
     with gr.Tab(t("run_test")):
         with gr.Row():
-            test_file = gr.File(label=t("test_file"), height=150)
-            test_button = gr.Button(t("run_test"))
+            test_file = gr.File(label=t("test_file"), height=150, elem_id="test-file")
+            test_button = gr.Button(t("run_test"), elem_id="run-test")
         test_summary = gr.Markdown()
         with gr.Row():
-            per_label = gr.Dataframe(label=t("per_label"), interactive=False, visible=False)
+            per_label = gr.Dataframe(label=t("per_label"), interactive=False, visible=False,
+                                     elem_id="per-label")
             # Pictures stay hidden until there is one: an empty plot is a blank box.
             confusion = gr.Plot(label=t("confusion"), visible=False)
         mistakes = gr.Dataframe(label=t("mistakes"), interactive=False, wrap=True,
@@ -213,7 +220,7 @@ def build(ctx: Context) -> TestTab:
             stored = rename(ctx.service, run_id, new_name)
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
-        gr.Info(say(lang, "renamed", name=stored))
+        gr.Info(html.escape(say(lang, "renamed", name=stored)))  # a toast renders HTML
         return picker(ctx, run_id), stored
 
     refresh.click(choices, None, run, api_name="agents")

@@ -16,6 +16,7 @@ import pandas as pd
 
 from playground.catalog import CLASSIC
 from playground.errors import PlaygroundError
+from playground.service.owners import Owner, Person, owner_of
 from playground.service.prepare import create_run, prepare
 from playground.ui.charts import CHART, padded_lim
 from playground.ui.context import Context
@@ -23,15 +24,16 @@ from playground.ui.session import Curve, Session
 from playground.ui.tab_model import model_setting
 from playground.ui.tab_settings import config_from_form
 from playground.ui.texts import TEXTS, error_for, lang_of, say
+from playground.ui.visitor import owner_label, person
 
 TICK_S = 1.5
 # The runs table's columns and their headers. "score" is accuracy for labelled texts and
 # entity F1 for entities (token accuracy, high because most tokens are no entity, would
 # flatter an entity agent).
-RUN_COLUMNS = {"name": ("name", "名称"), "state": ("state", "状态"), "task": ("task", "任务"),
-               "model": ("model", "模型"), "data": ("data", "数据"), "score": ("score", "得分"),
-               "macro_f1": ("macro-F1", "宏平均 F1"), "duration_s": ("seconds", "用时（秒）"),
-               "run_id": ("run id", "记录 id")}
+RUN_COLUMNS = {"name": ("name", "名称"), "state": ("state", "状态"), "owner": ("owner", "发起人"),
+               "task": ("task", "任务"), "model": ("model", "模型"), "data": ("data", "数据"),
+               "score": ("score", "得分"), "macro_f1": ("macro-F1", "宏平均 F1"),
+               "duration_s": ("seconds", "用时（秒）"), "run_id": ("run id", "记录 id")}
 SERIES = {"train": ("train", "训练"), "validation": ("validation", "验证")}
 COLOURS = ("#4f7cac", "#e8833a")
 # Both languages' names: the plot is built before a page's language is known.
@@ -131,9 +133,10 @@ def _succeeded_text(report: dict[str, Any], lang: str) -> str:
     return say(lang, "done" if useful else "not_useful", text=text)
 
 
-def status_html(ctx: Context, curve: Curve, lang: str) -> str:
-    """The run's name, state, progress bar, what it is doing and its data's warnings, all
-    values escaped: names, reasons and descriptions come from files and bundles."""
+def status_html(ctx: Context, curve: Curve, lang: str, viewer: Person | None = None) -> str:
+    """The run's name, state, who started it, progress bar, what it is doing and its data's
+    warnings, all values escaped: names, reasons and descriptions come from files and
+    bundles."""
     if not curve.run_id:
         return html.escape(say(lang, "nothing_running"))
     status = ctx.service.status(curve.run_id)
@@ -152,6 +155,9 @@ def status_html(ctx: Context, curve: Curve, lang: str) -> str:
         text = say(lang, key, reason=reason or status.get("reason", ""))
     name = status.get("name") or curve.run_id
     shown_state = say(lang, f"state_{state}") if f"state_{state}" in TEXTS else state
+    owner = owner_label(owner_of(status), viewer, lang)
+    if owner:
+        shown_state += " · " + say(lang, "started_by", owner=owner)
     bar = f'<progress value="{done}" max="{total}" style="width:100%"></progress>'
     warnings = "".join(f"<div>⚠️ {html.escape(w)}</div>"
                        for w in (curve.warnings or {}).get(lang, []))
@@ -203,10 +209,12 @@ def scores_frame(report: dict[str, Any], lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["model", "score"])
 
 
-def runs_table(ctx: Context, lang: str = "en") -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+def runs_table(ctx: Context, viewer: Person | None = None, lang: str = "en"
+               ) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
     """Every run as the table shows it in ``lang``, and the (name, id) choices to open one."""
     zh = lang == "zh"
     rows = [{**row, "score": score_of(row), "model": row["model_zh"] if zh else row["model"],
+             "owner": owner_label(row["owner"], viewer, lang),
              "state": say(lang, f"state_{row['state']}") if f"state_{row['state']}" in TEXTS
              else row["state"]} for row in ctx.service.list_runs()]
     table = pd.DataFrame(rows, columns=list(RUN_COLUMNS))
@@ -221,8 +229,9 @@ def score_of(row: dict[str, Any]) -> float | None:
 
 def start_run(ctx: Context, session: Session, model: str, task: str, text_column: str | None,
               label_column: str | None, eval_path: str | None, settings: dict[str, Any],
-              lang: str) -> str:
-    """Check everything, then queue a run; returns its id (this window follows it)."""
+              lang: str, owner: Owner | None = None) -> str:
+    """Check everything, then queue a run for ``owner``; returns its id (this window
+    follows it)."""
     if not session.data_path:
         raise gr.Error(say(lang, "no_data"))
     config = config_from_form({**settings, "model": model, "task": task,
@@ -233,7 +242,7 @@ def start_run(ctx: Context, session: Session, model: str, task: str, text_column
         run = create_run(ctx.service.runs_dir, prep)
     except PlaygroundError as exc:
         raise error_for(exc, lang) from exc
-    ctx.service.submit(run)
+    ctx.service.submit(run, owner)
     return run.run_id
 
 
@@ -260,24 +269,25 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
     scores_plot = gr.BarPlot(x="model", y="score", label=t("scores_plot"), y_lim=[0, 1],
                              height=260, visible=False, elem_id="scores-plot",
                              elem_classes=CHART)
-    with gr.Accordion(t("runs"), open=False):
+    with gr.Accordion(t("runs"), open=False, elem_id="runs-panel"):
         with gr.Row():
             pick = gr.Dropdown([], label=t("open_run"), scale=3, allow_custom_value=True,
                                elem_id="open-run")
-            refresh = gr.Button(t("refresh"), size="sm", scale=1)
+            refresh = gr.Button(t("refresh"), size="sm", scale=1, elem_id="runs-refresh")
         gr.Markdown(t("runs_help"))
-        runs = gr.Dataframe(runs_table(ctx)[0], interactive=False, wrap=True)
+        runs = gr.Dataframe(runs_table(ctx)[0], interactive=False, wrap=True,
+                            elem_id="runs-table")
     timer = gr.Timer(TICK_S)
     followed = gr.State(None)  # the run id this window follows; set by clicks only
     curve = gr.State(Curve())  # what has been read of it; written by the timer only
     finished = gr.State(None)  # set by the timer when the followed run has its agent
     browser_run = ctx.browser_run
 
-    def tick(run_id: str | None, points: Curve, request: gr.Request):
+    def tick(run_id: str | None, points: Curve, key: str | None, request: gr.Request):
         lang = lang_of(request)
         before = (points.run_id, points.offset)
         points = read_new_events(ctx, run_id, points)
-        status = status_html(ctx, points, lang)
+        status = status_html(ctx, points, lang, person(ctx, request, key))
         loss, metric, scores, done = {}, {}, gr.skip(), gr.skip()
         if points.run_id != before[0]:  # another run: its curves show, its scores later
             loss["visible"] = metric["visible"] = not _is_classic(ctx, points.run_id)
@@ -301,12 +311,15 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
         return (points, status, gr.update(**loss) if loss else gr.skip(),
                 gr.update(**metric) if metric else gr.skip(), scores, done)
 
-    def stop_run(run_id: str | None, request: gr.Request) -> str:
+    def stop_run(run_id: str | None, key: str | None, request: gr.Request) -> str:
         lang = lang_of(request)
         if not run_id:
             gr.Warning(say(lang, "nothing_running"))
             return say(lang, "nothing_running")
-        outcome = ctx.service.cancel(run_id)
+        try:
+            outcome = ctx.service.cancel(run_id, by=person(ctx, request, key))
+        except PlaygroundError as exc:  # someone else's run, or deleted meanwhile
+            raise error_for(exc, lang) from exc
         message = say(lang, {"removed": "removed_from_queue", "stopping": "stopping"}.get(
             outcome, "nothing_running"))
         gr.Info(message)
@@ -321,39 +334,40 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
             raise error_for(exc, lang_of(request)) from exc
         return run_id, run_id
 
-    def refresh_runs(request: gr.Request):
-        table, choices = runs_table(ctx, lang_of(request))
+    def refresh_runs(key: str | None, request: gr.Request):
+        table, choices = runs_table(ctx, person(ctx, request, key), lang_of(request))
         return table, gr.update(choices=choices)
 
-    def reconnect(remembered: str | None, request: gr.Request):
+    def reconnect(remembered: str | None, key: str | None, request: gr.Request):
         try:
             run_id = ctx.service.run(remembered).run_id if remembered else None
         except PlaygroundError:
             run_id = None  # the run folder was deleted: nothing to reconnect to
-        return (run_id, *refresh_runs(request))
+        return (run_id, *refresh_runs(key, request))
 
     names = list(settings_tab.fields)
 
     # gr.Request comes first: gradio injects it by position, before the *settings.
-    def start_clicked(request: gr.Request, session: Session, choice: str, custom: str,
-                      task: str, text_column: str | None, label_column: str | None,
-                      eval_path: str | None, *settings: Any):
+    def start_clicked(request: gr.Request, session: Session, key: str | None, choice: str,
+                      custom: str, task: str, text_column: str | None,
+                      label_column: str | None, eval_path: str | None, *settings: Any):
         run_id = start_run(ctx, session, model_setting(choice, custom), task, text_column,
                            label_column, eval_path, dict(zip(names, settings)),
-                           lang_of(request))
+                           lang_of(request), person(ctx, request, key).as_owner())
         return run_id, run_id
 
     start.click(start_clicked,
-                [ctx.session, model_tab.choice, model_tab.custom, model_tab.task,
+                [ctx.session, ctx.visitor, model_tab.choice, model_tab.custom, model_tab.task,
                  data_tab.text_column,
                  data_tab.label_column, data_tab.eval_file, *settings_tab.fields.values()],
                 [followed, browser_run], api_name="start")
-    timer.tick(tick, [followed, curve], [curve, status, loss_plot, metric_plot, scores_plot,
-                                         finished], show_progress="hidden", api_name="tick")
-    stop.click(stop_run, followed, status, api_name="stop")
-    refresh.click(refresh_runs, None, [runs, pick], api_name="runs")
+    timer.tick(tick, [followed, curve, ctx.visitor],
+               [curve, status, loss_plot, metric_plot, scores_plot, finished],
+               show_progress="hidden", api_name="tick")
+    stop.click(stop_run, [followed, ctx.visitor], status, api_name="stop")
+    refresh.click(refresh_runs, ctx.visitor, [runs, pick], api_name="runs")
     pick.input(open_run, pick, [followed, browser_run], api_name="open_run")
-    ctx.on_load.append((reconnect, [browser_run], [followed, runs, pick]))
+    ctx.on_load.append((reconnect, [browser_run, ctx.browser_key], [followed, runs, pick]))
     return TrainTab(start=start, stop=stop, status=status, loss_plot=loss_plot, runs=runs,
                     browser_run=browser_run, followed=followed, finished=finished)
 

@@ -163,6 +163,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "run_name_help": ("Edit it and press Enter to rename this agent.",
                       "修改后按回车即可重命名该智能体。"),
     "renamed": ("Renamed to “{name}”.", "已重命名为“{name}”。"),
+    # who started a run
+    "started_by": ("started by {owner}", "发起人：{owner}"),
+    "owner_you": ("you", "你"),
+    "owner_browser": ("another browser", "另一个浏览器"),
+    "owner_cli": ("the server's command line ({user})", "服务器命令行（{user}）"),
     "per_label_count": ("Texts per label", "每个标签的条数"),
     "confidence_spread": ("How sure the agent was", "智能体的把握分布"),
     "examples": ("Examples per label", "每个标签的例子"),
@@ -249,8 +254,12 @@ def field_texts() -> dict[str, dict[str, str]]:
 
 def error_for(exc: Any, lang: str) -> Any:
     """A gr.Error for a PlaygroundError, wholly in the page's language, that stays on the
-    page until the user closes it."""
+    page until the user closes it. The toast renders HTML, and messages quote names, file
+    names and labels: escaped, they show as text."""
+    import html
+
     import gradio as gr
 
     text = exc.text(lang) if hasattr(exc, "text") else str(exc)
-    return gr.Error(text, title="出错了" if lang == "zh" else "Error", duration=None)
+    return gr.Error(html.escape(text, quote=False), title="出错了" if lang == "zh" else "Error",
+                    duration=None)

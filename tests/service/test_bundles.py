@@ -164,6 +164,8 @@ def test_a_run_whose_classic_model_serves_exports_the_classic_agent(
     assert run.read_report()["agent"]["kind"] == "classic"
     bundle = export_bundle(run.path)
     assert _manifest(bundle)["base_model"]["id"] == "classic"
+    # The settings name the model the bundle holds, not the folder the run tried.
+    assert _manifest(bundle)["settings"]["model"] == "classic"
     assert not [name for name in _manifest(bundle)["files"] if "finetuned" in name]
     new = import_bundle(bundle, tmp_path / "imported")
     assert [ask(new, q).to_dict() for q in QUESTIONS] == [ask(run, q).to_dict()
@@ -205,6 +207,28 @@ MANIFEST_CASES = {
                                      "entity agent"),
     "rule of the wrong type": (lambda m: m["rules"]["rules"][0].update(tool=5, action="lookup"),
                                "tool of a rule must be text"),
+    "settings naming an unknown model": (_set_in("settings", "model", "someone/unknown-model"),
+                                         "neither its base model 'classic'"),
+    # Text: what the playground writes, no more (bundle_texts.py).
+    "escape codes in a name": (_set_in("base_model", "name", "Agent\x1b[31m"),
+                               r"base_model.name holds the control character U\+001B"),
+    "a direction override in a label": (_set("labels", ["greeting", "lost_card\u202e",
+                                                        "refund"]), r"U\+202E"),
+    "a label of two lines": (_set("labels", ["greeting", "lost\ncard", "refund"]),
+                             r"labels holds the control character U\+000A"),
+    "a 10,000-character reply": (lambda m: m["rules"]["rules"][0].update(reply="x" * 10_000),
+                                 "rules.rules.reply is too long"),
+    "a long held-out description": (_set_in("data", "held_out", "rows " * 300),
+                                    "data.held_out is too long"),
+    "a path as the source run": (_set("source_run", "../../etc/passwd"), "not a run's id"),
+    "a path as the data's name": (_set_in("data", "name", "/srv/data/secret.csv"),
+                                  "not a file's name"),
+    "markup as the version": (_set("playground_version", "<img src=x>"), "not a version"),
+    "markup as the model type": (_set_in("base_model", "model_type", "<b>bert</b>"),
+                                 "not a model type"),
+    "a long key": (_set_in("metrics", "k" * 5000, 1), "a key of metrics is too long"),
+    "JSON 900 deep": (_set_in("metrics", "deep", json.loads("[" * 900 + "]" * 900)),
+                      "metrics.deep is nested too deeply"),
 }
 
 
@@ -340,7 +364,17 @@ BAD_BUNDLES = {
     "damaged file": (lambda g, t: _rebuild(g, t, damage="model/classic.safetensors"),
                      "checksum"),
     "a classic model that would read files": (lambda g, t: _rebuild(g, t, replace={
-        "model/classic.json": _classic_meta(g, input="filename")}), "not a classic model"),
+        "model/classic.json": _classic_meta(g, input="filename")}), "never writes"),
+    # 3,000 characters with n-grams up to 100,000 long cost 22 s and 4.8 GB per question.
+    "n-grams 100,000 characters long": (lambda g, t: _rebuild(g, t, replace={
+        "model/classic.json": _classic_meta(g, ngram_range=[1, 100000])}),
+        r"never writes \(ngram_range \[1, 100000\]\)"),
+    "another analyzer": (lambda g, t: _rebuild(g, t, replace={
+        "model/classic.json": _classic_meta(g, analyzer="word")}), "never writes"),
+    "more features than the playground keeps": (lambda g, t: _rebuild(g, t, replace={
+        "model/classic.json": _classic_meta(g, max_features=10**9)}), "never writes"),
+    "min_df of true": (lambda g, t: _rebuild(g, t, replace={
+        "model/classic.json": _classic_meta(g, min_df=True)}), "never writes"),
     "weights that do not fit": (lambda g, t: _rebuild(
         g, t, replace={"model/classic.safetensors": _wrong_shape_weights()}),
         "does not load"),
@@ -414,8 +448,9 @@ def test_an_unknown_base_model_or_custom_code_is_refused(tiny, used_runs: Path,
     before = _snapshot(used_runs)
     secret = _rebuild(bundle, tmp_path / "secret.agent.zip",
                       replace={"model/config.json": _tiny_config(bundle, model_type="secret")},
-                      manifest=lambda m: m["base_model"].update(id="someone/secret",
-                                                                source="hub", model_type="secret"))
+                      manifest=lambda m: (m["base_model"].update(
+                          id="someone/secret", source="hub", model_type="secret"),
+                          m["settings"].update(model="someone/secret")))
     with pytest.raises(BundleError, match="not one this playground knows"):
         import_bundle(secret, used_runs)
     remote = _rebuild(bundle, tmp_path / "remote.agent.zip", replace={
@@ -423,8 +458,15 @@ def test_an_unknown_base_model_or_custom_code_is_refused(tiny, used_runs: Path,
             "AutoModelForSequenceClassification": "modeling_evil.EvilModel"})})
     with pytest.raises(BundleError, match="code of its own"):
         import_bundle(remote, used_runs)
-    claims_classic = _rebuild(bundle, tmp_path / "claims.agent.zip",
-                              manifest=_set_in("base_model", "id", "classic"))
+    with zipfile.ZipFile(bundle) as archive:
+        tokenizer = json.loads(archive.read("model/tokenizer_config.json"))
+    tokenizer["auto_map"] = {"AutoTokenizer": ["tokenization_evil.EvilTokenizer", None]}
+    remote_tokenizer = _rebuild(bundle, tmp_path / "tokenizer.agent.zip", replace={
+        "model/tokenizer_config.json": json.dumps(tokenizer).encode()})
+    with pytest.raises(BundleError, match="auto_map in its tokenizer_config.json"):
+        import_bundle(remote_tokenizer, used_runs)
+    claims_classic = _rebuild(bundle, tmp_path / "claims.agent.zip", manifest=lambda m: (
+        m["base_model"].update(id="classic"), m["settings"].update(model="classic")))
     with pytest.raises(BundleError, match="classic model, but"):
         import_bundle(claims_classic, used_runs)
     assert _snapshot(used_runs) == before
@@ -450,6 +492,18 @@ def test_export_refuses_unfinished_runs_and_pickles(classic, tmp_path: Path) -> 
     with pytest.raises(RunError, match="no run folder"):
         export_bundle(tmp_path / "nothing-here")
     assert not list(tmp_path.glob("*.zip")) and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_an_agent_with_a_reply_too_long_for_a_bundle_says_so(classic, tmp_path: Path) -> None:
+    run, _ = classic
+    copy = RunFolder(tmp_path / run.run_id)
+    shutil.copytree(run.path, copy.path)
+    rules = json.loads(copy.agent_path.read_text())
+    rules["rules"][0]["reply"] = "x" * 5000
+    copy.agent_path.write_text(json.dumps(rules))
+    with pytest.raises(BundleError, match="cannot go into a bundle: .* too long") as caught:
+        export_bundle(copy.path, tmp_path)
+    assert "Shorten" in caught.value.hint and "无法放进包里" in caught.value.zh
 
 
 def test_web_calls_come_in_switched_off(classic, used_runs: Path, tmp_path: Path) -> None:

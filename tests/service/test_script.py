@@ -38,6 +38,8 @@ def _constants(source: str) -> dict[str, object]:
             value = node.value
             if isinstance(value, ast.Call) and getattr(value.func, "id", "") == "Path":
                 value = value.args[0]
+            if isinstance(value, ast.BinOp):  # DATA_DIR / "train.csv": the file's name
+                value = value.right
             try:
                 constants[node.targets[0].id] = ast.literal_eval(value)
             except ValueError:
@@ -86,11 +88,13 @@ def test_script_holds_every_training_setting_of_the_run(
                 "GRADIENT_ACCUMULATION": 2, "PRECISION": "bf16", "DEVICE": "cpu", "SEED": 7,
                 "EARLY_STOPPING_PATIENCE": 3, "BEST_METRIC": "macro_f1",
                 "EVAL_EVERY_STEPS": 5, "FREEZE_LAYERS": 1, "MAX_TRAIN_ROWS": 40,
-                "MODEL": str(tiny_model_dir), "LABELS": run.read_config()["labels"],
-                "TRAIN_CSV": str(run.split_path("train")),
-                "VALIDATION_CSV": str(run.split_path("validation")),
-                "TEST_CSV": str(run.split_path("test"))}
+                "MODEL": tiny_model_dir.name, "LABELS": run.read_config()["labels"],
+                "TRAIN_CSV": "train.csv", "VALIDATION_CSV": "validation.csv",
+                "TEST_CSV": "test.csv"}
     assert {name: constants.get(name) for name in expected} == expected
+    # No path of the machine that trained it: data beside the script, the model by name.
+    assert str(run.path.parent) not in source and str(tiny_model_dir) not in source
+    assert 'DATA_DIR = Path(__file__).resolve().parent / "data"' in source
     assert "LORA_RANK" not in constants and "peft" not in _imports(source)
     assert run.run_id in source.split('"""')[1]  # the header names the run it came from
     assert 'train_sampling_strategy="group_by_length"' in source
@@ -129,7 +133,7 @@ def test_script_trains_the_same_weights_as_the_method(
     run = make_run(intent_csv, **tiny_settings(tiny_model_dir, method=method,
                                                freeze_layers=1 if method == "freeze" else 0))
     spec = run.read_config()
-    script: dict = {"__name__": "exported"}  # its main() does not run
+    script: dict = {"__name__": "exported", "__file__": str(run.path / "exported.py")}  # no main()
     exec(compile(training_script(run.path), "exported.py", "exec"), script)
     _, model = script["load_model"](str(tiny_model_dir))
     exported = script["apply_method"](model)
@@ -153,7 +157,8 @@ def test_script_trains_the_same_model_as_the_run(
     assert script == run.path / f"train_{run.run_id}.py"
     report = run_job(run, time.time())
     out = tmp_path / "exported"
-    stdout = _run_script(script, tmp_path, "--output-dir", str(out))
+    stdout = _run_script(script, tmp_path, "--output-dir", str(out), "--model",
+                         str(tiny_model_dir))  # the data: beside the script, in the run
 
     # The script fine-tunes; the run may serve its classic model instead (it scored higher).
     model_scores = report["scores"]["finetuned"]

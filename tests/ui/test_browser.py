@@ -124,3 +124,48 @@ def test_gallery_recipe_trains_and_chats(browser, live_app, locale: str) -> None
     expect(page.locator("#rules-table")).to_contain_text("bank_faq.csv", timeout=30_000)
     _shot(page, f"agent-{locale}")
     page.close()
+
+
+def _delete_in_test_tab(page, name: str) -> None:
+    """Pick the agent called ``name`` in Test & chat and press Delete, saying yes."""
+    page.get_by_role("tab").nth(5).click()
+    page.locator("#agents-refresh").click()
+    page.locator("#agent-pick input").click()
+    page.get_by_role("option", name=name).click()
+    page.locator("#share-panel").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#delete-run").click()
+
+
+def test_only_the_browser_that_started_a_run_deletes_it(browser, live_app) -> None:
+    from playwright.sync_api import expect
+
+    url, service = live_app
+    before = {row["run_id"] for row in service.list_runs()}
+    mine = browser.new_context(locale="en-US", viewport={"width": 1366, "height": 900})
+    page = mine.new_page()
+    page.goto(url)
+    page.locator("#train-bank-faq-instant").click()
+    status = page.locator("#run-status")
+    expect(status).to_contain_text("started by you", timeout=60_000)
+    expect(status).to_contain_text("Done", timeout=120_000)
+    run_id = next(r["run_id"] for r in service.list_runs() if r["run_id"] not in before)
+    name = service.status(run_id)["name"]
+
+    theirs = browser.new_context(locale="en-US", viewport={"width": 1366, "height": 900})
+    other = theirs.new_page()  # another browser: its own local storage
+    other.goto(url)
+    expect(other.locator("#title")).to_contain_text("Agent Playground", timeout=30_000)
+    _delete_in_test_tab(other, name)
+    expect(other.get_by_text("was started in another browser").first).to_be_visible(
+        timeout=30_000)
+    assert (service.runs_dir / run_id).exists()
+
+    page.reload()  # the same browser: its key survives the reload
+    page.get_by_role("tab").nth(4).click()
+    expect(page.locator("#run-status")).to_contain_text("started by you", timeout=30_000)
+    _delete_in_test_tab(page, name)
+    expect(page.get_by_text(f"Deleted {run_id}").first).to_be_visible(timeout=30_000)
+    assert not (service.runs_dir / run_id).exists()
+    mine.close()
+    theirs.close()

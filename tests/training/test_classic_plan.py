@@ -1,0 +1,113 @@
+"""What the classic model may cost: refused before a run for too many labels, fewer
+n-grams for many, a sample of a large file, and progress while it fits."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from playground.config import RunConfig
+from playground.errors import DataError
+from playground.service.prepare import create_run, prepare
+from playground.training import classic_plan
+from playground.training.classic import MIN_FEATURES, VECTORIZER, ClassicModel
+from playground.training.classic_plan import max_steps, plan, sample_rows
+from playground.training.job import run_job
+
+WORDS = ["card", "refund", "loan", "rate", "fee", "atm", "pin", "limit", "app", "cash"]
+
+
+def _many_labels(path: Path, labels: int, per_label: int, seed: int = 0) -> Path:
+    """A file of ``labels`` distinct labels, each with ``per_label`` short texts."""
+    rng = random.Random(seed)
+    rows = [(f"{rng.choice(WORDS)} {rng.choice(WORDS)} question {label} number {i}",
+             f"label {label}") for label in range(labels) for i in range(per_label)]
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(path, index=False)
+    return path
+
+
+def test_the_plan_keeps_fewer_ngrams_for_more_labels_and_refuses_too_many() -> None:
+    few, many = plan(10_000, 77), plan(6_000, 2_000)
+    assert few.max_features > many.max_features >= MIN_FEATURES
+    assert many.need_bytes() <= classic_plan.MEMORY < many.need_bytes(VECTORIZER["max_features"])
+    assert plan(15_000, 5_000) is None  # asked L-BFGS for 17 GiB before
+    assert plan(10**6, 10).rows == classic_plan.MAX_ROWS
+
+
+def test_the_solver_steps_shrink_with_the_work_of_a_step() -> None:
+    assert max_steps(2_000_000, 77, 2_000) == 2_000  # banking77: as many as it needs
+    few = max_steps(12_000 * 100, 4_000, 2_000)  # 4,000 labels: each step is heavy
+    assert 100 <= few < 2_000 and few * 2 * 12_000 * 100 * 4_000 <= classic_plan.WORK
+    assert max_steps(10**9, 10**4, 2_000) == 100
+
+
+def test_a_sample_keeps_the_share_of_every_label() -> None:
+    labels = ["a"] * 900 + ["b"] * 90 + ["c"] * 10 + ["d"]
+    kept = sample_rows(labels, 100, seed=0)
+    picked = [labels[i] for i in kept]
+    assert {x: picked.count(x) for x in "abcd"} == {"a": 90, "b": 9, "c": 1, "d": 1}
+    assert list(kept) == sorted(set(kept))
+    assert list(sample_rows(labels[:50], 100, seed=0)) == list(range(50))
+
+
+def test_a_file_of_5000_labels_is_refused_before_a_run_with_a_sentence(tmp_path: Path) -> None:
+    prep = prepare(_many_labels(tmp_path / "many.csv", 5_000, 3), RunConfig(model="classic"))
+    refused = [p for p in prep.report.errors if p.code == "too_many_labels"]
+    assert refused and prep.splits is None
+    assert "5,000 labels" in refused[0].message and "merge related labels" in refused[0].message
+    assert "5,000 个标签" in refused[0].message_zh
+    assert "batch size" not in refused[0].message
+    with pytest.raises(DataError, match="too many for the classic model"):
+        prep.raise_for_errors()
+    with pytest.raises(DataError, match="5,000 labels"):  # and if a run got this far
+        ClassicModel.fit([f"text {i}" for i in range(15_000)],
+                         [f"label {i % 5_000}" for i in range(15_000)])
+
+
+def test_the_data_tab_does_not_say_ready_for_5000_labels(tmp_path: Path) -> None:
+    from playground.ui.tab_data import analyse
+
+    data = _many_labels(tmp_path / "many.csv", 5_000, 3)
+    checks = analyse(str(data), None, None, "zh", 50, "auto")[-1]
+    assert "❌ 该文件有 5,000 个标签" in checks and "✅" not in checks
+
+
+def test_many_labels_train_with_the_ngrams_the_plan_allows(tmp_path: Path) -> None:
+    data = _many_labels(tmp_path / "many.csv", 300, 4)
+    prep = prepare(data, RunConfig(model="classic"))
+    prep.raise_for_errors()
+    run = create_run(tmp_path / "runs", prep)
+    report = run_job(run, time.time())
+    seen = len(prep.splits.train) + len(prep.splits.validation)
+    allowed = plan(seen, 300).max_features
+    assert allowed < VECTORIZER["max_features"]
+    saved = ClassicModel.load(run.model_dir).vectorizer
+    assert saved.max_features == allowed and len(saved.vocabulary) <= allowed
+    assert len(report["labels"]) == 300
+
+
+def test_a_large_file_is_sampled_and_its_fit_reports_progress(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    monkeypatch.setattr(classic_plan, "MAX_ROWS", 300)  # a small "large file", for speed
+    data = _many_labels(tmp_path / "large.csv", 20, 60)
+    prep = prepare(data, RunConfig(model="classic"))
+    prep.raise_for_errors()
+    assert any("1,200 rows; the classic model learns from at most 300" in w
+               for w in prep.warnings)
+    run = create_run(tmp_path / "runs", prep)
+    run_job(run, time.time())
+    events = [e for e in run.read_events(0)[0] if e["type"] == "phase"]
+    reading = [e for e in events if "character n-grams" in e["message"]]
+    fitting = [e for e in events if e["message"].startswith("Fitting the classic model on")]
+    # Twice each: on training and validation rows, then on training rows to calibrate.
+    assert [e["phase"] for e in reading] == ["training", "calibrating"]
+    assert reading[0]["message"].startswith("Reading the character n-grams of 30")
+    assert "的字符 n-gram" in reading[0]["message_zh"]
+    assert {e["phase"] for e in fitting} == {"training", "calibrating"}
+    assert "0 of at most 2,000 steps done" in fitting[0]["message"]
+    assert all(int(e["message"].split(" on ")[1].split(" texts")[0].replace(",", "")) <= 300
+               + 20 for e in fitting)  # the sample, give or take one row per label

@@ -1,0 +1,181 @@
+"""What a careless or hostile web user meets: no server path in any sentence, a sentence
+(never a bare 500) from an agent whose files are damaged, a wait after wrong passwords,
+and no upload left behind once a run holds it."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import shutil
+import time
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+from conftest import intent_rows
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+
+from playground.config import RunConfig
+from playground.runfolder import RunFolder
+from playground.service.bundles import export_bundle
+from playground.service.prepare import create_run, prepare
+from playground.training.job import run_job
+from playground.ui.logins import Logins, delay_s
+
+from .test_app_api import client
+
+API = "agent-api/v1/agents"
+
+
+@pytest.fixture(scope="module")
+def classic_run(live_app, tmp_path_factory: pytest.TempPathFactory) -> RunFolder:
+    """A finished run of the classic model in the live app's runs folder."""
+    _, service = live_app
+    data = tmp_path_factory.mktemp("data") / "intents.csv"
+    pd.DataFrame(intent_rows(), columns=["text", "intent"]).to_csv(data, index=False)
+    prep = prepare(data, RunConfig(model="classic"))
+    prep.raise_for_errors()
+    run = create_run(service.runs_dir, prep)
+    run_job(run, time.time())
+    run.update_status(state="succeeded")
+    return run
+
+
+def _copy(run: RunFolder, run_id: str) -> RunFolder:
+    shutil.copytree(run.path, run.path.parent / run_id)
+    return RunFolder(run.path.parent / run_id)
+
+
+def test_no_sentence_shows_the_runs_folder(live_app, classic_run: RunFolder) -> None:
+    url, service = live_app
+    c = client(url)
+    unfinished = _copy(classic_run, "20260101-000000-unfinished")
+    shutil.rmtree(unfinished.model_dir)
+    said = []
+    for run_id, api_name in (("nope", "/open_run"), (unfinished.run_id, "/chat"),
+                             ("../../etc", "/export_script")):
+        args = (run_id, "hello", []) if api_name == "/chat" else (run_id,)
+        with pytest.raises(AppError) as caught:
+            c.predict(*args, api_name=api_name)
+        said.append(str(caught.value))
+    assert "no run called 'nope'" in said[0] and "no trained agent" in said[1], said
+    assert not [s for s in said if str(service.runs_dir) in s or "/tmp" in s], said
+
+
+def test_a_damaged_agent_answers_the_api_with_a_sentence(live_app, classic_run) -> None:
+    url, _ = live_app
+    broken_rules = _copy(classic_run, "20260101-000000-rules")
+    broken_rules.agent_path.write_text("{not json")
+    no_weights = _copy(classic_run, "20260101-000000-weights")
+    for weights in no_weights.model_dir.glob("*.safetensors"):
+        weights.unlink()
+    for run, words in ((broken_rules, "reply rules (agent.json)"), (no_weights, "model files")):
+        answer = httpx.post(f"{url}{API}/{run.run_id}/ask", json={"text": "hello"}, timeout=60)
+        assert answer.status_code == 500, answer.text
+        detail = answer.json()["detail"]
+        assert words in detail["error"] and run.run_id in detail["error"], detail
+        assert detail["hint"] and detail["zh"]
+    good = httpx.post(f"{url}{API}/{classic_run.run_id}/ask", json={"text": "hello"}, timeout=60)
+    assert good.status_code == 200
+
+
+def test_uploads_and_downloads_leave_nothing_behind(live_app, classic_run, tmp_path) -> None:
+    """An imported bundle's upload goes once its run holds it; a labelled file is written in
+    gradio's folder, which the app cleans (app.DELETE_CACHE), not left in /tmp."""
+    import tempfile
+
+    from gradio.utils import get_upload_folder
+
+    url, service = live_app
+    c = client(url)
+    bundle = export_bundle(classic_run.path, tmp_path / "leave-no-trace-7f3a.agent.zip")
+    before = len(service.list_runs())
+    c.predict(handle_file(str(bundle)), api_name="/import_bundle")
+    assert len(service.list_runs()) == before + 1
+    assert not list(Path(get_upload_folder()).rglob(bundle.name))
+
+    texts = tmp_path / "leave-no-trace-7f3a.csv"
+    pd.DataFrame({"text": ["lost my card", "refund please"]}).to_csv(texts, index=False)
+    c.predict(classic_run.run_id, handle_file(str(texts)), api_name="/label_file")
+    name = "leave-no-trace-7f3a.predictions.csv"
+    assert not list(Path(tempfile.gettempdir()).glob(f"*/{name}"))
+    assert len(list(Path(get_upload_folder()).glob(f"playground-*/{name}"))) == 1
+
+
+def test_the_wait_after_wrong_passwords_grows() -> None:
+    waits = [delay_s(n) for n in range(10)]
+    assert waits[0] == 0 and waits[1] > 0
+    assert all(a < b for a, b in zip(waits[1:7], waits[2:8])) and max(waits) == 30
+    assert 50 * 30 - sum(delay_s(n) for n in range(50)) < 200  # 50 guesses: over 20 min
+
+    logins = Logins([("teacher", "secret")], first_s=0.05)
+    check = logins.gradio_auth()
+
+    async def guesses(count: int) -> list[bool]:  # sent side by side: they take turns
+        return list(await asyncio.gather(*[check("teacher", f"guess{i}") for i in range(count)]))
+
+    started = time.monotonic()
+    assert asyncio.run(guesses(4)) == [False] * 4
+    assert time.monotonic() - started >= delay_s(1, 0.05) + delay_s(2, 0.05) + delay_s(3, 0.05)
+    assert logins.check_now("teacher", "secret") is None  # still waiting after the 4th
+    assert asyncio.run(check("teacher", "secret")) is True  # waits, then lets the user in
+    assert logins.wait_s("teacher") == 0  # and the count starts again
+    asyncio.run(check("someone", "x"))  # made-up names share one count
+    assert logins.wait_s("anyone-else") > 0 and logins.wait_s("teacher") == 0
+
+
+def test_the_api_refuses_guesses_while_a_login_waits(live_app) -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from playground.ui.http_api import add_api_routes
+
+    _, service = live_app
+    app = FastAPI()
+    add_api_routes(app, service, "a-key", Logins([("teacher", "secret")], first_s=60))
+    api = TestClient(app)
+
+    def basic(password: str) -> dict[str, str]:
+        return {"Authorization": "Basic " + base64.b64encode(
+            f"teacher:{password}".encode()).decode()}
+
+    assert api.get(f"/{API}", headers=basic("guess")).status_code == 401
+    refused = api.get(f"/{API}", headers=basic("secret"))
+    assert refused.status_code == 429 and "wrong passwords" in refused.text
+
+
+def test_sentences_for_the_page_quote_markup_as_text() -> None:
+    from playground.data.checks import Problem
+    from playground.errors import BundleError
+    from playground.ui.tab_data import _problem_line
+    from playground.ui.texts import error_for
+
+    markup = "<img src=x onerror=window.__xss=1>"
+    error = error_for(BundleError(f"The bundle holds {markup}.", zh=f"包中有 {markup}。"), "zh")
+    problem = _problem_line(Problem("error", "unknown_labels", f"The label {markup} is new."),
+                            "en")
+    for said in (error.message, problem):
+        assert markup not in said and "&lt;img src=x onerror=window.__xss=1&gt;" in said
+
+
+def test_the_login_page_checks_with_the_wait(tmp_path: Path) -> None:
+    from playground.service.jobs import TrainingService
+    from playground.ui.app import launch
+
+    from .conftest import free_port
+
+    service = TrainingService(tmp_path / "runs", gpu_count=0)
+    port = free_port()
+    app = launch(service, port=port, block=False, auth=[("teacher", "secret")])
+    try:
+        login = f"http://127.0.0.1:{port}/login"
+        started = time.monotonic()  # before the wrong try: its wait ends after started + 0.5
+        wrong = httpx.post(login, data={"username": "teacher", "password": "guess"})
+        assert wrong.status_code == 400  # an async check is awaited, never taken as "yes"
+        right = httpx.post(login, data={"username": "teacher", "password": "secret"})
+        assert right.status_code == 200 and time.monotonic() - started >= delay_s(1)
+    finally:
+        app.close()
+        service.shutdown()
