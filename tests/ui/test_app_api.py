@@ -32,7 +32,7 @@ def wait_until_done(c: Client, timeout_s: float = 180) -> tuple[str, dict]:
         shown = new_loss.get("value", new_loss) if isinstance(new_loss, dict) else None
         if isinstance(shown, dict) and "data" in shown:
             loss = new_loss  # a tick with no new events leaves the plot as it was
-        if any(word in status for word in ("Done", "failed", "Stopped", "完成", "失败")):
+        if any(word in status for word in ("✅ Done", "failed", "Stopped", "✅ 完成", "失败")):
             return status, loss
         time.sleep(0.5)
     raise AssertionError(f"run did not finish: {status}")

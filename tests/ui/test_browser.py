@@ -21,9 +21,9 @@ SCREENSHOTS = Path(os.environ.get("PLAYGROUND_SCREENSHOTS", "")) if os.environ.g
     "PLAYGROUND_SCREENSHOTS") else None
 
 WORDS = {
-    "en-US": {"title": "Agent Playground", "loss": "loss", "done": "Done", "answer": "sure",
+    "en-US": {"title": "Agent Playground", "loss": "loss", "done": "✅ Done", "answer": "sure",
               "recipe": "Instant bank FAQ"},
-    "zh-CN": {"title": "智能体训练场", "loss": "损失", "done": "完成", "answer": "把握",
+    "zh-CN": {"title": "智能体训练场", "loss": "损失", "done": "✅ 完成", "answer": "把握",
               "recipe": "秒训银行 FAQ"},
 }
 

@@ -56,10 +56,10 @@ def sheet(intents: dict[str, list[str]], tails: list[str], per_label: int,
 CASES = {
     "en-US": {"intents": EN_INTENTS, "tails": TAILS_EN, "per_label": 20,
               "columns": ("message", "intent"), "encoding": "utf-8", "rows": "80",
-              "done": "Done", "title": "Agent Playground"},
+              "done": "✅ Done", "title": "Agent Playground"},
     "zh-CN": {"intents": ZH_INTENTS, "tails": TAILS_ZH, "per_label": 12,
               "columns": ("评论", "类别"), "encoding": "gbk", "rows": "48",
-              "done": "完成", "title": "智能体训练场"},
+              "done": "✅ 完成", "title": "智能体训练场"},
 }
 
 # Three or more English words in a row, with spaces between them: a sentence, or most of
