@@ -103,6 +103,7 @@ class Agent:
         self.kind = "classic" if ClassicModel.is_saved_in(model_dir) else "transformer"
         if self.kind == "classic":
             self._classic = ClassicModel.load(model_dir)
+            self.precision = "fp64"
         else:
             from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
