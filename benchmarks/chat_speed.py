@@ -1,7 +1,7 @@
 """How fast one agent answers over the HTTP API, alone and with 20 clients at once.
 
-Serves a fine-tuned banking77 agent with the app's own API routes (``http_api.py``) on a
-local port, then has 1 client, and then 20 clients at once, ask it banking77 test
+Serves a fine-tuned banking77 agent with the app's own API routes (``http_api.py``) from
+a server process of its own (as the app would), then has 1 client, and then 20 clients at once, ask it banking77 test
 questions, each client one question after the other. It prints the latency's median
 (p50) and 95th percentile (p95) per setting, and their ratio to one client; the 20
 clients run twice, with concurrent questions batched (the app's way) and one by one.
@@ -16,6 +16,7 @@ import argparse
 import http.client
 import json
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -33,21 +34,47 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(runs_dir: Path, port: int):
-    """The app's API routes on a uvicorn server in a thread; returns the server."""
+class OneByOne:
+    """A stand-in for the batcher: the model reads each question alone, as before."""
+
+    def __init__(self, agent) -> None:
+        self.agent = agent
+
+    def ask(self, text: str):
+        return self.agent.predict([text])[0]
+
+
+def serve(runs_dir: Path, port: int, one_by_one: bool) -> None:
+    """Serve the app's API routes on ``port`` until killed (the server process)."""
     import uvicorn
     from fastapi import FastAPI
 
+    from playground.service import agents
     from playground.service.jobs import TrainingService
     from playground.ui.http_api import add_api_routes
 
+    if one_by_one:
+        agents._batcher = OneByOne
     app = FastAPI()
     add_api_routes(app, TrainingService(runs_dir, serve=False), api_key=None)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return server
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error")
+
+
+def start_server(runs_dir: Path, one_by_one: bool) -> tuple[subprocess.Popen, int]:
+    """A server process and its port, once it answers."""
+    port = free_port()
+    argv = [sys.executable, str(Path(__file__).resolve()), "--serve", str(runs_dir),
+            "--port", str(port)] + (["--one-by-one"] if one_by_one else [])
+    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server, port
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("the API server did not start")
 
 
 def client(port: int, path: str, texts: list[str], latencies: list[float]) -> None:
@@ -84,43 +111,37 @@ def measure(port: int, path: str, texts: list[str], clients: int, each: int) -> 
             "answers_per_s": round(len(ms) / wall, 1)}
 
 
-def one_by_one(agent):
-    """A stand-in for the batcher that asks the model for each question alone."""
-    class Alone:
-        def ask(self, text: str):
-            return agent.predict([text])[0]
-    return Alone()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     banking_agent.add_arguments(parser)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--questions", type=int, default=10, help="per client")
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--one-by-one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve:
+        serve(args.serve, args.port, args.one_by_one)
+        return 0
     import pandas as pd
-
-    from playground.service import agents
 
     with tempfile.TemporaryDirectory(prefix="chat_speed-") as tmp:
         run_dir = banking_agent.agent_run(args, Path(tmp))
         texts = pd.read_csv(args.data_dir / "test.csv")["text"].sample(
             frac=1.0, random_state=0).tolist()
-        port = free_port()
-        server = serve(run_dir.parent, port)
         path = f"/agent-api/v1/agents/{run_dir.name}/ask"
-        measure(port, path, texts, 1, 5)  # loads the agent, warms the model up
-        results = {"1 client": measure(port, path, texts, 1, args.questions * 2),
-                   f"{args.clients} clients": measure(port, path, texts, args.clients,
-                                                      args.questions)}
-        batcher = agents._batcher
-        agents._batcher = one_by_one
-        try:
-            results[f"{args.clients} clients, one by one"] = measure(
-                port, path, texts, args.clients, args.questions)
-        finally:
-            agents._batcher = batcher
-        server.should_exit = True
+        results = {}
+        for one_by_one in (False, True):
+            server, port = start_server(run_dir.parent, one_by_one)
+            try:
+                measure(port, path, texts, 1, 5)  # loads the agent, warms the model up
+                if not one_by_one:
+                    results["1 client"] = measure(port, path, texts, 1, args.questions * 2)
+                name = f"{args.clients} clients" + (", one by one" if one_by_one else "")
+                results[name] = measure(port, path, texts, args.clients, args.questions)
+            finally:
+                server.kill()
+                server.wait()
 
     alone = results["1 client"]
     print(f"\n{'setting':<28} {'p50 ms':>8} {'p95 ms':>8} {'p95 vs 1':>8} {'answers/s':>9}")
