@@ -305,7 +305,10 @@ def _finish(run: Any, status: dict[str, Any], prep: Any, as_json: bool, total_s:
         "held_out": prep.splits.held_out, "task": prep.config.task,
         "metrics": metrics,
         "timings": {"total_s": round(total_s, 1), **{k: report.get("timings", {}).get(k)
-                    for k in ("train_s", "first_loss_s", "examples_per_s")}},
+                    for k in ("train_s", "first_loss_s", "examples_per_s")},
+                    # a fine-tuning's validation passes and checkpoints, apart from examples/s
+                    **{k: v for k, v in report.get("timings", {}).items()
+                       if k in ("eval_s", "checkpoint_s")}},
         "peak_rss_mb": report.get("peak_rss_mb"),
         "precision": report.get("precision"),
     }
@@ -353,7 +356,9 @@ def _predict(args: argparse.Namespace) -> int:
 
     if args.text is not None:
         check_question(args.text)
+    loading = time.perf_counter()
     agent = load_agent(args.run_dir)
+    load_s = time.perf_counter() - loading
     entities = agent.task == "ner"
     if args.text is not None:
         _say_answer(agent, args.text, args.json)
@@ -362,15 +367,19 @@ def _predict(args: argparse.Namespace) -> int:
     from playground.data.writing import write_csv
 
     frame = read_table(args.csv)
+    labelling = time.perf_counter()
     labelled, column = (agent.find_frame if entities else agent.predict_frame)(frame,
                                                                               args.text_col)
+    rows_per_s = round(len(frame) / max(time.perf_counter() - labelling, 1e-9), 1)
     kind = "entities" if entities else "predictions"
     out = write_csv(labelled, args.out or args.csv.with_name(f"{args.csv.stem}.{kind}.csv"))
     note = long_rows_note(frame[column])
     if note:
         print(note[0], file=sys.stderr)
-    print(json.dumps({"predictions": str(out), "rows": len(frame)}) if args.json
-          else f"Wrote the {kind} of {len(frame):,} texts to {out}")
+    print(json.dumps({"predictions": str(out), "rows": len(frame), "rows_per_s": rows_per_s,
+                      "load_s": round(load_s, 2)}) if args.json
+          else f"Wrote the {kind} of {len(frame):,} texts to {out} ({rows_per_s:,.0f} rows/s "
+               f"once the model was loaded, in {load_s:.1f} s)")
     return 0
 
 

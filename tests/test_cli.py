@@ -83,6 +83,7 @@ def test_train_json_then_predict_and_list(tmp_path: Path, intent_csv: Path) -> N
     pd.DataFrame({"message": ["good morning", "refund my order"]}).to_csv(texts, index=False)
     out = playground("predict", summary["run_dir"], "--csv", str(texts))
     assert out.returncode == 0, out.stderr
+    assert "rows/s once the model was loaded" in out.stdout
     predicted = pd.read_csv(tmp_path / "texts.predictions.csv")
     assert predicted["predicted_label"].tolist() == ["greeting", "refund"]
     wrong = playground("predict", summary["run_dir"], "--csv", str(texts), "--text-col", "body")

@@ -11,6 +11,7 @@ from playground.data import check_eval_table
 from playground.data.limits import check_question, long_rows_note
 from playground.errors import DataError, PlaygroundError, RunError
 from playground.runfolder import LABELS, RunFolder
+from playground.service.batching import Batcher
 from playground.service.jobs import TrainingService
 from playground.service.replies import AgentRules, load_rules
 from playground.service.respond import Reply, respond
@@ -21,6 +22,11 @@ from playground.training.metrics import score
 @functools.lru_cache(maxsize=4)
 def _cached(run_dir: str, model_mtime: float) -> Agent:
     return load_agent(run_dir)
+
+
+@functools.lru_cache(maxsize=4)
+def _batcher(agent: Agent) -> Batcher:
+    return Batcher(agent.predict)
 
 
 def agent_for(run_dir: Path) -> Agent:
@@ -85,7 +91,8 @@ def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
                            "Pick a named-entity agent for the slots, or none.",
                            zh=f"训练记录 {rules.entity_run} 不找实体。请为填空选择一个命名实体智能体，或不选。")
         entities = [e.to_dict() for e in entity_agent.find([text])[0]]
-    prediction = agent.predict([text])[0]
+    # Questions asked at the same time share one forward pass (batching.py).
+    prediction = _batcher(agent).ask(text)
     return respond(rules, text, prediction.probabilities, entities, run.tools_dir, web_calls)
 
 
@@ -129,11 +136,11 @@ def evaluate_table(run: RunFolder, frame: pd.DataFrame, max_mistakes: int = 200)
                         "Fix the file and test again.",
                         zh="".join(p.message_zh or p.message for p in report.errors)
                            + "请修正文件后重新测试。")
-    predictions = agent.predict(clean["text"].tolist())
-    predicted = [p.label for p in predictions]
+    probabilities = agent.probabilities(clean["text"].tolist())
+    predicted = [agent.labels[i] for i in probabilities.argmax(axis=1)]
     majority = ((run.read_report() or {}).get("scores", {}).get("majority", {})
                 .get("label"))
-    wrong = clean.assign(predicted=predicted, confidence=[p.confidence for p in predictions])
+    wrong = clean.assign(predicted=predicted, confidence=probabilities.max(axis=1).round(4))
     return {"rows": len(clean), "scores": score(clean["label"].tolist(), predicted, agent.labels),
             "majority_accuracy": float((clean["label"] == majority).mean()) if majority else 0.0,
             "mistakes": wrong[wrong["label"] != wrong["predicted"]].head(max_mistakes),

@@ -19,28 +19,56 @@ from playground.errors import DataError, RunError
 from playground.runfolder import LABELS, RUN_CONFIG, RunFolder, read_json
 from playground.training.calibration import softmax
 from playground.training.classic import ClassicModel
+from playground.training.precision import resolve_precision
 
 if TYPE_CHECKING:
     from playground.training.entity_agent import EntityAgent
 
 
+# Rows per forward pass when labelling: sorted by length a big batch pads little, and
+# the matrix products are wide enough to keep every core busy.
+BATCH_ROWS = 128
+# A row whose two best logits are closer than this in bf16/fp16 is computed again in
+# fp32: their rounding moves a logit by a few hundredths, so the label stays fp32's.
+RECHECK_MARGIN = 0.25
+
+
 def batched_logits(model, tokenizer, texts: Sequence[str], max_length: int,
-                   batch_size: int = 64) -> np.ndarray:
-    """The model's logits for ``texts`` in their own order, from an in-memory model."""
+                   batch_size: int = BATCH_ROWS, precision: str = "fp32") -> np.ndarray:
+    """The model's logits for ``texts`` in their own order, from an in-memory model.
+
+    The texts are tokenized once and read shortest first, so each batch pads little. In
+    ``precision`` "bf16" or "fp16" the matrix products run in that format (autocast) and
+    the close calls are computed again in fp32, so the labels are the ones fp32 gives.
+    """
     import torch
 
-    # Sorting by length keeps each batch's padding small; rows go back in input order.
-    order = np.argsort([len(t) for t in texts], kind="stable")
+    encoded = tokenizer(list(texts), truncation=True, max_length=max_length)
+    lengths = np.array([len(ids) for ids in encoded["input_ids"]])
+    order = np.argsort(lengths, kind="stable")
     out = np.zeros((len(texts), model.config.num_labels), dtype=np.float32)
     device = next(model.parameters()).device
+    half = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+
+    def forward(index: np.ndarray, dtype) -> np.ndarray:
+        batch = tokenizer.pad({key: [values[i] for i in index] for key, values in encoded.items()},
+                              return_tensors="pt").to(device)
+        with torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None):
+            return model(**batch).logits.float().cpu().numpy()
+
     was_training = model.training
     model.eval()
     with torch.inference_mode():
         for start in range(0, len(texts), batch_size):
             index = order[start:start + batch_size]
-            batch = tokenizer([texts[i] for i in index], truncation=True, max_length=max_length,
-                              padding=True, return_tensors="pt").to(device)
-            out[index] = model(**batch).logits.float().cpu().numpy()
+            out[index] = forward(index, half)
+        if half is not None and len(texts) and out.shape[1] > 1:
+            top2 = np.sort(out, axis=1)[:, -2:]
+            close = np.flatnonzero(top2[:, 1] - top2[:, 0] < RECHECK_MARGIN)
+            close = close[np.argsort(lengths[close], kind="stable")]
+            for start in range(0, len(close), batch_size):
+                index = close[start:start + batch_size]
+                out[index] = forward(index, None)
     model.train(was_training)
     return out
 
@@ -64,7 +92,9 @@ class Agent:
 
     task = "text-classification"
 
-    def __init__(self, model_dir: Path) -> None:
+    def __init__(self, model_dir: Path, precision: str = "auto") -> None:
+        """``precision`` of a transformer's inference: "auto" is bf16 where the processor
+        computes it natively (the labels stay fp32's, see ``batched_logits``), else fp32."""
         self.model_dir = model_dir
         saved = json.loads((model_dir / LABELS).read_text(encoding="utf-8"))
         self.labels: list[str] = saved["labels"]
@@ -73,6 +103,7 @@ class Agent:
         self.kind = "classic" if ClassicModel.is_saved_in(model_dir) else "transformer"
         if self.kind == "classic":
             self._classic = ClassicModel.load(model_dir)
+            self.precision = "fp64"
         else:
             from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -81,8 +112,9 @@ class Agent:
                 model_dir, trust_remote_code=False).eval()
             # Read texts as training did: the run's max length, not the tokenizer's.
             self._max_length = read_json(model_dir / RUN_CONFIG)["config"]["max_length"]
+            self.precision = resolve_precision(precision, "cpu")
 
-    def probabilities(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def probabilities(self, texts: Sequence[str], batch_size: int = BATCH_ROWS) -> np.ndarray:
         """Rows of calibrated probabilities in the order of ``self.labels``; a text over
         the length limit is read up to it (``data.limits``)."""
         texts = cut([str(t) for t in texts])
@@ -93,10 +125,10 @@ class Agent:
             logits = self._classic.logits(texts)[:, order]
         else:
             logits = batched_logits(self._model, self._tokenizer, texts, self._max_length,
-                                    batch_size)
+                                    batch_size, self.precision)
         return softmax(logits, self.temperature)
 
-    def predict(self, texts: Sequence[str], batch_size: int = 64) -> list[Prediction]:
+    def predict(self, texts: Sequence[str], batch_size: int = BATCH_ROWS) -> list[Prediction]:
         result = []
         for row in self.probabilities(texts, batch_size):
             ranked = sorted(zip(self.labels, row.tolist()), key=lambda p: -p[1])
@@ -108,12 +140,14 @@ class Agent:
         """``frame`` with predicted_label, confidence and the top-3 labels added, and the
         text column used: the one given, else the guessed one, else the first."""
         column = text_column_of(frame, text_column)
-        predictions = self.predict(frame[column].astype(str).tolist())
+        probabilities = self.probabilities(frame[column].astype(str).tolist())
+        # Only the top three per row: no ranked dict of every label for every row.
+        top = np.argsort(-probabilities, axis=1, kind="stable")[:, :3]
         out = frame.copy()
-        out["predicted_label"] = [p.label for p in predictions]
-        out["confidence"] = [p.confidence for p in predictions]
-        out["top3"] = ["; ".join(f"{label} {prob:.2f}" for label, prob in p.top(3))
-                       for p in predictions]
+        out["predicted_label"] = [self.labels[i] for i in top[:, 0]]
+        out["confidence"] = np.round(probabilities[np.arange(len(top)), top[:, 0]], 4)
+        out["top3"] = ["; ".join(f"{self.labels[i]} {row[i]:.2f}" for i in ranks)
+                       for row, ranks in zip(probabilities, top)]
         return out, column
 
 

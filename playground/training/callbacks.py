@@ -30,7 +30,9 @@ class RunEvents(TrainerCallback):
     """Writes one event per Trainer log: train loss, learning rate, speed, ETA, eval scores.
 
     Also the cooperative stop: when the run folder holds the CANCEL flag, training
-    stops at the end of the current step and the best checkpoint is kept.
+    stops at the end of the current step and the best checkpoint is kept. It times the
+    evaluations and checkpoint writes, so the examples/s it reports are the training
+    steps' own and those costs are shown apart.
     """
 
     def __init__(self, run: RunFolder, started_at: float) -> None:
@@ -41,6 +43,9 @@ class RunEvents(TrainerCallback):
         self.first_loss_s: float | None = None
         self.cancelled = False
         self.examples_per_step = 1
+        self.eval_s = 0.0  # seconds spent in evaluations
+        self.checkpoint_s = 0.0  # seconds spent writing checkpoints
+        self._evaluated_at: float | None = None
 
     def on_train_begin(self, args, state, control, **kwargs: Any) -> None:
         self.train_started_at = time.time()
@@ -60,10 +65,30 @@ class RunEvents(TrainerCallback):
             self.cancelled = True
             control.should_training_stop = True
 
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs: Any) -> None:
+        self.eval_s += float((metrics or {}).get("eval_runtime", 0.0))
+        self._evaluated_at = time.time()
+
+    def on_save(self, args, state, control, **kwargs: Any) -> None:
+        # The Trainer saves right after the evaluation that decides the best checkpoint.
+        if self._evaluated_at is not None:
+            self.checkpoint_s += time.time() - self._evaluated_at
+            self._evaluated_at = None
+
+    def speed(self, train_metrics: dict[str, Any]) -> dict[str, float]:
+        """examples/s over the training steps alone (the Trainer's clock less the
+        evaluations and checkpoint writes), and those two costs in seconds."""
+        runtime = float(train_metrics.get("train_runtime", 0.0))
+        examples = float(train_metrics.get("train_samples_per_second", 0.0)) * runtime
+        steps_s = max(runtime - self.eval_s - self.checkpoint_s, 1e-9)
+        return {"examples_per_s": round(examples / steps_s, 1), "eval_s": round(self.eval_s, 2),
+                "checkpoint_s": round(self.checkpoint_s, 2)}
+
     def on_log(self, args, state, control, logs=None, **kwargs: Any) -> None:
         if not state.is_world_process_zero or not logs:
             return
         elapsed = time.time() - self.train_started_at
+        steps_s = elapsed - self.eval_s - self.checkpoint_s
         step = state.global_step
         base = {"step": step, "epoch": round(float(state.epoch or 0), 4),
                 "elapsed_s": round(elapsed, 2)}
@@ -81,7 +106,7 @@ class RunEvents(TrainerCallback):
             self.run.append_event({
                 "type": "train", **base, "loss": round(float(logs["loss"]), 5),
                 "learning_rate": float(logs.get("learning_rate", 0.0)),
-                "examples_per_s": round(self.examples_per_step * step / max(elapsed, 1e-9), 1),
+                "examples_per_s": round(self.examples_per_step * step / max(steps_s, 1e-9), 1),
                 "eta_s": eta_seconds(step, state.max_steps,
                                      time.time() - (self.first_step_at or self.train_started_at)),
                 "total_steps": state.max_steps})

@@ -179,5 +179,5 @@ def finetune_entities(run: RunFolder, config: dict[str, Any], location: str,
     return EntityFinetuneResult(
         predicted=predicted["test"], validation_predicted=predicted["validation"],
         cancelled=events.cancelled, precision=precision, device=device,
-        parameters=parameters, train_metrics=dict(output.metrics),
+        parameters=parameters, speed=events.speed(output.metrics),
         first_loss_s=events.first_loss_s, best_validation=trainer.state.best_metric)

@@ -194,18 +194,19 @@ def finetune_details(result: Any) -> dict[str, Any]:
     """How a fine-tuned agent trained (a FinetuneResult or its entity twin), for the report."""
     return {"precision": result.precision, "device": result.device,
             "first_loss_s": result.first_loss_s, "parameters": result.parameters,
-            "best_validation": result.best_validation,
-            "examples_per_s": round(result.train_metrics.get("train_samples_per_second", 0.0),
-                                    1)}
+            "best_validation": result.best_validation, **result.speed}
 
 
 def finish_details(details: dict[str, Any], started_at: float, train_s: float,
                    classic_s: float) -> dict[str, Any]:
-    """The report's timings, peak memory and the rest of ``details``."""
+    """The report's timings, peak memory and the rest of ``details``. examples_per_s
+    counts the training steps alone; eval_s and checkpoint_s are what the validation
+    passes and checkpoint writes took besides (both inside train_s)."""
     details = dict(details)
+    kept = {key: details.pop(key) for key in ("eval_s", "checkpoint_s") if key in details}
     return {"timings": {"total_s": round(time.time() - started_at, 2), "train_s": train_s,
                         "classic_s": classic_s, "first_loss_s": details.pop("first_loss_s"),
-                        "examples_per_s": details.pop("examples_per_s")},
+                        "examples_per_s": details.pop("examples_per_s"), **kept},
             "peak_rss_mb": peak_rss_mb(), **details}
 
 

@@ -49,6 +49,8 @@ def test_finetune_tiny_model_end_to_end(make_run, intent_csv: Path, tiny_model_d
     assert all(e["eta_s"] >= 0 for e in train_events if e["step"] >= 12)
     assert report["scores"]["model"]["accuracy"] > report["scores"]["majority"]["accuracy"]
     assert report["precision"] == "fp32" and report["timings"]["first_loss_s"] > 0
+    # Validation passes and checkpoint writes are timed apart from the training steps.
+    assert report["timings"]["eval_s"] > 0 and report["timings"]["checkpoint_s"] > 0
     assert (run.model_dir / "model.safetensors").exists()
     assert (run.model_dir / "run_config.json").exists()
     assert not run.checkpoints_dir.exists()

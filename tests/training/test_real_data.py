@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from conftest import SHARED_DATASETS
 
-from playground.training.agent import load_agent
+from playground.training.agent import Agent, load_agent
 from playground.training.job import run_job
 
 BANKING = SHARED_DATASETS / "banking77"
@@ -37,6 +37,12 @@ def test_embedded_model_learns_banking_intents(make_run, tmp_path: Path) -> None
     assert "test.csv" in report["held_out"]
     agent = load_agent(run.path)
     assert agent.predict([test["text"].iloc[0]])[0].label in labels
+    # The fast paths label a real file as the plain fp32 one does.
+    labelled, _ = agent.predict_frame(test[["text"]])
+    assert labelled["predicted_label"].tolist() == [p.label for p in agent.predict(test["text"])]
+    fp32, bf16 = (Agent(run.model_dir, precision).probabilities(test["text"])
+                  for precision in ("fp32", "bf16"))
+    assert (fp32.argmax(axis=1) == bf16.argmax(axis=1)).all()
 
 
 def test_chinese_reviews_take_the_classic_path(make_run, tmp_path: Path) -> None:
