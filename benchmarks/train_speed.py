@@ -48,9 +48,14 @@ def run_trainer(spec: dict[str, Any], precision: str, started_at: float) -> dict
     import numpy as np
     import pandas as pd
     from datasets import Dataset
-    from transformers import (AutoModelForSequenceClassification, AutoTokenizer,
-                              DataCollatorWithPadding, Trainer, TrainerCallback,
-                              TrainingArguments)
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        DataCollatorWithPadding,
+        Trainer,
+        TrainerCallback,
+        TrainingArguments,
+    )
 
     from playground.config import RunConfig
 
