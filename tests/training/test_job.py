@@ -24,7 +24,7 @@ def test_classic_run_reports_three_scores_and_answers(make_run, intent_csv: Path
     assert set(scores) == {"majority", "classic", "model"}
     assert scores["model"]["accuracy"] == scores["classic"]["accuracy"] > 0.9
     assert scores["majority"]["accuracy"] < 0.5
-    assert "held-out part of intents.csv" in report["held_out"]
+    assert "part of intents.csv held out" in report["held_out"]
     assert report["held_out_zh"].startswith("intents.csv中按标签比例留出的 20%")
     assert run.read_config()["data"]["held_out_zh"] == report["held_out_zh"]
     assert report["scores"]["model"]["confusion_matrix"]["labels"] == report["labels"]
