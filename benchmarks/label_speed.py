@@ -36,7 +36,7 @@ def before(agent, texts: list[str]) -> list[str]:
     import numpy as np
     import torch
 
-    from playground.training.agent import Prediction
+    from playground.tasks.classify.agent import Prediction
     from playground.training.calibration import softmax
 
     order = np.argsort([len(t) for t in texts], kind="stable")
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import pandas as pd
 
-    from playground.training.agent import Agent
+    from playground.tasks.classify.agent import Agent
     from playground.training.precision import cpu_has_native_bf16
 
     with tempfile.TemporaryDirectory(prefix="label_speed-") as tmp:

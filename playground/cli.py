@@ -345,7 +345,7 @@ def _finish(run: Any, status: dict[str, Any], prep: Any, as_json: bool, total_s:
 
 # ----- predict, runs, models ---------------------------------------------------------------
 def _predict(args: argparse.Namespace) -> int:
-    from playground.training.agent import load_agent
+    from playground.training.agents import load_agent
 
     if (args.text is None) == (args.csv is None):
         raise PlaygroundError("Give either a text or --csv FILE, not both or neither.",
@@ -423,7 +423,7 @@ def _runs(args: argparse.Namespace) -> int:
           "model / data (score: accuracy, or entity F1 for entities; macro-F1 over labels "
           "or entity types)")
     for r in rows:
-        score = r["entity_f1"] if r["task"] == "ner" else r["accuracy"]
+        score = r["score"]
         acc = f"{score:.4f}" if score is not None else "-"
         f1 = f"{r['macro_f1']:.4f}" if r["macro_f1"] is not None else "-"
         took = f"{r['duration_s']:.0f}s" if r["duration_s"] is not None else "-"

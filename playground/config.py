@@ -16,13 +16,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from playground import tasks
 from playground.errors import ConfigError
 
 METHODS = ("full", "head", "freeze", "lora", "bitfit")
-TASKS = ("text-classification", "ner")
-# "auto" picks the checkpoint by what matters for the task: accuracy for a label per text,
-# entity F1 for named entities (token accuracy is mostly "O" and would flatter any model).
-BEST_METRIC = {"text-classification": "accuracy", "ner": "f1"}
+TASKS = tasks.names()
+# "auto" picks the checkpoint by what matters for the task, its headline score: accuracy
+# for a label per text, entity F1 for named entities (token accuracy is mostly "O" and
+# would flatter any model).
+CHECKPOINT_METRICS = ("auto", *dict.fromkeys(
+    m for spec in tasks.specs() for m in spec.checkpoint_metrics), "loss")
+
+
+def _task_help(lang: int) -> str:
+    return "; ".join(spec.help[lang] for spec in tasks.specs())
+
+
+def _auto_help(lang: int) -> str:
+    return ("; " if lang == 0 else "；").join(
+        f"{spec.name} {'uses' if lang == 0 else '用'} {spec.metric_title(spec.headline, 'zh' if lang else 'en')}"
+        for spec in tasks.specs())
 
 # Names of the settings as the form shows them (English, Chinese): errors name a setting
 # by these, so a message and the form it points to use the same words.
@@ -87,13 +100,9 @@ class RunConfig:
         "要微调的模型：'auto' 会按数据语言自动挑选可用的最佳模型；'classic' 是秒级训练的经典模型；"
         "也可填模型目录中的名字、Hugging Face 模型 id 或本地模型文件夹。",
         group="basic"))
-    task: str = _f("text-classification", FieldSpec(
-        "What the agent does with a text: text-classification gives each text one label "
-        "(an intent, a sentiment); ner finds named entities in it (people, places, "
-        "products...), learned from tagged examples.",
-        "智能体对文本做什么：text-classification 为每条文本给出一个标签（意图、情感）；"
-        "ner 从文本中找出命名实体（人名、地名、产品等），从标注好的例子中学习。", group="basic",
-        choices=TASKS))
+    task: str = _f(tasks.DEFAULT, FieldSpec(
+        f"What the agent does with a text: {_task_help(0)}.",
+        f"智能体对文本做什么：{_task_help(1)}。", group="basic", choices=TASKS))
     text_column: str | None = _f(None, FieldSpec(
         "Column that holds the texts (for entities: the tokens, or the text the spans point "
         "into; empty: guessed from the file).",
@@ -163,13 +172,13 @@ class RunConfig:
         minimum=0, maximum=100))
     early_stopping_metric: str = _f("auto", FieldSpec(
         "The model is saved after each check on the validation rows, and the copy that "
-        "scored best becomes the agent; this is the score that decides. auto: accuracy for "
-        "text-classification, entity F1 for ner; macro_f1 counts every label equally; f1 "
-        "(entity F1) is for ner only; loss: the model's own error, lower is better.",
+        f"scored best becomes the agent; this is the score that decides. auto: {_auto_help(0)}; "
+        "macro_f1 counts every label equally; f1 (entity F1) is for entities only; loss: the "
+        "model's own error, lower is better.",
         "每次在验证集上检查后都会保存模型，得分最高的那一份成为智能体；这里选择用哪个分数来比较。"
-        "auto：text-classification 用准确率，ner 用实体 F1；macro_f1 让每个标签同等重要；"
-        "f1（实体 F1）仅用于 ner；loss：模型自身的误差，越低越好。",
-        choices=("auto", "accuracy", "macro_f1", "f1", "loss")))
+        f"auto：{_auto_help(1)}；macro_f1 让每个标签同等重要；"
+        "f1（实体 F1）仅用于实体任务；loss：模型自身的误差，越低越好。",
+        choices=CHECKPOINT_METRICS))
     eval_every_steps: int = _f(0, FieldSpec(
         "Evaluate on the validation set every this many steps (0: once per epoch).",
         "每隔多少步在验证集上评估一次（0 表示每轮一次）。", minimum=0, maximum=1_000_000))
@@ -220,11 +229,13 @@ class RunConfig:
             raise ConfigError("No model is chosen.", "Pick 'auto' or a model from the catalog.",
                               zh="还没有选择模型。请选择 auto 或模型目录中的一个模型。",
                               field="model")
-        if self.early_stopping_metric == "f1" and self.task != "ner":
-            raise ConfigError("The best-checkpoint metric 'f1' is entity F1, for the task 'ner'.",
-                              "Choose macro_f1, accuracy or auto for text-classification.",
-                              zh="最佳检查点指标 f1 是实体 F1，只用于任务 ner。"
-                                 "文本分类请选择 macro_f1、accuracy 或 auto。",
+        allowed = ("auto", *tasks.spec(self.task).checkpoint_metrics, "loss")
+        if self.early_stopping_metric not in allowed:
+            raise ConfigError(f"The best-checkpoint metric '{self.early_stopping_metric}' is "
+                              f"not a score of the task '{self.task}'.",
+                              f"Choose {', '.join(allowed)}.",
+                              zh=f"最佳检查点指标 {self.early_stopping_metric} 不是任务 "
+                                 f"{self.task} 的分数。请选择 {'、'.join(allowed)}。",
                               field="early_stopping_metric")
         return self
 
@@ -284,8 +295,7 @@ class RunConfig:
 def best_metric(config: dict[str, Any]) -> str:
     """``early_stopping_metric`` of a config dict (as run folders hold it), 'auto' resolved."""
     metric = config.get("early_stopping_metric", "auto")
-    return BEST_METRIC.get(config.get("task", "text-classification"), "accuracy") \
-        if metric == "auto" else metric
+    return tasks.of_config(config).headline if metric == "auto" else metric
 
 
 def trainer_optimizer(optimizer: str) -> str:

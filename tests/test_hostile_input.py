@@ -113,7 +113,7 @@ def test_testing_on_a_file_names_the_long_rows(runs, tmp_path: Path) -> None:
 
 
 def test_the_entities_file_from_the_page_runs_no_formula(runs, hostile_csv: Path) -> None:
-    from playground.ui.entity_views import label_entities
+    from playground.tasks.entities.views import label_entities
 
     frame = pd.read_csv(hostile_csv, dtype=str, keep_default_na=False)
     with pytest.warns(UserWarning, match=f"第 {LONG_ROW[4:]} 行，表头算第 1 行"):
@@ -136,7 +136,7 @@ def test_predict_csv_runs_no_formula_and_names_the_long_rows(runs, hostile_csv: 
 
 
 def test_a_long_text_in_a_file_is_read_up_to_the_limit(runs) -> None:
-    from playground.training.agent import load_agent
+    from playground.training.agents import load_agent
 
     agent = load_agent(runs["intents"].path)
     start = "I lost my card " * (MAX_TEXT_CHARS // 15)

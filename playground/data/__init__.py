@@ -1,33 +1,22 @@
-"""Reading, checking and splitting the user's labelled table.
+"""Reading the user's files and what every task's checks share (problems, language).
 
-Import cost stays low on purpose: pandas only, sklearn and charset_normalizer are
-imported inside the functions that use them, and nothing here imports torch.
+Import cost stays low on purpose: pandas only, charset_normalizer is imported inside the
+functions that use it, and nothing here imports torch. Each task's own checks and splits
+live in its folder under ``playground/tasks/``.
 """
 
-from playground.data.checks import (
-    DataReport,
-    Problem,
-    check_dataset,
-    check_eval_table,
-    detect_language,
-    estimate_tokens,
-)
 from playground.data.columns import ColumnGuess, guess_columns
 from playground.data.reading import detect_encoding, read_table, sniff_delimiter
-from playground.data.splits import Splits, make_splits
+from playground.data.report import DataReport, Problem, detect_language, estimate_tokens
 
 __all__ = [
     "ColumnGuess",
     "DataReport",
     "Problem",
-    "Splits",
-    "check_dataset",
-    "check_eval_table",
     "detect_encoding",
     "detect_language",
     "estimate_tokens",
     "guess_columns",
-    "make_splits",
     "read_table",
     "sniff_delimiter",
 ]

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from playground.errors import DataError
+
 # In order of preference: when a table has both "label" and "category", "label" wins.
 LABEL_NAMES = (
     "label", "labels", "category", "intent", "class", "sentiment", "target", "tag", "y",
@@ -112,3 +114,14 @@ def _text_by_values(df: pd.DataFrame, exclude: str | None) -> tuple[str | None, 
     if best is None:
         return None, "no other column holds text"
     return best[1], f"'{best[1]}' has the longest texts"
+
+
+def text_column_of(frame, text_column: str | None = None) -> str:
+    """The column of ``frame`` to read: the one given, else the guessed one, else the first."""
+    column = text_column or guess_columns(frame).text or frame.columns[0]
+    if column not in frame.columns:
+        raise DataError(f"The file has no column '{column}'.",
+                        f"Pick one of: {', '.join(map(str, frame.columns))}.",
+                        zh=f"该文件没有“{column}”列。"
+                           f"请选择其中之一：{'、'.join(map(str, frame.columns))}。")
+    return column

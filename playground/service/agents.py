@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from playground.data import check_eval_table
 from playground.data.limits import check_question, long_rows_note
 from playground.errors import DataError, PlaygroundError, RunError
 from playground.runfolder import LABELS, RunFolder
@@ -15,8 +14,10 @@ from playground.service.batching import Batcher
 from playground.service.jobs import TrainingService
 from playground.service.replies import AgentRules, load_rules
 from playground.service.respond import Reply, respond
-from playground.training.agent import Agent, load_agent
-from playground.training.metrics import score
+from playground.tasks.classify.agent import Agent
+from playground.tasks.classify.checks import check_eval_table
+from playground.tasks.classify.metrics import score
+from playground.training.agents import load_agent
 
 
 @functools.lru_cache(maxsize=4)

@@ -413,7 +413,7 @@ def check_model(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
                           zh=f"包中的 {config_name} 不是模型配置。{REEXPORT_ZH}")
     check_base_model(manifest.base_model, model_config)
     _check_no_custom_code(archive, infos, manifest.base_model["id"])
-    from playground.training.classic import FILE_JSON
+    from playground.tasks.classify.classic import FILE_JSON
 
     # The agent loads a classic model whenever its file is there, config.json or not.
     if f"{MODEL}/{FILE_JSON}" in infos and model_config is not None:
@@ -510,7 +510,12 @@ def _check_classic(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
     """The classic model's vectorizer may hold only the values the playground writes (never
     'input', which would read files named by the texts, nor an n-gram range that makes every
     question cost gigabytes) and must know the manifest's labels."""
-    from playground.training.classic import FILE_JSON, FILE_WEIGHTS, VECTORIZER, vectorizer_fault
+    from playground.tasks.classify.classic import (
+        FILE_JSON,
+        FILE_WEIGHTS,
+        VECTORIZER,
+        vectorizer_fault,
+    )
 
     meta_name, weights_name = f"{MODEL}/{FILE_JSON}", f"{MODEL}/{FILE_WEIGHTS}"
     if meta_name not in infos or weights_name not in infos:

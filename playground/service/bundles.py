@@ -178,7 +178,7 @@ def _members(run: RunFolder) -> dict[str, Path]:
 
 def _base_entry(card: dict[str, Any], model_dir: Path) -> dict[str, Any]:
     from playground.catalog import CLASSIC, catalog
-    from playground.training.classic import ClassicModel
+    from playground.tasks.classify.classic import ClassicModel
 
     if ClassicModel.is_saved_in(model_dir):  # it serves when it beat the fine-tuned model
         card = next(c for c in catalog() if c.id == CLASSIC).to_dict()
@@ -324,7 +324,7 @@ def _write_run_files(run: RunFolder, run_id: str, manifest: Manifest, bundle_nam
 def _check_loads(folder: Path, manifest: Manifest) -> None:
     """Load the agent once and ask it one thing: a bundle whose model does not work is
     refused now, not at the user's first question."""
-    from playground.training.agent import load_agent
+    from playground.training.agents import load_agent
 
     try:
         agent = load_agent(folder)

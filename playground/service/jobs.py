@@ -20,6 +20,7 @@ from typing import Any
 
 import psutil
 
+from playground import tasks
 from playground.errors import ConfigError, RunError, hide_paths
 from playground.runfolder import RunFolder
 from playground.service.launch import count_gpus, worker_command
@@ -261,6 +262,8 @@ class TrainingService:
             status, report = self._read_status(run), run.read_report() or {}
             spec = run.read_config()
             started, finished = status.get("started_at"), status.get("finished_at")
+            task = tasks.of_config(spec["config"])
+            model_scores = report.get("scores", {}).get("model", {})
             rows.append({
                 "run_id": run.run_id, "name": name_of(run.run_id, status, spec),
                 "state": status.get("state", "queued"),
@@ -271,8 +274,10 @@ class TrainingService:
                 "duration_s": round(finished - started, 1) if started and finished else None,
                 "reason": status.get("reason", ""), "reason_zh": status.get("reason_zh", ""),
                 "recipe": spec.get("recipe"), "imported_from": status.get("imported_from"),
-                "task": spec["config"].get("task", "text-classification"),
+                "task": task.name,
                 "entity_f1": report.get("scores", {}).get("model", {}).get("f1"),
+                # the task's headline score (accuracy, entity F1...), and which it is
+                "score": model_scores.get(task.headline), "metric": task.headline,
                 "owner": owner_of(status),
             })
         return rows

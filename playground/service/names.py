@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.errors import RunError
+from playground.tasks import TaskSpec
 
 MAX_NAME = 60  # characters: fits a dropdown and a card
 
@@ -23,12 +24,10 @@ def clean_name(name: str) -> str:
     return re.sub(r"\s+", " ", kept).strip()[:MAX_NAME].strip()
 
 
-def default_name(data_name: str, task: str, taken: Iterable[str]) -> str:
-    """"reviews" for labels from reviews.csv, "reviews · entities" for entities; "#2" and
-    so on when that name is taken."""
-    base = clean_name(Path(data_name).stem or data_name) or "run"
-    if task == "ner":
-        base = f"{base} · entities"
+def default_name(data_name: str, task: TaskSpec, taken: Iterable[str]) -> str:
+    """"reviews" for labels from reviews.csv, "reviews · entities" for entities (the
+    task's ``run_suffix``); "#2" and so on when that name is taken."""
+    base = (clean_name(Path(data_name).stem or data_name) or "run") + task.run_suffix[0]
     taken = set(taken)
     name, number = base, 2
     while name in taken:

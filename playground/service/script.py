@@ -107,7 +107,7 @@ def _common_values(run: RunFolder, spec: dict[str, Any]) -> dict[str, str]:
 
 
 def _classic_values() -> dict[str, str]:
-    from playground.training.classic import REGRESSION, VECTORIZER
+    from playground.tasks.classify.classic import REGRESSION, VECTORIZER
 
     vectorizer = {**VECTORIZER, "ngram_range": tuple(VECTORIZER["ngram_range"])}
     return {"vectorizer": _py(vectorizer), "regression": _py(REGRESSION)}

@@ -1,10 +1,11 @@
-"""One training run from its folder to its report: the model, baselines, the scores.
+"""One training run from its folder to its report, the same flow for every task.
 
-Every report shows three scores on the same held-out data: always answering the
-majority label, the classic TF-IDF model, and the agent, so a user sees what
-fine-tuning bought. The agent is the better of the fine-tuned and the classic model on
-the validation rows (``choice.py``), with its confidence calibrated on them
-(``calibration.py``).
+Every report shows three scores on the same held-out data: what the task scores without
+learning (always the most common label, finding no entity), the classic model, and the
+agent, so a user sees what fine-tuning bought. The agent is the better of the fine-tuned
+and the classic model on the validation part (``choice.py``). What differs by task (its
+data, model, scores, agent files) comes from the task's ``training`` module
+(``tasks/base.py``: ``TaskTraining``); this flow has no task switches.
 """
 
 from __future__ import annotations
@@ -16,21 +17,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from playground.config import best_metric
-from playground.runfolder import LABELS, RUN_CONFIG, SPLITS, RunFolder, write_json
-from playground.training.calibration import calibration_report, fit_temperature
-from playground.training.choice import agent_choice, comparison_metric, verdict
-from playground.training.classic import ClassicModel, Progress
-from playground.training.metrics import headline, majority_baseline, score
+from playground import tasks
+from playground.runfolder import LABELS, RUN_CONFIG, RunFolder, write_json
+from playground.training.choice import verdict
 from playground.training.phases import phase_event
 
-
-def read_splits(run: RunFolder) -> dict[str, pd.DataFrame]:
-    return {name: pd.read_csv(run.split_path(name), dtype=str, keep_default_na=False)
-            for name in SPLITS}
+Progress = Any  # (what, values) -> None: a classic model's progress while it fits
 
 
 def peak_rss_mb() -> float:
@@ -42,95 +34,108 @@ def run_job(run: RunFolder, started_at: float) -> dict[str, Any]:
     """Train the run's model, save the agent in model/, write and return report.json.
 
     Fine-tuning comes first, so the first loss point is not kept waiting; the baselines,
-    the choice of agent and the calibration follow. Under torchrun every rank trains;
+    the choice of agent (and its calibration) follow. Under torchrun every rank trains;
     only rank 0 scores the baselines and writes to the run folder.
     """
     spec = run.read_config()
-    if spec["config"].get("task") == "ner":
-        from playground.training.entity_job import run_entity_job
-
-        return run_entity_job(run, started_at)
+    config, model = spec["config"], spec["model"]
+    task = tasks.spec(config.get("task"))
+    core = tasks.part(task.name, "training")
     main = int(os.environ.get("RANK", "0")) == 0
     emit = run.append_event if main else (lambda event: None)
-    config, model = spec["config"], spec["model"]
+
+    def phase(name: str, variant: str = "", **values: Any) -> dict[str, Any]:
+        return phase_event(name, variant, task.phases, **values)
+
     is_classic = model["id"] == "classic"
-    emit(phase_event("loading", "classic" if is_classic else ""))
-    splits = read_splits(run)
-    labels = spec["labels"]
+    emit(phase("loading", "classic" if is_classic else ""))
+    splits = core.read_splits(run)
 
     cancelled, details, tuned = False, {}, None
     train_start = time.time()
     if not is_classic:
-        from playground.training.finetune import finetune
-
-        tuned = finetune(run, config, model["location"], splits, labels, started_at,
-                         lambda phase: emit(phase_event(phase, model=model["name"])))
-        cancelled, details = tuned.cancelled, finetune_details(tuned)
+        tuned = core.finetune(run, spec, splits, started_at,
+                              lambda name: emit(phase(name, model=model["name"])))
+        cancelled, details = tuned.cancelled, tuned.details()
     train_s = round(time.time() - train_start, 2)
     if not main:
         return {"cancelled": cancelled}
 
-    emit(phase_event("training", "classic") if is_classic else phase_event("baselines"))
-    progress = classic_progress(emit, "training" if is_classic else "baselines")
-    truth = splits["test"]["label"].tolist()
-    majority = majority_baseline(splits["train"]["label"], truth, labels)
+    emit(phase("training", "classic") if is_classic else phase("baselines"))
+    test = splits["test"]
+    floor = core.floor(splits, spec)
     classic_start = time.time()
-    # The classic model picks no checkpoint, so it learns from the validation rows too:
-    # every row of the training file, as a user running it alone would give it.
-    seen = pd.concat([splits["train"], splits["validation"]])
-    classic = ClassicModel.fit(seen["text"], seen["label"], config["seed"], progress)
-    classic_logits = classic_logits_of(classic, splits["test"]["text"], labels)
-    classic_scores = score(truth, [labels[i] for i in classic_logits.argmax(axis=1)], labels)
+    classic = classic_outputs = None
+    classic_scores: dict[str, Any] = {}
+    if task.has_classic:
+        # The classic model picks no checkpoint, so it learns from the validation part
+        # too: all of the training file, as a user running it alone would give it.
+        classic = core.fit_classic(core.join(splits["train"], splits["validation"]), spec,
+                                   classic_progress(emit, "training" if is_classic
+                                                    else "baselines"))
+        classic_outputs = core.classic_outputs(classic, test, spec)
+        classic_scores = core.score(test, classic_outputs, spec)
     classic_s = round(time.time() - classic_start, 2)
-    emit({"type": "baselines", "majority_accuracy": majority["accuracy"],
-          "classic_accuracy": classic_scores["accuracy"], "classic_s": classic_s})
+    compared = baseline_values(task, floor, classic_scores)
+    emit({"type": "baselines", **compared, "classic_s": classic_s})
 
-    emit(phase_event("calibrating"))
-    served = choose_and_calibrate(splits, labels, config, tuned,
-                                  classic_progress(emit, "calibrating"))
-    emit(phase_event("saving"))
-    if served["agent"]["kind"] == "classic":
+    emit(phase("calibrating"))
+    chosen = core.choose(splits, spec, tuned, classic_progress(emit, "calibrating"))
+    emit(phase("saving"))
+    if chosen["agent"]["kind"] == "classic":
         if tuned is not None:  # the fine-tuned model stays, for comparison
             run.model_dir.rename(run.finetuned_dir)
-            save_agent_files(run, {"labels": labels, "temperature": served["tuned_t"]}, spec,
-                             run.finetuned_dir)
+            save_agent_files(run, chosen["tuned_files"], spec, run.finetuned_dir)
         classic.save(run.model_dir)
-        test_logits = classic_logits
+        outputs = classic_outputs
     else:
-        test_logits = tuned.test_logits
-    save_agent_files(run, {"labels": labels, "temperature": served["temperature"]}, spec)
-    model_scores = score(truth, [labels[i] for i in test_logits.argmax(axis=1)], labels)
-    all_scores = {"majority": majority, "classic": headline(classic_scores),
-                  "model": model_scores}
+        outputs = tuned.outputs["test"]
+    save_agent_files(run, chosen["files"], spec)
+    model_scores = core.score(test, outputs, spec)
+    all_scores = {"majority": floor, "model": model_scores}
+    if classic_scores:
+        all_scores["classic"] = core.summary(classic_scores)
     if tuned is not None:
-        all_scores["finetuned"] = score(
-            truth, [labels[i] for i in tuned.test_logits.argmax(axis=1)], labels)
+        all_scores["finetuned"] = core.score(test, tuned.outputs["test"], spec)
     if is_classic:  # the classic agent is the model fitted with the baselines
         train_s, details = classic_s, classic_details(len(splits["train"]), classic_s)
+    key = task.headline
     report = {
         "run_id": run.run_id,
-        "task": "text-classification",
+        "task": task.name,
         "model": model["name"],
         "method": config["method"] if not is_classic else "classic",
         "held_out": spec["data"]["held_out"],
         "held_out_zh": spec["data"].get("held_out_zh", ""),
-        "test_rows": len(truth),
-        "labels": labels,
+        "test_rows": len(test),
+        **core.report(spec, splits, outputs, model_scores, chosen),
         "cancelled": cancelled,
         "scores": all_scores,
-        "agent": served["agent"],
-        "verdict": verdict(model_scores["accuracy"], majority["accuracy"]),
-        "calibration": calibration_report(test_logits, label_indices(truth, labels),
-                                          served["temperature"]),
+        "headline": {"metric": key, "value": model_scores[key]},
+        "agent": chosen["agent"],
+        "verdict": verdict(model_scores[key], floor[key]),
         **finish_details(details, started_at, train_s, classic_s),
     }
     write_json(run.report_path, report)
-    run.append_event({"type": "result", "accuracy": model_scores["accuracy"],
-                      "macro_f1": model_scores["macro_f1"],
-                      "majority_accuracy": majority["accuracy"],
-                      "classic_accuracy": classic_scores["accuracy"], "cancelled": cancelled,
-                      "agent": served["agent"]["kind"], "verdict": report["verdict"]})
+    run.append_event({"type": "result", **numbers(model_scores), **compared,
+                      "cancelled": cancelled, "agent": chosen["agent"]["kind"],
+                      "verdict": report["verdict"]})
     return report
+
+
+def baseline_values(task: tasks.TaskSpec, floor: dict[str, Any],
+                    classic: dict[str, Any]) -> dict[str, float]:
+    """The floor's and the classic model's scores, as the baselines event names them
+    (majority_accuracy, classic_f1...): accuracy and the task's metrics."""
+    keys = dict.fromkeys(["accuracy", *(name for name, _, _ in task.metrics)])
+    return {f"{who}_{key}": scores[key] for key in keys
+            for who, scores in (("majority", floor), ("classic", classic)) if key in scores}
+
+
+def numbers(scores: dict[str, Any]) -> dict[str, float]:
+    """The plain numbers of a task's scores (not the tables per label or type)."""
+    return {key: value for key, value in scores.items()
+            if isinstance(value, (int, float)) and not isinstance(value, bool)}
 
 
 def classic_progress(emit: Any, phase: str) -> Progress:
@@ -138,63 +143,10 @@ def classic_progress(emit: Any, phase: str) -> Progress:
     return lambda what, values: emit(phase_event(phase, f"classic-{what}", **values))
 
 
-def label_indices(values: Any, labels: list[str]) -> np.ndarray:
-    """Each label's position in ``labels`` (the models' output order)."""
-    index = {label: i for i, label in enumerate(labels)}
-    return np.array([index[value] for value in values], dtype=int)
-
-
-def classic_logits_of(classic: ClassicModel, texts: Any, labels: list[str]) -> np.ndarray:
-    """The classic model's logits for ``texts``, columns in the order of ``labels``."""
-    return classic.logits(texts)[:, [classic.labels.index(label) for label in labels]]
-
-
-def validation_score(logits: np.ndarray, truth: np.ndarray, metric: str) -> float:
-    """Accuracy or macro-F1 of ``logits`` on the validation rows."""
-    from sklearn.metrics import f1_score
-
-    predicted = logits.argmax(axis=1)
-    if metric == "macro_f1":
-        return round(float(f1_score(truth, predicted, average="macro", zero_division=0)), 4)
-    return round(float((predicted == truth).mean()), 4)
-
-
-def choose_and_calibrate(splits: dict[str, pd.DataFrame], labels: list[str],
-                         config: dict[str, Any], tuned: Any,
-                         progress: Progress | None = None) -> dict[str, Any]:
-    """Score a classic model fitted on the training rows alone and the fine-tuned model
-    (when there is one) on the validation rows; pick the agent; fit each one's temperature.
-
-    Returns {"agent": report's "agent", "temperature": the served agent's T, "tuned_t"}.
-    """
-    truth = label_indices(splits["validation"]["label"], labels)
-    metric = comparison_metric(best_metric(config))
-    alone = ClassicModel.fit(splits["train"]["text"], splits["train"]["label"], config["seed"],
-                             progress)
-    classic_logits = classic_logits_of(alone, splits["validation"]["text"], labels)
-    classic_score = validation_score(classic_logits, truth, metric)
-    if tuned is None:
-        return {"agent": agent_choice(metric, None, classic_score),
-                "temperature": fit_temperature(classic_logits, truth), "tuned_t": None}
-    tuned_score = validation_score(tuned.validation_logits, truth, metric)
-    agent = agent_choice(metric, tuned_score, classic_score)
-    tuned_t = fit_temperature(tuned.validation_logits, truth)
-    temperature = tuned_t if agent["kind"] == "finetuned" else \
-        fit_temperature(classic_logits, truth)
-    return {"agent": agent, "temperature": temperature, "tuned_t": tuned_t}
-
-
 def classic_details(train_rows: int, classic_s: float) -> dict[str, Any]:
     """How a classic agent trained, for the report."""
     return {"precision": "fp64", "device": "cpu", "first_loss_s": None,
             "examples_per_s": round(train_rows / max(classic_s, 1e-9), 1)}
-
-
-def finetune_details(result: Any) -> dict[str, Any]:
-    """How a fine-tuned agent trained (a FinetuneResult or its entity twin), for the report."""
-    return {"precision": result.precision, "device": result.device,
-            "first_loss_s": result.first_loss_s, "parameters": result.parameters,
-            "best_validation": result.best_validation, **result.speed}
 
 
 def finish_details(details: dict[str, Any], started_at: float, train_s: float,

@@ -36,17 +36,18 @@ def _encoder_layers(model: Any) -> list[Any]:
 
 
 def apply_method(model: Any, method: str, *, freeze_layers: int = 0, lora_rank: int = 8,
-                 lora_alpha: int = 16, task: str = "text-classification") -> Any:
+                 lora_alpha: int = 16, lora_task: str = "SEQ_CLS") -> Any:
     """Return the model with only the method's weights trainable (LoRA wraps it with peft).
 
-    ``task`` tells LoRA which head to keep trainable: a classifier per text, or per token.
+    ``lora_task`` (peft's task type) tells LoRA which head to keep trainable: a classifier
+    per text ("SEQ_CLS"), or per token ("TOKEN_CLS").
     """
     if method == "full":
         return model
     if method == "lora":
         from peft import LoraConfig, TaskType, get_peft_model
 
-        if task == "ner":
+        if lora_task == "TOKEN_CLS":
             # The token classifier is trained whole (modules_to_save), so no adapter on it.
             config = LoraConfig(task_type=TaskType.TOKEN_CLS, r=lora_rank,
                                 lora_alpha=lora_alpha, lora_dropout=0.1,

@@ -16,12 +16,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "loading/classic": ("Loading the data.", "正在加载数据。"),
     "tokenizing": ("Turning the texts into tokens.", "正在把文本切分为词元。"),
     "training": ("Fine-tuning {model}.", "正在微调 {model}。"),
-    "training/ner": ("Fine-tuning {model} to tag entities.", "正在微调 {model} 以标注实体。"),
     "training/classic": ("Fitting the classic model.", "正在训练经典模型。"),
     "baselines": ("Scoring the majority label and the classic model.",
                   "正在计算“总答最常见标签”和经典模型的得分。"),
-    "baselines/ner": ("Scoring 'no entity at all' and the classic entity model.",
-                      "正在计算“不标任何实体”和经典实体模型的得分。"),
     "calibrating": ("Calibrating the confidence on the validation rows.",
                     "正在用验证集校准置信度。"),
     "saving": ("Saving the agent and its report.", "正在保存智能体及其报告。"),
@@ -36,10 +33,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def phase_event(phase: str, variant: str = "", **values: Any) -> dict[str, Any]:
+def phase_event(phase: str, variant: str = "",
+                words: dict[str, tuple[str, str]] | None = None, **values: Any) -> dict[str, Any]:
     """The event announcing ``phase`` (its message picked by ``variant`` when given: one
-    of this phase, else one any phase may show)."""
+    of this phase, else one any phase may show; a task's own ``words`` for a phase come
+    before the general ones)."""
     assert phase in PHASES, phase
-    en, zh = MESSAGES.get(f"{phase}/{variant}") or MESSAGES.get(variant) or MESSAGES[phase]
+    words = words or {}
+    en, zh = (MESSAGES.get(f"{phase}/{variant}") or MESSAGES.get(variant)
+              or words.get(phase) or MESSAGES[phase])
     return {"type": "phase", "phase": phase, "message": en.format(**values),
             "message_zh": zh.format(**values)}

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any
 
 import psutil
 
-from playground.training.finetune import load_for_classification
 from playground.training.methods import apply_method
 from playground.training.precision import resolve_precision
 
@@ -27,34 +26,27 @@ def _rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
-def estimate(location: str, texts: Sequence[str] | Sequence[Sequence[str]],
-             labels: Sequence[str], config: dict[str, Any], train_rows: int,
-             task: str = "text-classification") -> dict[str, float]:
+def estimate(load: Callable[[], tuple[Any, Any]], batch_of: Callable[[Any], Any],
+             label_shape: Callable[[Any], tuple[int, ...]], config: dict[str, Any],
+             train_rows: int, lora_task: str = "SEQ_CLS") -> dict[str, float]:
     """Seconds per step, steps, total seconds and memory (MB) for a fine-tuning run on CPU.
 
-    For ``task`` "ner", ``texts`` are tokenised sentences and ``labels`` their tags.
+    A task gives ``load()`` (its tokenizer and model), ``batch_of(tokenizer)`` (a padded
+    batch of the user's data) and ``label_shape(batch)`` (the shape of its labels).
     """
     import torch
 
     before = _rss_mb()
-    if task == "ner":
-        from playground.training.entity_finetune import load_for_tokens
-
-        tokenizer, model = load_for_tokens(location, list(labels), config["dropout"])
-    else:
-        tokenizer, model = load_for_classification(location, list(labels), config["dropout"])
+    tokenizer, model = load()
     model = apply_method(model, config["method"], freeze_layers=config["freeze_layers"],
                          lora_rank=config["lora_rank"], lora_alpha=config["lora_alpha"],
-                         task=task)
+                         lora_task=lora_task)
     model.train()
     precision = resolve_precision(config["precision"], "cpu")
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
                                   lr=config["learning_rate"])
-    batch_texts = list(texts[: config["batch_size"]]) or (["x"] if task != "ner" else [["x"]])
-    batch = tokenizer(batch_texts, truncation=True, max_length=config["max_length"],
-                      padding=True, return_tensors="pt", is_split_into_words=task == "ner")
-    shape = batch["input_ids"].shape if task == "ner" else (len(batch_texts),)
-    batch["labels"] = torch.zeros(shape, dtype=torch.long)
+    batch = batch_of(tokenizer)
+    batch["labels"] = torch.zeros(label_shape(batch), dtype=torch.long)
     timings = []
     for _ in range(TIMED_STEPS + 1):  # the first step warms up kernels; it is not counted
         start = time.perf_counter()

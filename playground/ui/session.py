@@ -28,3 +28,4 @@ class Curve:
     warnings: dict[str, list[str]] | None = None  # the run's data warnings, "en" and "zh"
     shown: bool = False  # the plots already show these points
     announced: bool = False  # the run's end has been shown (scores, the agent lists)
+    metric: str = "accuracy"  # the task's headline score, read from each eval event

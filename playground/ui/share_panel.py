@@ -9,10 +9,10 @@ from typing import Any
 
 import gradio as gr
 
-from playground.data.entities import is_cjk
 from playground.errors import PlaygroundError
 from playground.service.bundles import export_bundle
 from playground.service.script import write_training_script
+from playground.tasks.entities.reading import is_cjk
 from playground.ui.context import Context
 from playground.ui.downloads import download_path
 from playground.ui.http_api import snippets

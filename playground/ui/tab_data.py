@@ -12,11 +12,12 @@ import gradio as gr
 import pandas as pd
 
 from playground.catalog import choose
-from playground.data import check_dataset, guess_columns, read_table
-from playground.data.entities import is_cjk, is_conll_file, read_entities, spans_from_tags
-from playground.data.entity_checks import EntityReport, check_entities
+from playground.data import guess_columns, read_table
 from playground.errors import PlaygroundError
 from playground.service.prepare import check_classic_cost, language_note
+from playground.tasks.classify.checks import check_dataset
+from playground.tasks.entities.checks import EntityReport, check_entities
+from playground.tasks.entities.reading import is_cjk, is_conll_file, read_entities, spans_from_tags
 from playground.ui.charts import CHART, count_bars
 from playground.ui.context import Context
 from playground.ui.session import Session

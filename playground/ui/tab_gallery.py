@@ -24,7 +24,6 @@ from playground.service.names import rename
 from playground.ui.context import Context
 from playground.ui.safe import md_text
 from playground.ui.tab_test import picker
-from playground.ui.tab_train import score_of
 from playground.ui.texts import error_for, lang_of, say
 from playground.ui.visitor import person
 
@@ -52,7 +51,7 @@ def recipe_texts() -> dict[str, dict[str, str]]:
 def recipe_status(recipe: Recipe, run: dict[str, Any] | None, lang: str) -> str:
     """The newest run's score, else what a run on a laptop gave (entity F1 for entities)."""
     if run is not None:
-        score = score_of(run)
+        score = run["score"]
         if score is not None:
             return say(lang, "last_run", name=md_text(run["name"]), acc=score)
     expected = recipe.expected
@@ -95,14 +94,14 @@ def build(ctx: Context) -> GalleryTab:
         with gr.Row(equal_height=True):
             for row in rows:
                 with gr.Column(variant="panel", min_width=240, elem_classes="agent-card"):
-                    score = score_of(row)
+                    score = row["score"]
                     shown = f"{score:.1%}" if score is not None else "-"
                     badge = "📦 " if row.get("imported_from") else ""
                     # Names and file names are the user's (or a bundle's): shown as text.
                     gr.Markdown(f"{badge}**{md_text(row['name'])}**  \n"
                                 f"{md_text(row['model'])} · {md_text(row['data'])}",
                                 elem_classes="agent-card-title")
-                    gr.Markdown(t("card_f1" if row["task"] == "ner" else "card_accuracy"))
+                    gr.Markdown(t(f"card_{row['task']}"))
                     gr.Markdown(f"**{shown}**")
                     button = gr.Button(t("chat_now"), size="sm",
                                        elem_id=f"chat-agent-{row['run_id']}")

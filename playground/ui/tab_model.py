@@ -8,6 +8,7 @@ from typing import Any
 import gradio as gr
 import psutil
 
+from playground import tasks
 from playground.catalog import AUTO, ModelCard, catalog, choose
 from playground.errors import PlaygroundError
 from playground.ui.context import Context
@@ -73,9 +74,8 @@ def build(ctx: Context) -> ModelTab:
         choice = gr.Radio(_choices(t), value=AUTO, label=t("model_choice"),
                           info=t("model_auto"), scale=2)
         with gr.Column(scale=1):
-            task = gr.Dropdown([(t("task_text_classification"), "text-classification"),
-                                (t("task_ner"), "ner")],
-                               value="text-classification", label=t("model_task"),
+            task = gr.Dropdown([(t(f"task_{name}"), name) for name in tasks.names()],
+                               value=tasks.DEFAULT, label=t("model_task"),
                                elem_id="task")
             custom = gr.Textbox(label=t("model_custom"), placeholder="hfl/rbt3  ·  /path/to/model",
                                 elem_id="custom-model")

@@ -14,6 +14,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from playground import tasks
 from playground.catalog import CLASSIC
 from playground.errors import PlaygroundError
 from playground.service.owners import Owner, Person, owner_of
@@ -72,6 +73,7 @@ def read_new_events(ctx: Context, run_id: str | None, curve: Curve) -> Curve:
         return Curve()
     if curve.warnings is None:  # read once per run: they do not change
         curve.warnings = _warnings(run)
+        curve.metric = tasks.of_config(run.read_config()["config"]).headline
     events, curve.offset = run.read_events(curve.offset)
     for event in events:
         if event["type"] == "train":
@@ -80,8 +82,8 @@ def read_new_events(ctx: Context, run_id: str | None, curve: Curve) -> Curve:
             curve.last_train = event
             curve.phase = {}
         elif event["type"] == "eval":
-            # Entity runs are scored by entity F1; labelled texts by accuracy.
-            score = event["f1"] if event.get("f1") is not None else event["accuracy"]
+            # The task's headline score (accuracy, entity F1...) of the validation part.
+            score = event.get(curve.metric, event.get("accuracy"))
             curve.eval_points.append({"step": event["step"], "loss": event["eval_loss"],
                                         "series": "validation", "accuracy": score})
         elif event["type"] == "phase":
@@ -119,12 +121,14 @@ def _succeeded_text(report: dict[str, Any], lang: str) -> str:
     """The three held-out scores, which model the agent is and why, and a warning when the
     agent is no better than always giving the most common label."""
     scores = report.get("scores", {})
-    ner = report.get("task") == "ner"
-    key = "f1" if ner else "accuracy"
-    held_out = report.get("held_out_zh") if lang == "zh" else None
-    text = say(lang, "succeeded_ner" if ner else "succeeded", acc=scores["model"][key],
-               held_out=held_out or report.get("held_out", ""),
-               maj=scores["majority"][key], classic=scores["classic"][key])
+    task = tasks.spec(report.get("task"))
+    key, zh = task.headline, lang == "zh"
+    held_out = report.get("held_out_zh") if zh else None
+    text = say(lang, "succeeded", metric=_first_up(task.metric_title(key, lang)),
+               acc=scores["model"][key], held_out=held_out or report.get("held_out", ""),
+               floor=_first_up(task.floor_name[zh]), maj=scores["majority"][key])
+    if scores.get("classic"):
+        text += " " + say(lang, "succeeded_classic", classic=scores["classic"][key])
     agent = report.get("agent") or {}
     reason = agent.get("reason_zh") if lang == "zh" else agent.get("reason")
     if reason:
@@ -194,12 +198,17 @@ def step_span(curve: Curve) -> list[int]:
     return [0, max(1, last if curve.announced else max(last, planned))]
 
 
+def _first_up(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
 def scores_frame(report: dict[str, Any], lang: str) -> pd.DataFrame:
     """The held-out scores a finished run compares: the majority label, the classic model,
     the fine-tuned model (when one was trained), and which one is the agent."""
     scores = report.get("scores", {})
-    key = "f1" if report.get("task") == "ner" else "accuracy"
-    names = {"majority": say(lang, "bar_majority" if key == "accuracy" else "bar_nothing"),
+    task = tasks.spec(report.get("task"))
+    key = task.headline
+    names = {"majority": task.floor_name[lang == "zh"],
              "classic": say(lang, "bar_classic"), "finetuned": say(lang, "bar_finetuned")}
     rows = [{"model": names[name], "score": scores[name][key]}
             for name in ("majority", "classic", "finetuned")
@@ -213,18 +222,13 @@ def runs_table(ctx: Context, viewer: Person | None = None, lang: str = "en"
                ) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
     """Every run as the table shows it in ``lang``, and the (name, id) choices to open one."""
     zh = lang == "zh"
-    rows = [{**row, "score": score_of(row), "model": row["model_zh"] if zh else row["model"],
+    rows = [{**row, "model": row["model_zh"] if zh else row["model"],
              "owner": owner_label(row["owner"], viewer, lang),
              "state": say(lang, f"state_{row['state']}") if f"state_{row['state']}" in TEXTS
              else row["state"]} for row in ctx.service.list_runs()]
     table = pd.DataFrame(rows, columns=list(RUN_COLUMNS))
     choices = list(zip(table["name"], table["run_id"]))
     return table.rename(columns={key: names[zh] for key, names in RUN_COLUMNS.items()}), choices
-
-
-def score_of(row: dict[str, Any]) -> float | None:
-    """A run's headline score: entity F1 for entity runs, accuracy for the others."""
-    return row["entity_f1"] if row["task"] == "ner" else row["accuracy"]
 
 
 def start_run(ctx: Context, session: Session, model: str, task: str, text_column: str | None,

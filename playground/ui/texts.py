@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from playground import tasks
 from playground.ui.texts_agents import AGENT_TEXTS
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -34,10 +35,6 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "或填写 Hugging Face 模型 id / 本地模型文件夹"),
     "model_check": ("Check this model", "检查该模型"),
     "model_task": ("Task", "任务"),
-    "task_text_classification": ("Text classification (intents, sentiment, topics)",
-                                 "文本分类（意图、情感、主题）"),
-    "task_ner": ("Named entities (people, places, products… in each text)",
-                 "命名实体（文本中的人名、地名、产品等）"),
     "model_ok": ("{name} can be used.", "可以使用 {name}。"),
     "model_cards": ("Models", "模型目录"),
     "fits_here": ("fits this machine", "适合本机"),
@@ -112,12 +109,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "eta_left": ("about {time} left", "约剩 {time}"),
     "starting": ("Starting: the training process is loading…", "正在启动：训练进程正在加载…"),
     "done": ("✅ Done. {text}", "✅ 完成。{text}"),
-    "succeeded": ("Accuracy {acc:.1%} on {held_out}. Always answering the most common "
-                  "label: {maj:.1%}; classic model: {classic:.1%}.",
-                  "准确率 {acc:.1%}（{held_out}）。总答最常见标签：{maj:.1%}；经典模型：{classic:.1%}。"),
-    "succeeded_ner": ("Entity F1 {acc:.1%} on {held_out}. Finding no entities: "
-                      "{maj:.1%}; classic model: {classic:.1%}.",
-                      "实体 F1 {acc:.1%}（{held_out}）。不标任何实体：{maj:.1%}；经典模型：{classic:.1%}。"),
+    "succeeded": ("{metric} {acc:.1%} on {held_out}. {floor}: {maj:.1%}.",
+                  "{metric} {acc:.1%}（{held_out}）。{floor}：{maj:.1%}。"),
+    "succeeded_classic": ("Classic model: {classic:.1%}.", "经典模型：{classic:.1%}。"),
     "eta_measuring": ("time left: measuring…", "剩余时间：测量中…"),
     "not_useful": ("⚠️ Finished, but the agent is no better than always giving the most "
                    "common label, so it is not ready to use: add more examples per label, "
@@ -133,8 +127,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "scores_plot": ("Held-out scores: what fine-tuning bought", "留出数据得分：微调带来了什么"),
     "scores_plot_classic": ("Held-out scores: the classic model against the simplest guess",
                             "留出数据得分：经典模型与最简单的猜法对比"),
-    "bar_majority": ("most common label", "总答最常见标签"),
-    "bar_nothing": ("finding nothing", "不标任何实体"),
     "bar_classic": ("classic model", "经典模型"),
     "bar_finetuned": ("fine-tuned model", "微调模型"),
     "axis_step": ("training step", "训练步数"),
@@ -194,6 +186,9 @@ TEXTS: dict[str, tuple[str, str]] = {
                        "在 {rows} 个句子（{entities} 个实体）上实体 F1 {f1:.1%}（精确率 {p:.1%}，"
                        "召回率 {r:.1%}）；实体的范围和类型都完全正确才算对。不标任何实体得 0 分。"),
     **AGENT_TEXTS,
+    # each task's name in the picker, and what a gallery card's score of it is
+    **{f"task_{spec.name}": spec.title for spec in tasks.specs()},
+    **{f"card_{spec.name}": spec.card_words for spec in tasks.specs()},
 }
 
 

@@ -26,8 +26,6 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
                      "CPU.", "预期：在笔记本 CPU 上约 {time} 训练完成，实体 F1 约 {acc:.0%}。"),
     "last_run": ("Last run “{name}”: held-out score {acc:.1%}.",
                  "最近一次“{name}”：留出数据得分 {acc:.1%}。"),
-    "card_accuracy": ("Accuracy on held-out texts", "留出文本上的准确率"),
-    "card_f1": ("Entity F1 on held-out sentences", "留出句子上的实体 F1"),
     "not_trained": ("Not trained here yet.", "尚未在本机训练。"),
     "recipe_started": ("Training {name}: follow it in 4 · Train.",
                        "正在训练 {name}：请在 4 · 训练 中查看。"),

@@ -7,14 +7,8 @@ import re
 
 import pandas as pd
 
-from playground.data import (
-    DataReport,
-    check_dataset,
-    check_eval_table,
-    detect_language,
-    estimate_tokens,
-    guess_columns,
-)
+from playground.data import DataReport, detect_language, estimate_tokens, guess_columns
+from playground.tasks.classify.checks import check_dataset, check_eval_table
 
 
 def _frame(per_label: int = 5, labels: tuple[str, ...] = ("pos", "neg")) -> pd.DataFrame:

@@ -9,15 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from playground.data.entities import (
-    Sentence,
-    read_entities,
-    read_sentences,
-    spans_from_tags,
-    split_tokens,
-    write_sentences,
-)
-from playground.data.entity_checks import (
+from playground.errors import DataError
+from playground.tasks.entities.checks import (
     EntityReport,
     bio_tags,
     check_entities,
@@ -26,7 +19,14 @@ from playground.data.entity_checks import (
     make_entity_splits,
     to_bio,
 )
-from playground.errors import DataError
+from playground.tasks.entities.reading import (
+    Sentence,
+    read_entities,
+    read_sentences,
+    spans_from_tags,
+    split_tokens,
+    write_sentences,
+)
 
 
 def _write(path: Path, text: str) -> Path:
@@ -250,8 +250,8 @@ def test_splits_are_seeded_and_keep_every_type_in_training(tmp_path: Path) -> No
 
 
 def test_every_held_out_type_is_in_training_even_with_few_sentences() -> None:
-    from playground.data.entities import Sentence
-    from playground.data.entity_checks import entity_types, make_entity_splits
+    from playground.tasks.entities.checks import entity_types, make_entity_splits
+    from playground.tasks.entities.reading import Sentence
 
     # One LOC sentence in twelve: when it falls in a held-out part, training gets it
     # (a one-sentence part gets a training sentence back); a cut may drop it altogether.
@@ -267,7 +267,7 @@ def test_every_held_out_type_is_in_training_even_with_few_sentences() -> None:
 
 
 def test_a_tsv_of_tokens_and_tags_is_a_table_not_conll(tmp_path) -> None:
-    from playground.data.entities import read_entities
+    from playground.tasks.entities.reading import read_entities
 
     path = tmp_path / "people.tsv"
     path.write_text("tokens\ttags\nAnna lives in Paris\tB-PER O O B-LOC\n", encoding="utf-8")

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from playground.data import check_dataset, check_eval_table, guess_columns, make_splits, read_table
+from playground.data import guess_columns, read_table
+from playground.tasks.classify.checks import check_dataset, check_eval_table
+from playground.tasks.classify.splits import make_splits
 
 DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 BANKING = DATASETS / "banking77"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from playground.data import make_splits
 from playground.errors import ConfigError, DataError
+from playground.tasks.classify.splits import make_splits
 
 
 def _frame(counts: dict[str, int]) -> pd.DataFrame:

@@ -12,8 +12,8 @@ from ner_samples import write_conll
 from playground.config import RunConfig
 from playground.errors import RunError
 from playground.service.agents import ask
-from playground.service.entities import entity_agent, evaluate_entity_file
 from playground.service.prepare import preflight, prepare
+from playground.tasks.entities.evaluate import entity_agent, evaluate_entity_file
 from playground.training.job import run_job
 
 

@@ -6,15 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from playground.data import check_dataset, read_table
-from playground.data.entities import read_entities
-from playground.data.entity_checks import check_entities
+from playground.data import read_table
 from playground.errors import ConfigError
 from playground.recipes import load_recipe, recipes
 from playground.service.agents import ask
 from playground.service.gallery import cards, start_recipe
 from playground.service.jobs import TrainingService
 from playground.service.replies import AgentRules
+from playground.tasks.classify.checks import check_dataset
+from playground.tasks.entities.checks import check_entities
+from playground.tasks.entities.reading import read_entities
 
 
 def test_each_recipe_is_complete_and_its_rules_fit_its_labels() -> None:

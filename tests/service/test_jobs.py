@@ -13,7 +13,7 @@ from conftest import tiny_settings
 from playground.runfolder import RunFolder
 from playground.service.jobs import TrainingService
 from playground.service.states import State
-from playground.training.agent import load_agent
+from playground.training.agents import load_agent
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from ner_samples import write_conll
 from playground.errors import RunError
 from playground.runfolder import RunFolder
 from playground.service.script import training_script, write_training_script
-from playground.training.classic import ClassicModel
+from playground.tasks.classify.classic import ClassicModel
 from playground.training.job import run_job
 
 ALLOWED_IMPORTS = {"argparse", "pickle", "shutil", "pathlib", "numpy", "pandas", "torch",
@@ -127,7 +127,7 @@ def test_scripts_stand_alone_and_pass_the_linter(
 @pytest.mark.parametrize("method", ["head", "freeze", "lora", "bitfit"])
 def test_script_trains_the_same_weights_as_the_method(
         make_run, intent_csv: Path, tiny_model_dir: Path, method: str) -> None:
-    from playground.training.finetune import load_for_classification
+    from playground.tasks.classify.finetune import load_for_classification
     from playground.training.methods import apply_method
 
     run = make_run(intent_csv, **tiny_settings(tiny_model_dir, method=method,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from playground.training.agent import load_agent
+from playground.training.agents import load_agent
 from playground.training.calibration import (
     expected_calibration_error,
     fit_temperature,

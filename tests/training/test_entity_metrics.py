@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from playground.training.entity_metrics import decode, entity_scores, outside_baseline
+from playground.tasks.entities.metrics import decode, entity_scores, outside_baseline
 
 
 def test_perfect_tags_score_one() -> None:

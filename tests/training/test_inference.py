@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from playground.training.agent import batched_logits
-from playground.training.finetune import load_for_classification
+from playground.tasks.classify.agent import batched_logits
+from playground.tasks.classify.finetune import load_for_classification
 
 TEXTS = ["refund my order please", "hi", "I lost my card somewhere in the city yesterday",
          "where is my card", "hello there friend", "can I get my money back for this order"]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from conftest import tiny_settings
 
-from playground.training.agent import Agent, load_agent
+from playground.tasks.classify.agent import Agent
+from playground.training.agents import load_agent
 from playground.training.job import run_job
 
 

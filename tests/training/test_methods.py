@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from playground.errors import ConfigError
-from playground.training.finetune import load_for_classification
+from playground.tasks.classify.finetune import load_for_classification
 from playground.training.methods import apply_method, count_parameters, finish_method
 
 LABELS = ["a", "b", "c"]

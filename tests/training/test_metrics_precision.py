@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from playground.training.metrics import majority_baseline, majority_label, score
+from playground.tasks.classify.metrics import majority_baseline, majority_label, score
 from playground.training.precision import cpu_has_native_bf16, resolve_precision
 
 

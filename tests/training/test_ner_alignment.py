@@ -7,8 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from playground.catalog import embedded_model_dir
-from playground.data.entities import Sentence
-from playground.training.entity_finetune import (
+from playground.tasks.entities.finetune import (
     IGNORE,
     align_labels,
     encode,
@@ -16,6 +15,7 @@ from playground.training.entity_finetune import (
     load_tokenizer,
     word_probabilities,
 )
+from playground.tasks.entities.reading import Sentence
 
 TAGS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 IDS = {tag: i for i, tag in enumerate(TAGS)}

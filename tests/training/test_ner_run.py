@@ -13,8 +13,8 @@ from ner_samples import write_conll
 
 from playground.recipes import assets_dir
 from playground.service.jobs import TrainingService
-from playground.training.agent import load_agent
-from playground.training.entity_agent import EntityAgent
+from playground.tasks.entities.agent import EntityAgent
+from playground.training.agents import load_agent
 from playground.training.job import run_job
 
 

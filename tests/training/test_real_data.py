@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from conftest import SHARED_DATASETS
 
-from playground.training.agent import Agent, load_agent
+from playground.tasks.classify.agent import Agent
+from playground.training.agents import load_agent
 from playground.training.job import run_job
 
 BANKING = SHARED_DATASETS / "banking77"

@@ -6,10 +6,10 @@ import re
 
 import pandas as pd
 
-from playground.data import check_dataset
-from playground.data.entities import read_entities
-from playground.data.entity_checks import check_entities
 from playground.recipes import assets_dir
+from playground.tasks.classify.checks import check_dataset
+from playground.tasks.entities.checks import check_entities
+from playground.tasks.entities.reading import read_entities
 from playground.ui.tab_data import _checks_markdown
 
 ENGLISH_RUN = re.compile(r"[A-Za-z]+(?:[ ,;:']+[A-Za-z]+){3,}")

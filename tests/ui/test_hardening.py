@@ -147,7 +147,7 @@ def test_the_api_refuses_guesses_while_a_login_waits(live_app) -> None:
 
 
 def test_sentences_for_the_page_quote_markup_as_text() -> None:
-    from playground.data.checks import Problem
+    from playground.data.report import Problem
     from playground.errors import BundleError
     from playground.ui.tab_data import _problem_line
     from playground.ui.texts import error_for

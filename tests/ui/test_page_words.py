@@ -56,7 +56,7 @@ def test_no_table_shows_numbered_headers_while_it_is_empty(app: gr.Blocks) -> No
 
 
 def test_jargon_on_the_main_path_comes_with_a_plain_line_of_help() -> None:
-    from playground.data.splits import make_splits
+    from playground.tasks.classify.splits import make_splits
     from playground.ui.tab_settings import _component
 
     words = field_texts()

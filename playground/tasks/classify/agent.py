@@ -1,8 +1,4 @@
-"""A trained agent: load a finished run's model folder and predict labels for texts.
-
-``load_agent`` returns the kind a run made: an ``Agent`` (a label per text) or an
-``EntityAgent`` (named entities, ``entity_agent.py``); ``agent.task`` tells them apart.
-"""
+"""A trained text classifier: load a run's model folder and predict labels for texts."""
 
 from __future__ import annotations
 
@@ -10,20 +6,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from playground.data.columns import text_column_of
 from playground.data.limits import cut
-from playground.errors import DataError, RunError
-from playground.runfolder import LABELS, RUN_CONFIG, RunFolder, read_json
+from playground.runfolder import LABELS, RUN_CONFIG, read_json
+from playground.tasks.classify.classic import ClassicModel
 from playground.training.calibration import softmax
-from playground.training.classic import ClassicModel
 from playground.training.precision import resolve_precision
-
-if TYPE_CHECKING:
-    from playground.training.entity_agent import EntityAgent
-
 
 # Rows per forward pass when labelling: sorted by length a big batch pads little, and
 # the matrix products are wide enough to keep every core busy.
@@ -151,36 +142,6 @@ class Agent:
         return out, column
 
 
-def text_column_of(frame, text_column: str | None = None) -> str:
-    """The column of ``frame`` to read: the one given, else the guessed one, else the first."""
-    from playground.data import guess_columns
-
-    column = text_column or guess_columns(frame).text or frame.columns[0]
-    if column not in frame.columns:
-        raise DataError(f"The file has no column '{column}'.",
-                        f"Pick one of: {', '.join(map(str, frame.columns))}.",
-                        zh=f"该文件没有“{column}”列。"
-                           f"请选择其中之一：{'、'.join(map(str, frame.columns))}。")
-    return column
-
-
-def load_agent(run_dir: str | Path) -> Agent | EntityAgent:
-    """The agent of a finished (or cancelled-with-checkpoint) run, or a RunError:
-    an ``EntityAgent`` for a named-entity run, an ``Agent`` otherwise."""
-    name = Path(run_dir).name  # the run's id: web users see these sentences, not paths
-    if not Path(run_dir).is_dir():
-        raise RunError(f"There is no run folder {name}.",
-                       "See the runs with: playground runs",
-                       zh=f"没有训练记录文件夹 {name}。可用 playground runs 查看所有训练记录。")
-    model_dir = RunFolder(Path(run_dir)).model_dir
-    if not (model_dir / LABELS).exists():
-        raise RunError(f"The run {name} has no trained agent yet.",
-                       "Pick a run that has finished, or wait for this one to finish.",
-                       zh=f"训练记录 {name} 还没有训练好的智能体。"
-                          "请选择已完成的训练记录，或等这一个完成。")
-    saved = json.loads((model_dir / LABELS).read_text(encoding="utf-8"))
-    if saved.get("task") == "ner":
-        from playground.training.entity_agent import EntityAgent
-
-        return EntityAgent(model_dir)
+def load(model_dir: Path) -> Agent:
+    """The agent saved in a run's model folder."""
     return Agent(model_dir)

@@ -1,6 +1,6 @@
-"""Fine-tune a transformer to tag tokens (named entities) with transformers' Trainer.
+"""What fine-tuning a tagger means for the shared engine (``training/engine.py``).
 
-Same engine and settings as ``finetune`` (methods, precision, dynamic padding,
+The engine's settings are the classifier's (methods, precision, dynamic padding,
 length-grouped batches, early stopping, best checkpoint, live events); what differs is
 the data: each sentence is already cut into tokens (words, or Chinese characters), the
 tokenizer cuts them further into subword pieces, and only the first piece of each token
@@ -11,33 +11,17 @@ probabilities stand for the token.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from playground.data.entities import Sentence
 from playground.errors import ModelError
-from playground.runfolder import RunFolder
-from playground.training.entity_metrics import decode, entity_scores
-from playground.training.finetune import (
-    TrainingResult,
-    load_with_head,
-    run_callbacks,
-    save_trained,
-    training_arguments,
-)
-from playground.training.methods import apply_method, count_parameters
-from playground.training.precision import resolve_precision
+from playground.tasks.entities.metrics import decode, entity_scores
+from playground.tasks.entities.reading import Sentence
+from playground.training.engine import Recipe, load_with_head
 
 IGNORE = -100  # the label the loss skips: later pieces of a token, special tokens, padding
-
-
-@dataclass
-class EntityFinetuneResult(TrainingResult):
-    predicted: list[list[str]]  # BIO tags of each test sentence
-    validation_predicted: list[list[str]]  # of each validation sentence, best checkpoint
 
 
 def load_tokenizer(location: str) -> Any:
@@ -138,46 +122,22 @@ def _compute_metrics(tags: list[str]):
     return compute
 
 
-def finetune_entities(run: RunFolder, config: dict[str, Any], location: str,
-                      splits: dict[str, list[Sentence]], tags: list[str],
-                      started_at: float,
-                      announce: Callable[[str], None] = lambda phase: None) -> EntityFinetuneResult:
-    """Train on splits["train"], keep the checkpoint with the best validation score, tag
-    splits["validation"] and splits["test"], and save the agent in the run's model folder.
-    ``announce(phase)`` is called as tokenizing and training start."""
-    import torch
-    from transformers import (
-        DataCollatorForTokenClassification,
-        Trainer,
-        set_seed,
-    )
+def recipe(config: dict[str, Any], location: str, splits: dict[str, list[Sentence]],
+           tags: list[str]) -> Recipe:
+    """The engine's recipe for a tagger of ``tags`` trained on ``splits``; its outputs are
+    the BIO tags of every validation and test sentence."""
+    from transformers import DataCollatorForTokenClassification
 
-    device = "cuda" if config["device"] != "cpu" and torch.cuda.is_available() else "cpu"
-    precision = resolve_precision(config["precision"], device)
-    set_seed(config["seed"])  # before the new head is initialised: same seed, same run
-    tokenizer, model = load_for_tokens(location, tags, config["dropout"])
-    announce("tokenizing")
-    model = apply_method(model, config["method"], freeze_layers=config["freeze_layers"],
-                         lora_rank=config["lora_rank"], lora_alpha=config["lora_alpha"],
-                         task="ner")
     tag_ids = {tag: i for i, tag in enumerate(tags)}
-    data = {name: encode(part, tokenizer, config["max_length"], tag_ids)
-            for name, part in splits.items() if name != "test"}
-    events, callbacks = run_callbacks(run, config, started_at)
-    args = training_arguments(config, run, precision, device, len(data["train"]))
-    trainer = Trainer(model=model, args=args, train_dataset=data["train"],
-                      eval_dataset=data["validation"], processing_class=tokenizer,
-                      data_collator=DataCollatorForTokenClassification(tokenizer),
-                      compute_metrics=_compute_metrics(tags), callbacks=callbacks)
-    announce("training")
-    output = trainer.train()
-    predicted = {name: [decode(p, tags)[0] for p in word_probabilities(
-        trainer.model, tokenizer, [s.tokens for s in splits[name]], config["max_length"],
-        config["batch_size"] * 2)] for name in ("validation", "test")}
-    parameters = count_parameters(model)
-    save_trained(trainer, tokenizer, run, config["method"])
-    return EntityFinetuneResult(
-        predicted=predicted["test"], validation_predicted=predicted["validation"],
-        cancelled=events.cancelled, precision=precision, device=device,
-        parameters=parameters, speed=events.speed(output.metrics),
-        first_loss_s=events.first_loss_s, best_validation=trainer.state.best_metric)
+
+    def outputs(model: Any, tokenizer: Any, precision: str) -> dict[str, list[list[str]]]:
+        return {part: [decode(p, tags)[0] for p in word_probabilities(
+            model, tokenizer, [s.tokens for s in splits[part]], config["max_length"],
+            config["batch_size"] * 2)] for part in ("validation", "test")}
+
+    return Recipe(load=lambda: load_for_tokens(location, tags, config["dropout"]),
+                  encode=lambda tokenizer, part: encode(splits[part], tokenizer,
+                                                        config["max_length"], tag_ids),
+                  collator=DataCollatorForTokenClassification,
+                  compute_metrics=_compute_metrics(tags), outputs=outputs,
+                  lora_task="TOKEN_CLS")

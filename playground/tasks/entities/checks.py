@@ -15,19 +15,20 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from playground.data.checks import (
+from playground.data.report import (
     MAX_NAMED,
     WHAT_ZH,
     DataReport,
     Problem,
-    _count,
-    _length_stats,
-    _name_counts,
-    _name_counts_zh,
+    count_noun,
     detect_language,
     estimate_tokens,
+    length_stats,
+    name_counts,
+    name_counts_zh,
 )
-from playground.data.entities import (
+from playground.errors import ConfigError, DataError
+from playground.tasks.entities.reading import (
     EntityFile,
     Sentence,
     is_cjk,
@@ -35,7 +36,6 @@ from playground.data.entities import (
     spans_from_tags,
     split_tokens,
 )
-from playground.errors import ConfigError, DataError
 
 _TO_BIO = {"B": "B", "I": "I", "M": "I", "E": "I", "L": "I", "S": "B", "U": "B"}
 # More entities than this share starting with a stray I- means the tags are mixed up,
@@ -122,10 +122,10 @@ def check_entities(
     if unknown:
         report.problems.append(Problem(
             "error", "unknown_scheme",
-            f"The {what} has tags in no scheme we know: {_name_counts(unknown)}. Tag each token "
+            f"The {what} has tags in no scheme we know: {name_counts(unknown)}. Tag each token "
             "O (outside any entity), B-TYPE (first token of an entity) or I-TYPE (the tokens "
             "after it), such as B-PER I-PER; BIOES tags (B-, I-, E-, S-) work too.",
-            f"{WHAT_ZH[what]}中有无法识别的标注：{_name_counts_zh(unknown)}。每个词（中文为每个字）"
+            f"{WHAT_ZH[what]}中有无法识别的标注：{name_counts_zh(unknown)}。每个词（中文为每个字）"
             "应标为 O（不属于实体）、B-类型（实体第一个词）或 I-类型（实体其余的词），"
             "例如 B-PER I-PER；也支持 BIOES 标注（B-、I-、E-、S-）。"))
         return [], report
@@ -157,9 +157,9 @@ def check_entities(
     if rare:
         report.problems.append(Problem(
             "warning", "rare_types",
-            f"Some entity types have fewer than {min_per_type} examples: {_name_counts(rare)}. "
+            f"Some entity types have fewer than {min_per_type} examples: {name_counts(rare)}. "
             "The agent will seldom find them; tag more examples of these types.",
-            f"有的实体类型样本少于 {min_per_type} 个：{_name_counts_zh(rare)}。"
+            f"有的实体类型样本少于 {min_per_type} 个：{name_counts_zh(rare)}。"
             "智能体很少能找到它们；请为这些类型多标注一些样本。"))
     report.language = detect_language([" ".join(s.tokens) for s in sentences])
     report.char_lengths = _stats([sum(map(len, s.tokens)) for s in sentences])
@@ -221,9 +221,9 @@ def check_entity_eval(data: EntityFile, train_types: list[str], **kwargs) -> tup
         report.problems.append(Problem(
             "error", "unknown_labels",
             f"The evaluation file has entity types that the training data does not have: "
-            f"{_name_counts(unknown)}. The agent cannot find a type it never saw: tag them "
+            f"{name_counts(unknown)}. The agent cannot find a type it never saw: tag them "
             "as O in the evaluation file, or add training examples.",
-            f"评估文件中有训练数据里没有的实体类型：{_name_counts_zh(unknown)}。"
+            f"评估文件中有训练数据里没有的实体类型：{name_counts_zh(unknown)}。"
             "智能体无法找到从未见过的类型：请在评估文件中把它们标为 O，或补充训练样本。"))
     return sentences, report
 
@@ -354,7 +354,7 @@ def _order_problem(report: EntityReport, repaired: list[tuple[Sentence, list[int
     too_many = share > MAX_REPAIRED_SHARE
     report.problems.append(Problem(
         "error" if too_many else "warning", "bio_order",
-        f"{_count(report.repaired_tags, 'tag')} of the {what} "
+        f"{count_noun(report.repaired_tags, 'tag')} of the {what} "
         f"{'breaks' if report.repaired_tags == 1 else 'break'} BIO order: an I- tag must follow "
         f"B- or I- of the same type (first at {where}: '{sentence.tags[i]}' after "
         f"'{before}'). " + (
@@ -384,13 +384,13 @@ def _drop_duplicates(sentences: list[Sentence], report: EntityReport, what: str,
     if report.dropped_duplicates:
         report.problems.append(Problem(
             "warning", "duplicate_rows",
-            f"Left out {_count(report.dropped_duplicates, 'exact duplicate sentence')} of the {what}, "
+            f"Left out {count_noun(report.dropped_duplicates, 'exact duplicate sentence')} of the {what}, "
             "so that no example counts twice.",
             f"已跳过{WHAT_ZH[what]}中完全重复的 {report.dropped_duplicates:,} 个句子，避免同一样本被计算两次。"))
     if conflicts:
         report.problems.append(Problem(
             "warning", "conflicting_labels",
-            f"{_count(conflicts, 'sentence')} of the {what} "
+            f"{count_noun(conflicts, 'sentence')} of the {what} "
             f"{'appears' if conflicts == 1 else 'appear'} more than once with different tags. "
             "Correct the tags or remove the extra copies: the agent cannot learn both.",
             f"{WHAT_ZH[what]}中有 {conflicts:,} 个句子出现了不止一次且标注不同。"
@@ -410,6 +410,6 @@ def _count_entities(sentences: list[Sentence], report: EntityReport) -> None:
 
 
 def _stats(values: list[int]) -> dict[str, float]:
-    return _length_stats(values) if values else {}
+    return length_stats(values) if values else {}
 
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import pandas as pd
 
-from playground.data.entities import is_cjk, read_entities, spans_from_tags
-from playground.data.entity_checks import check_entity_eval
 from playground.errors import DataError, RunError
 from playground.runfolder import RunFolder
 from playground.service.agents import agent_for
+from playground.tasks.entities.checks import check_entity_eval
+from playground.tasks.entities.reading import is_cjk, read_entities, spans_from_tags
 
 
 def entity_agent(run: RunFolder):
@@ -33,7 +33,7 @@ def evaluate_entity_file(run: RunFolder, path: str | Path,
     """Score a run's entity agent on a tagged file (any entity format): entity-level
     scores overall and per type, the 'no entity' baseline, and the sentences it got wrong
     (tokens, true and predicted entities)."""
-    from playground.training.entity_metrics import entity_scores, outside_baseline
+    from playground.tasks.entities.metrics import entity_scores, outside_baseline
 
     agent = entity_agent(run)
     sentences, report = check_entity_eval(read_entities(path), agent.labels)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from playground.training.entity_metrics import decode
+from playground.tasks.entities.metrics import decode
 
 FILE_JSON = "classic_entities.json"
 FILE_WEIGHTS = "classic_entities.safetensors"

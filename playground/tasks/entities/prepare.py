@@ -12,9 +12,10 @@ from typing import Any
 
 from playground.catalog import choose
 from playground.config import RunConfig
-from playground.data.checks import Problem
-from playground.data.entities import read_entities, write_sentences
-from playground.data.entity_checks import (
+from playground.data.report import Problem
+from playground.runfolder import SPLITS, RunFolder
+from playground.service.prepare import Preparation, fit_to_data, note_language
+from playground.tasks.entities.checks import (
     EntitySplits,
     bio_tags,
     check_entities,
@@ -22,11 +23,10 @@ from playground.data.entity_checks import (
     entity_types,
     make_entity_splits,
 )
-from playground.runfolder import SPLITS, RunFolder
-from playground.service.prepare import Preparation, fit_to_data, note_language
+from playground.tasks.entities.reading import read_entities, write_sentences
 
 
-def prepare_entities(data_path: str | Path, config: RunConfig,
+def prepare(data_path: str | Path, config: RunConfig,
                      eval_path: str | Path | None = None) -> Preparation:
     """Read and check entity data, pick the model, and split (see ``prepare``)."""
     data_path = Path(data_path)
@@ -58,7 +58,7 @@ def prepare_entities(data_path: str | Path, config: RunConfig,
     return prep
 
 
-def write_entity_splits(run: RunFolder, splits: EntitySplits) -> dict[str, Any]:
+def write_splits(run: RunFolder, splits: EntitySplits) -> dict[str, Any]:
     """Write data/*.jsonl; the config.json fields that describe the data."""
     parts = {"train": splits.train, "validation": splits.validation, "test": splits.test}
     for name in SPLITS:
@@ -66,6 +66,22 @@ def write_entity_splits(run: RunFolder, splits: EntitySplits) -> dict[str, Any]:
     types = entity_types(splits.train)
     return {"labels": bio_tags(types), "entity_types": types,
             "rows": {name: len(part) for name, part in parts.items()}}
+
+
+def estimate(prep: Preparation) -> dict[str, float]:
+    """Seconds and memory of a fine-tuning run, from a few timed steps of a batch."""
+    from playground.tasks.entities.finetune import load_for_tokens
+    from playground.training.preflight import estimate as timed
+
+    train, config = prep.splits.train, prep.config
+    sentences = [s.tokens for s in train[:config.batch_size]] or [["x"]]
+    tags = bio_tags(entity_types(train))
+    return timed(lambda: load_for_tokens(prep.choice.card.location, tags, config.dropout),
+                 lambda tokenizer: tokenizer(sentences, truncation=True, padding=True,
+                                             max_length=config.max_length,
+                                             is_split_into_words=True, return_tensors="pt"),
+                 lambda batch: batch["input_ids"].shape, config.to_dict(), len(train),
+                 "TOKEN_CLS")
 
 
 def _warn_overlap(eval_sentences: list, train_sentences: list, prep: Preparation) -> None:

@@ -1,25 +1,24 @@
-"""Fine-tune a transformer classifier with transformers' Trainer.
+"""The one fine-tuning engine every task trains with: transformers' Trainer, well set.
 
-The engine does the heavy lifting (mixed precision, gradient accumulation, several GPUs,
-checkpoints); this module only chooses its settings well: dynamic padding and
-length-grouped batches instead of padding every text to a fixed length, evaluation and
-a checkpoint per epoch (or every N steps), early stopping on the validation score, and
-the best checkpoint loaded at the end.
+The Trainer does the heavy lifting (mixed precision, gradient accumulation, several GPUs,
+checkpoints); this module chooses its settings: dynamic padding and length-grouped
+batches instead of padding every text to a fixed length, evaluation and a checkpoint per
+epoch (or every N steps), early stopping on the validation score, the best checkpoint
+loaded at the end, live events and Stop. A task says only what differs (``Recipe``):
+how its model is loaded, its data encoded and collated, scored and read back.
 """
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from playground.config import best_metric, trainer_optimizer
 from playground.runfolder import RunFolder
-from playground.training.agent import batched_logits
 from playground.training.callbacks import RunEvents
 from playground.training.methods import apply_method, count_parameters, finish_method
 from playground.training.precision import resolve_precision
@@ -30,8 +29,23 @@ _DROPOUT_KEYS = ("hidden_dropout_prob", "attention_probs_dropout_prob", "dropout
 
 
 @dataclass
-class TrainingResult:
-    """How a fine-tuning went, whatever the agent: what the report's details need."""
+class Recipe:
+    """What a task tells the engine: everything about its data and model, nothing about
+    training settings."""
+
+    load: Callable[[], tuple[Any, Any]]  # () -> tokenizer, model with a fresh head
+    encode: Callable[[Any, str], Any]  # (tokenizer, "train" | "validation") -> the rows
+    collator: Callable[[Any], Any]  # tokenizer -> the Trainer's data collator
+    compute_metrics: Callable[[Any], dict[str, float]] | None
+    # (trained model, tokenizer, precision) -> outputs of the best checkpoint per part
+    outputs: Callable[[Any, Any, str], dict[str, Any]]
+    lora_task: str = "SEQ_CLS"  # peft's task type: which head LoRA keeps trainable
+
+
+@dataclass
+class Tuned:
+    """How a fine-tuning went, whatever the task: the report's details, and the outputs
+    of the best checkpoint on the validation and test parts (logits, tag lists...)."""
 
     cancelled: bool
     precision: str
@@ -40,12 +54,13 @@ class TrainingResult:
     speed: dict[str, float]  # examples/s of the training steps; evaluation, checkpoint s
     first_loss_s: float | None
     best_validation: float | None
+    outputs: dict[str, Any] = field(default_factory=dict)
 
-
-@dataclass
-class FinetuneResult(TrainingResult):
-    validation_logits: np.ndarray  # validation rows x labels, of the best checkpoint
-    test_logits: np.ndarray  # test rows x labels
+    def details(self) -> dict[str, Any]:
+        """The report's details of this training."""
+        return {"precision": self.precision, "device": self.device,
+                "first_loss_s": self.first_loss_s, "parameters": self.parameters,
+                "best_validation": self.best_validation, **self.speed}
 
 
 def load_with_head(auto_class: Any, location: str, labels: list[str],
@@ -62,41 +77,6 @@ def load_with_head(auto_class: Any, location: str, labels: list[str],
                 setattr(config, key, dropout)
     return auto_class.from_pretrained(location, config=config, ignore_mismatched_sizes=True,
                                       trust_remote_code=False)
-
-
-def load_for_classification(location: str, labels: list[str], dropout: float | None = None):
-    """Tokenizer and a classification model with a fresh head for ``labels``."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=False)
-    return tokenizer, load_with_head(AutoModelForSequenceClassification, location, labels,
-                                     dropout)
-
-
-def tokenize(frame: pd.DataFrame, tokenizer: Any, max_length: int,
-             label_ids: dict[str, int]) -> list[dict[str, Any]]:
-    """Rows of input ids (unpadded) and a label id, as the Trainer's collator takes them.
-
-    One call of the fast tokenizer and a plain list: a ``datasets.Dataset`` and its
-    ``map`` cost seconds before the first step and buy nothing at this size. The
-    length-grouped sampler reads each row's length from its input ids.
-    """
-    encoded = tokenizer(frame["text"].tolist(), truncation=True, max_length=max_length)
-    rows = [dict(zip(encoded.keys(), values)) for values in zip(*encoded.values())]
-    for row, label in zip(rows, frame["label"]):
-        row["labels"] = label_ids[label]
-    return rows
-
-
-def _compute_metrics(prediction: Any) -> dict[str, float]:
-    from sklearn.metrics import accuracy_score, f1_score
-
-    logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) \
-        else prediction.predictions
-    predicted = np.asarray(logits).argmax(axis=-1)
-    truth = prediction.label_ids
-    return {"accuracy": float(accuracy_score(truth, predicted)),
-            "macro_f1": float(f1_score(truth, predicted, average="macro", zero_division=0))}
 
 
 def _logging_steps(total_steps: int) -> int:
@@ -148,47 +128,37 @@ def training_arguments(config: dict[str, Any], run: RunFolder, precision: str, d
     )
 
 
-def finetune(run: RunFolder, config: dict[str, Any], location: str,
-             splits: dict[str, pd.DataFrame], labels: list[str], started_at: float,
-             announce: Callable[[str], None] = lambda phase: None) -> FinetuneResult:
-    """Train on splits["train"], pick the best checkpoint on splits["validation"], score
-    the validation and test rows, and save the agent in the run's model folder.
+def finetune(run: RunFolder, config: dict[str, Any], started_at: float, recipe: Recipe,
+             announce: Callable[[str], None] = lambda phase: None) -> Tuned:
+    """Train on the recipe's "train" rows, pick the best checkpoint on its "validation"
+    rows, read the outputs back, and save the agent in the run's model folder.
     ``announce(phase)`` is called as tokenizing and training start."""
     import torch
-    from transformers import DataCollatorWithPadding, Trainer, set_seed
+    from transformers import Trainer, set_seed
 
     device = "cuda" if config["device"] != "cpu" and torch.cuda.is_available() else "cpu"
     precision = resolve_precision(config["precision"], device)
     set_seed(config["seed"])  # before the new head is initialised: same seed, same run
-    tokenizer, model = load_for_classification(location, labels, config["dropout"])
+    tokenizer, model = recipe.load()
     announce("tokenizing")
     model = apply_method(model, config["method"], freeze_layers=config["freeze_layers"],
-                         lora_rank=config["lora_rank"], lora_alpha=config["lora_alpha"])
-    label_ids = {label: i for i, label in enumerate(labels)}
-    train = tokenize(splits["train"], tokenizer, config["max_length"], label_ids)
-    # Sorted by length, each evaluation batch pads little; the scores ignore the order.
-    validation = sorted(tokenize(splits["validation"], tokenizer, config["max_length"],
-                                 label_ids), key=lambda row: len(row["input_ids"]))
+                         lora_rank=config["lora_rank"], lora_alpha=config["lora_alpha"],
+                         lora_task=recipe.lora_task)
+    train, validation = recipe.encode(tokenizer, "train"), recipe.encode(tokenizer, "validation")
     events, callbacks = run_callbacks(run, config, started_at)
     args = training_arguments(config, run, precision, device, len(train))
-    trainer = Trainer(model=model, args=args, train_dataset=train,
-                      eval_dataset=validation, processing_class=tokenizer,
-                      data_collator=DataCollatorWithPadding(tokenizer),
-                      compute_metrics=_compute_metrics, callbacks=callbacks)
+    trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=validation,
+                      processing_class=tokenizer, data_collator=recipe.collator(tokenizer),
+                      compute_metrics=recipe.compute_metrics, callbacks=callbacks)
     announce("training")
     output = trainer.train()
-    # Not trainer.predict: with length-grouped sampling it returns rows out of order.
-    # Without gradients four training batches fit where one did.
-    logits = {name: batched_logits(trainer.model, tokenizer, splits[name]["text"].tolist(),
-                                   config["max_length"], config["batch_size"] * 4, precision)
-              for name in ("validation", "test")}
+    outputs = recipe.outputs(trainer.model, tokenizer, precision)
     parameters = count_parameters(model)
     save_trained(trainer, tokenizer, run, config["method"])
-    return FinetuneResult(
-        validation_logits=logits["validation"], test_logits=logits["test"],
-        cancelled=events.cancelled, precision=precision,
-        device=device, parameters=parameters, speed=events.speed(output.metrics),
-        first_loss_s=events.first_loss_s, best_validation=trainer.state.best_metric)
+    return Tuned(cancelled=events.cancelled, precision=precision, device=device,
+                 parameters=parameters, speed=events.speed(output.metrics),
+                 first_loss_s=events.first_loss_s, best_validation=trainer.state.best_metric,
+                 outputs=outputs)
 
 
 def run_callbacks(run: RunFolder, config: dict[str, Any], started_at: float):

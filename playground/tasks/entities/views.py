@@ -12,7 +12,7 @@ import pandas as pd
 from playground.data.limits import long_rows_note
 from playground.data.writing import write_csv
 from playground.errors import PlaygroundError
-from playground.service.entities import entity_agent, evaluate_entity_file
+from playground.tasks.entities.evaluate import entity_agent, evaluate_entity_file
 from playground.ui.charts import confidence_histogram, count_bars
 from playground.ui.downloads import download_path
 from playground.ui.texts import error_for, say

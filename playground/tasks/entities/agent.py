@@ -16,11 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from playground.data.entities import spans_from_tags, split_tokens
+from playground.data.columns import text_column_of
 from playground.data.limits import cut
 from playground.runfolder import LABELS, RUN_CONFIG, read_json
-from playground.training.classic_entities import ClassicEntityModel
-from playground.training.entity_metrics import decode
+from playground.tasks.entities.classic import ClassicEntityModel
+from playground.tasks.entities.metrics import decode
+from playground.tasks.entities.reading import spans_from_tags, split_tokens
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class EntityAgent:
         else:
             from transformers import AutoModelForTokenClassification
 
-            from playground.training.entity_finetune import load_tokenizer
+            from playground.tasks.entities.finetune import load_tokenizer
 
             self._tokenizer = load_tokenizer(str(model_dir))
             self._model = AutoModelForTokenClassification.from_pretrained(
@@ -67,7 +68,7 @@ class EntityAgent:
         sentences = [list(s) for s in sentences]
         if self.kind == "classic":
             return self._classic.probabilities(sentences)
-        from playground.training.entity_finetune import word_probabilities
+        from playground.tasks.entities.finetune import word_probabilities
 
         return word_probabilities(self._model, self._tokenizer, sentences, self._max_length,
                                   batch_size)
@@ -96,8 +97,6 @@ class EntityAgent:
     def find_frame(self, frame, text_column: str | None = None):
         """``frame`` with an ``entities`` column ("type: text (confidence); ...") and a JSON
         column ``entities_json``, and the text column used (as ``Agent.predict_frame``)."""
-        from playground.training.agent import text_column_of
-
         column = text_column_of(frame, text_column)
         found = self.find(frame[column].astype(str).tolist())
         out = frame.copy()
@@ -106,3 +105,8 @@ class EntityAgent:
         out["entities_json"] = [json.dumps([e.to_dict() for e in row], ensure_ascii=False)
                                 for row in found]
         return out, column
+
+
+def load(model_dir: Path) -> EntityAgent:
+    """The agent saved in a run's model folder."""
+    return EntityAgent(model_dir)

@@ -97,7 +97,7 @@ class ClassicModel:
         before the n-grams are read and "fitting" every ``STEPS_PER_EVENT`` steps."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        from playground.training.classic_plan import max_steps, plan, refusal, sample_rows
+        from playground.tasks.classify.classic_plan import max_steps, plan, refusal, sample_rows
 
         texts, labels = cut(list(texts)), [str(label) for label in labels]
         chosen = plan(len(texts), len(set(labels)))

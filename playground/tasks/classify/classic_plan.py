@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from playground.data.checks import Problem
-from playground.training.classic import MIN_FEATURES, VECTORIZER
+from playground.data.report import Problem
+from playground.tasks.classify.classic import MIN_FEATURES, VECTORIZER
 
 MAX_ROWS = 50_000  # char n-grams of 50,000 short texts fit in about a minute on 2 cores
 MEMORY = 3 << 30  # bytes the fit may take: what a 16 GB laptop spares beside the app

@@ -29,8 +29,8 @@ from typing import Any
 
 import pandas as pd
 
-from playground.data.checks import Problem, _count
 from playground.data.reading import DEFAULT_MAX_BYTES, detect_encoding, read_table
+from playground.data.report import Problem, count_noun
 from playground.errors import DataError
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
@@ -185,7 +185,7 @@ def read_conll(text: str, file_name: str = "") -> EntityFile:
     if untagged:
         result.problems.append(Problem(
             "error", "count_mismatch",
-            f"{_count(len(untagged), 'line')} of {file_name or 'the file'} "
+            f"{count_noun(len(untagged), 'line')} of {file_name or 'the file'} "
             f"{'has' if len(untagged) == 1 else 'have'} a token but no tag ({_lines(untagged)}). "
             "Put the tag after the token on each line, separated by a tab, such as 'Paris<TAB>B-LOC'.",
             f"{file_name or '文件'}中有 {len(untagged):,} 行只有词没有标注（{_lines_zh(untagged)}）。"
@@ -245,7 +245,7 @@ def _read_token_table(df: pd.DataFrame, tokens_column: str, tags_column: str,
         shown = "; ".join(mismatched[:MAX_LISTED]) + (" ..." if len(mismatched) > MAX_LISTED else "")
         result.problems.append(Problem(
             "error", "count_mismatch",
-            f"{_count(len(mismatched), 'row')} of {file_name or 'the file'} "
+            f"{count_noun(len(mismatched), 'row')} of {file_name or 'the file'} "
             f"{'has' if len(mismatched) == 1 else 'have'} a different number of tokens and tags "
             f"({shown}). Give exactly one tag per token (Chinese: one per character).",
             f"{file_name or '文件'}中有 {len(mismatched):,} 行词数和标注数不一致"
@@ -285,7 +285,7 @@ def _read_spans(df: pd.DataFrame, text_column: str, columns: dict[str, str | Non
         shown = "; ".join(bad[:MAX_LISTED]) + (" ..." if len(bad) > MAX_LISTED else "")
         result.problems.append(Problem(
             "error", "bad_spans",
-            f"{_count(len(bad), 'entity row')} could not be placed in the text ({shown}). "
+            f"{count_noun(len(bad), 'entity row')} could not be placed in the text ({shown}). "
             "start is the position of the entity's first character, counting from 0, and end "
             "the position just after its last; or give the entity's words in an 'entity' column.",
             f"有 {len(bad):,} 个实体行无法在文本中找到位置（{_lines_zh(bad_rows)}）。"
@@ -299,7 +299,7 @@ def _read_spans(df: pd.DataFrame, text_column: str, columns: dict[str, str | Non
     if split_words:
         result.problems.append(Problem(
             "warning", "span_inside_word",
-            f"{_count(len(split_words), 'entity')} start or end inside a word "
+            f"{count_noun(len(split_words), 'entity')} start or end inside a word "
             f"({_rows(split_words)}); the whole word was tagged. Check the offsets of those rows.",
             f"有 {len(split_words):,} 个实体的起止位置落在单词中间（{_lines_zh(split_words)}），"
             "已按整个单词标注。请检查这些行的位置。"))

@@ -1,0 +1,159 @@
+"""What a task is: a plain spec, and the parts every task plugs in.
+
+A task is one kind of agent (a label per text, the named entities in a text, a generated
+answer). It lives in one package under ``playground/tasks/`` and is registered once, in
+``tasks/__init__.py``. The rest of the playground (config, CLI, service, worker, bundles,
+tabs) asks the registry and the parts below; it never tests a task's name.
+
+A task package holds ``SPEC`` (a ``TaskSpec``, in its ``__init__``, cheap to import)
+and one module per part, each with the functions of its protocol below:
+
+- ``prepare``: read, check, split and write the data (``TaskData``; service layer);
+- ``training``: what the one job flow needs (``TaskTraining``; training core);
+- ``agent``: ``load(model_dir)``, the trained agent (``TaskAgent``; training core);
+- ``evaluate``: an agent on a user's file (``TaskEvaluate``; service layer);
+- ``views``: what the Data and Test & chat tabs show (``TaskViews``; UI layer).
+
+Heavy libraries (torch, transformers, sklearn, gradio) are imported by the parts, never
+by ``SPEC``, so ``import playground`` stays light.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A task's plain description: what the form, the reports and the pickers say of it."""
+
+    name: str  # as run folders, bundles and the --task option spell it
+    title: tuple[str, str]  # (English, Chinese) for the task picker
+    help: tuple[str, str]  # a clause each, for the settings' help text
+    # The scores it reports, headline first: (key in the scores, English, Chinese).
+    metrics: tuple[tuple[str, str, str], ...]
+    checkpoint_metrics: tuple[str, ...]  # early_stopping_metric choices besides auto, loss
+    floor_name: tuple[str, str]  # what scoring without learning is called (en, zh)
+    card_words: tuple[str, str]  # what a gallery card's score is (en, zh)
+    run_suffix: tuple[str, str] = ("", "")  # added to a run's default name (en, zh)
+    phases: dict[str, tuple[str, str]] = field(default_factory=dict)  # own phase words
+    has_classic: bool = True  # fits a classic (non-neural) model, as a baseline or agent
+    has_rules: bool = False  # its agent answers through reply rules per label
+    gives_entities: bool = False  # its agent can fill another agent's reply slots
+    streams: bool = False  # its answers arrive piece by piece (``TaskAgent.stream``)
+
+    @property
+    def headline(self) -> str:
+        """The key of the score that sums a run up (the first metric)."""
+        return self.metrics[0][0]
+
+    def metric_title(self, key: str, lang: str = "en") -> str:
+        for name, en, zh in self.metrics:
+            if name == key:
+                return zh if lang == "zh" else en
+        return key
+
+
+class TaskData(Protocol):
+    """``tasks/<task>/prepare.py``."""
+
+    def prepare(self, data_path: str | Path, config: Any,
+                eval_path: str | Path | None = None) -> Any:
+        """Read and check the file(s), choose the model, split: a ``Preparation``
+        (``service/prepare.py``) whose reports list every problem as a sentence."""
+
+    def write_splits(self, run: Any, splits: Any) -> dict[str, Any]:
+        """Write data/ of a new run; the config.json fields that describe the data:
+        ``labels`` (what the model outputs), ``rows`` per part, and any extras."""
+
+    def estimate(self, prep: Any) -> dict[str, float]:
+        """Time and memory a prepared fine-tuning run will need (a few timed steps)."""
+
+    def check_file(self, path: str | Path, config: Any) -> Any:
+        """Read and check a file alone, for the Data tab: (preview rows, report)."""
+
+
+class TaskTraining(Protocol):
+    """``tasks/<task>/training.py``: the parts of the one job flow (``training/job.py``)
+    that depend on the task. A "part" is the task's own kind of rows (a frame, a list of
+    sentences); "outputs" its own kind of predictions (logits, tag lists)."""
+
+    def read_splits(self, run: Any) -> dict[str, Any]:
+        """The run's "train", "validation" and "test" parts."""
+
+    def finetune(self, run: Any, spec: dict[str, Any], splits: dict[str, Any],
+                 started_at: float, announce: Callable[[str], None]) -> Any:
+        """Train with the shared engine (``training.engine.finetune`` and a ``Recipe``);
+        return its ``Tuned``, with outputs for "validation" and "test"."""
+
+    def join(self, *parts: Any) -> Any:
+        """Several parts as one (the classic baseline learns from train and validation)."""
+
+    def floor(self, splits: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+        """The test scores of not learning at all (has a "label" and the metrics)."""
+
+    def fit_classic(self, part: Any, spec: dict[str, Any],
+                    progress: Callable[[str, dict], None] | None = None) -> Any:
+        """The classic model fitted on a part (only when ``SPEC.has_classic``); it has
+        ``save(folder)``, and ``agent.load`` reads it back."""
+
+    def classic_outputs(self, classic: Any, part: Any, spec: dict[str, Any]) -> Any:
+        """The classic model's outputs on a part."""
+
+    def score(self, part: Any, outputs: Any, spec: dict[str, Any]) -> dict[str, Any]:
+        """The task's scores (every ``SPEC.metrics`` key) of outputs against a part."""
+
+    def summary(self, scores: dict[str, Any]) -> dict[str, float]:
+        """The numbers of ``score`` a table of runs shows."""
+
+    def choose(self, splits: dict[str, Any], spec: dict[str, Any], tuned: Any,
+               progress: Callable[[str, dict], None] | None = None) -> dict[str, Any]:
+        """The agent, picked on the validation part: {"agent": report.json's "agent"
+        (``training.choice.agent_choice``), "files": the agent's labels.json,
+        "tuned_files": the fine-tuned model's, kept beside a classic agent}."""
+
+    def report(self, spec: dict[str, Any], splits: dict[str, Any], outputs: Any,
+               model_scores: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
+        """The task's own fields of report.json (its labels, calibration...)."""
+
+
+class TaskAgent(Protocol):
+    """What ``tasks/<task>/agent.py``'s ``load(model_dir)`` returns."""
+
+    task: str  # SPEC.name
+    labels: list[str]  # what it answers with (labels, entity types)
+    kind: str  # "classic" or "transformer"
+
+    def answer(self, text: str) -> dict[str, Any]:
+        """One chat answer: {"text", "label", "confidence", "probabilities", "entities"}
+        as far as the task has them (``service.agents.ask`` turns it into a reply)."""
+
+    def stream(self, text: str) -> Iterator[str]:
+        """The answer in pieces, for tasks whose ``SPEC.streams``."""
+
+    def label_frame(self, frame: Any, text_column: str | None = None) -> tuple[Any, str]:
+        """``frame`` with the agent's answers added as columns, and the text column read."""
+
+
+class TaskEvaluate(Protocol):
+    """``tasks/<task>/evaluate.py`` (service layer)."""
+
+    def evaluate_file(self, run: Any, path: str | Path) -> dict[str, Any]:
+        """The agent's scores on a labelled file (the task's metrics), the floor's, and
+        its mistakes as a table."""
+
+
+class TaskViews(Protocol):
+    """``tasks/<task>/views.py`` (UI layer)."""
+
+    def test_file(self, run: Any, path: str, lang: str) -> tuple:
+        """The Test tab's outputs for a labelled file: summary, table, picture, mistakes."""
+
+    def label_file(self, run: Any, frame: Any, stem: str, lang: str) -> tuple:
+        """The Label tab's outputs: the file to download, counts, spread, examples, trend."""
+
+    def highlighted(self, text: str, entities: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """The chat's marked-up text, for tasks that find entities."""

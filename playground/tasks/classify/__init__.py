@@ -1,0 +1,19 @@
+"""Text classification: one label per text (an intent, a sentiment, a topic).
+
+A table of texts and labels; the agent answers a label with a calibrated confidence, and
+its reply rules (``service/replies.py``) turn the label into an answer.
+"""
+
+from playground.tasks.base import TaskSpec
+
+SPEC = TaskSpec(
+    name="text-classification",
+    title=("Text classification (intents, sentiment, topics)", "文本分类（意图、情感、主题）"),
+    help=("text-classification gives each text one label (an intent, a sentiment)",
+          "text-classification 为每条文本给出一个标签（意图、情感）"),
+    metrics=(("accuracy", "accuracy", "准确率"), ("macro_f1", "macro-F1", "宏平均 F1")),
+    checkpoint_metrics=("accuracy", "macro_f1"),
+    floor_name=("most common label", "总答最常见标签"),
+    card_words=("Accuracy on held-out texts", "留出文本上的准确率"),
+    has_rules=True,
+)

@@ -1,0 +1,27 @@
+"""Named entities: the people, places, products... in a text, with their types.
+
+Tagged tokens (CoNLL, token/tag tables or span spreadsheets, any common tag scheme read
+as BIO); the agent marks each entity with its type, place in the text and confidence,
+and can fill the reply slots of a text-classification agent.
+"""
+
+from playground.tasks.base import TaskSpec
+
+SPEC = TaskSpec(
+    name="ner",
+    title=("Named entities (people, places, products… in each text)",
+           "命名实体（文本中的人名、地名、产品等）"),
+    help=("ner finds named entities in it (people, places, products...), learned from "
+          "tagged examples",
+          "ner 从文本中找出命名实体（人名、地名、产品等），从标注好的例子中学习"),
+    metrics=(("f1", "entity F1", "实体 F1"), ("precision", "precision", "精确率"),
+             ("recall", "recall", "召回率")),
+    checkpoint_metrics=("f1", "accuracy", "macro_f1"),
+    run_suffix=(" · entities", " · 实体"),
+    floor_name=("finding nothing", "不标任何实体"),
+    card_words=("Entity F1 on held-out sentences", "留出句子上的实体 F1"),
+    gives_entities=True,
+    phases={"training": ("Fine-tuning {model} to tag entities.", "正在微调 {model} 以标注实体。"),
+            "baselines": ("Scoring 'no entity at all' and the classic entity model.",
+                          "正在计算“不标任何实体”和经典实体模型的得分。")},
+)
