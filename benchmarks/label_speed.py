@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             load_s = time.perf_counter() - start
             start = time.perf_counter()
             labels[name] = before(agent, texts) if name == "before" else \
-                agent.predict_frame(frame, "text")[0]["predicted_label"].tolist()
+                agent.label_frame(frame, "text")[0]["predicted_label"].tolist()
             label_s = time.perf_counter() - start
             results[name] = {"rows_per_s": round(len(texts) / label_s, 1),
                              "load_s": round(load_s, 2), "precision": agent.precision}

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from playground import tasks
 from playground.config import RunConfig, field_specs, load_preset, preset_names
 from playground.errors import PlaygroundError, RunError
 from playground.runfolder import LABELS
@@ -289,16 +290,11 @@ def _finish(run: Any, status: dict[str, Any], prep: Any, as_json: bool, total_s:
     report = run.read_report() or {}
     scores = report.get("scores", {})
     model_scores = scores.get("model", {})
-    entities = prep.config.task == "ner"
-    if entities:  # entity-level, overall (seqeval, strict spans)
-        metrics = {key: model_scores.get(key) for key in ("precision", "recall", "f1")}
-        metrics.update(baseline_f1=scores.get("majority", {}).get("f1"),
-                       classic_f1=scores.get("classic", {}).get("f1"))
-    else:
-        metrics = {"accuracy": model_scores.get("accuracy"),
-                   "macro_f1": model_scores.get("macro_f1"),
-                   "baseline_accuracy": scores.get("majority", {}).get("accuracy"),
-                   "classic_accuracy": scores.get("classic", {}).get("accuracy")}
+    task = tasks.spec(prep.config.task)
+    keys = [key for key, _, _ in task.metrics]
+    metrics = {key: model_scores.get(key) for key in keys}
+    metrics.update({f"baseline_{task.headline}": scores.get("majority", {}).get(task.headline),
+                    f"classic_{task.headline}": scores.get("classic", {}).get(task.headline)})
     summary = {
         "run_id": run.run_id, "run_dir": str(run.path), "status": status["state"],
         "reason": status.get("reason", ""), "model": prep.choice.card.name,
@@ -312,31 +308,17 @@ def _finish(run: Any, status: dict[str, Any], prep: Any, as_json: bool, total_s:
         "peak_rss_mb": report.get("peak_rss_mb"),
         "precision": report.get("precision"),
     }
-    if report and entities:
-        say(f"\nOn {summary['held_out']} (entity-level, strict spans):")
-        rows = (("no entity at all", scores["majority"]), ("classic entity model",
-                scores["classic"]), (summary["model"][:26], model_scores))
-        for name, row in rows:
-            say(f"  {name:<26} precision {row['precision']:.4f}  recall {row['recall']:.4f}  "
-                f"F1 {row['f1']:.4f}")
-        for kind, row in model_scores.get("per_type", {}).items():
-            say(f"    {kind:<24} precision {row['precision']:.4f}  recall {row['recall']:.4f}  "
-                f"F1 {row['f1']:.4f}  ({row['support']} entities)")
-    elif report:
+    if report:
         say(f"\nOn {summary['held_out']}:")
-        say(f"  always the majority label  accuracy {scores['majority']['accuracy']:.4f}  "
-            f"macro-F1 {scores['majority']['macro_f1']:.4f}")
-        say(f"  classic TF-IDF model       accuracy {scores['classic']['accuracy']:.4f}  "
-            f"macro-F1 {scores['classic']['macro_f1']:.4f}")
-        tuned = scores.get("finetuned", model_scores)  # the served agent may be the classic
-        say(f"  {summary['model'][:26]:<26} accuracy {tuned['accuracy']:.4f}  "
-            f"macro-F1 {tuned['macro_f1']:.4f}")
-    if report.get("agent"):
-        say(report["agent"]["reason"])
-    if report.get("verdict") == "no_better_than_majority":
-        say("warning: the agent is no better than always answering the most common label; "
-            "add more examples per label or check the labels.")
-    say(f"run {run.run_id}: {status['state']}. {status.get('reason', '')}".strip())
+        rows = [(task.floor_name[0], scores["majority"]), ("classic model", scores.get("classic")),
+                (summary["model"][:26], model_scores)]
+        for name, row in filter(lambda r: r[1], rows):
+            say(f"  {name:<26} " + "  ".join(f"{task.metric_title(key)} {row[key]:.4f}"
+                                             for key in keys if key in row))
+        for kind, row in model_scores.get("per_type", {}).items():  # entity types
+            say(f"    {kind:<24} " + "  ".join(f"{task.metric_title(key)} {row[key]:.4f}"
+                                               for key in keys if key in row)
+                + f"  ({row['support']} entities)")
     if as_json:
         print(json.dumps(summary, ensure_ascii=False), flush=True)
     state = status["state"]
@@ -359,7 +341,6 @@ def _predict(args: argparse.Namespace) -> int:
     loading = time.perf_counter()
     agent = load_agent(args.run_dir)
     load_s = time.perf_counter() - loading
-    entities = agent.task == "ner"
     if args.text is not None:
         _say_answer(agent, args.text, args.json)
         return 0
@@ -368,10 +349,9 @@ def _predict(args: argparse.Namespace) -> int:
 
     frame = read_table(args.csv)
     labelling = time.perf_counter()
-    labelled, column = (agent.find_frame if entities else agent.predict_frame)(frame,
-                                                                              args.text_col)
+    labelled, column = agent.label_frame(frame, args.text_col)
     rows_per_s = round(len(frame) / max(time.perf_counter() - labelling, 1e-9), 1)
-    kind = "entities" if entities else "predictions"
+    kind = agent.file_kind
     out = write_csv(labelled, args.out or args.csv.with_name(f"{args.csv.stem}.{kind}.csv"))
     note = long_rows_note(frame[column])
     if note:
@@ -384,23 +364,13 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _say_answer(agent: Any, text: str, as_json: bool) -> None:
-    """The top three labels of ``text``, or the entities in it."""
-    if agent.task == "ner":
-        found = agent.find([text])[0]
-        if as_json:
-            print(json.dumps({"entities": [e.to_dict() for e in found]}, ensure_ascii=False))
-            return
-        for entity in found:
-            print(f"{entity.confidence:6.1%}  {entity.type:<14} {entity.text}")
-        if not found:
-            print("No entities found.")
-        return
-    prediction = agent.predict([text])[0]
+    """The agent's answer to ``text``: its top three labels, the entities in it..."""
+    answer = agent.answer(text)
     if as_json:
-        print(json.dumps(prediction.to_dict(), ensure_ascii=False))
+        print(json.dumps(answer, ensure_ascii=False))
         return
-    for label, prob in prediction.top(3):
-        print(f"{prob:6.1%}  {label}")
+    for line in agent.answer_lines(answer):
+        print(line)
 
 
 def _runs(args: argparse.Namespace) -> int:

@@ -113,11 +113,11 @@ def test_testing_on_a_file_names_the_long_rows(runs, tmp_path: Path) -> None:
 
 
 def test_the_entities_file_from_the_page_runs_no_formula(runs, hostile_csv: Path) -> None:
-    from playground.tasks.entities.views import label_entities
+    from playground.tasks.entities.views import label_file
 
     frame = pd.read_csv(hostile_csv, dtype=str, keep_default_na=False)
     with pytest.warns(UserWarning, match=f"第 {LONG_ROW[4:]} 行，表头算第 1 行"):
-        out = label_entities(runs["entities"], frame, "texts", "zh")[0]
+        out = label_file(runs["entities"], frame, "texts", "zh")[0]
     assert "entities_json" in _assert_no_formula(Path(out)).columns
 
 

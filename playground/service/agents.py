@@ -4,33 +4,30 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
-import pandas as pd
-
-from playground.data.limits import check_question, long_rows_note
-from playground.errors import DataError, PlaygroundError, RunError
+from playground import tasks
+from playground.data.limits import check_question
+from playground.errors import PlaygroundError, RunError
 from playground.runfolder import LABELS, RunFolder
 from playground.service.batching import Batcher
 from playground.service.jobs import TrainingService
 from playground.service.replies import AgentRules, load_rules
 from playground.service.respond import Reply, respond
-from playground.tasks.classify.agent import Agent
-from playground.tasks.classify.checks import check_eval_table
-from playground.tasks.classify.metrics import score
 from playground.training.agents import load_agent
 
 
 @functools.lru_cache(maxsize=4)
-def _cached(run_dir: str, model_mtime: float) -> Agent:
+def _cached(run_dir: str, model_mtime: float) -> Any:
     return load_agent(run_dir)
 
 
 @functools.lru_cache(maxsize=4)
-def _batcher(agent: Agent) -> Batcher:
+def _batcher(agent: Any) -> Batcher:
     return Batcher(agent.predict)
 
 
-def agent_for(run_dir: Path) -> Agent:
+def agent_for(run_dir: Path) -> Any:
     """The agent of a run, from a small cache keyed by folder and model time; a RunError
     with a sentence when its model files are missing or damaged."""
     labels = RunFolder(run_dir).model_dir / LABELS
@@ -68,30 +65,26 @@ def _damaged(run_id: str, what: str, what_zh: str, exc: Exception) -> RunError:
 def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
     """One chat turn with a run's agent.
 
-    An intent agent predicts a label, then its rules and tools answer; when its rules
-    name an entity agent (``entity_run``), that agent's entities fill the reply's slots.
-    An entity agent alone answers with the entities it found. ``web_calls`` False stops
+    An agent whose task has reply rules (intents) predicts a label, then its rules and
+    tools answer; when its rules name an entity agent (``entity_run``), that agent's
+    entities fill the reply's slots. Other agents reply on their own (an entity agent
+    lists the entities it found). ``web_calls`` False stops
     every http action, whatever the rules say (the app's host decides). A question over
     the length limit is refused (``data.limits``).
     """
     check_question(text)
     agent = agent_for(run.path)
-    if agent.task == "ner":
-        entities = [e.to_dict() for e in agent.find([text])[0]]
-        found = "; ".join(f"{e['type']}: {e['text']}" for e in entities)
-        sure = min((e["confidence"] for e in entities), default=1.0)
-        return Reply(text=found or "No entities found.", label="entities", confidence=sure,
-                     source="entities", detail=f"{len(entities)} found",
-                     detail_zh=f"找到 {len(entities)} 个", probabilities={}, entities=entities)
+    if not tasks.spec(agent.task).has_rules:
+        return Reply(**agent.reply(text))
     rules = _rules(run, agent.labels)
     entities = []
     if rules.entity_run:
         entity_agent = agent_for(run.path.parent / rules.entity_run)
-        if entity_agent.task != "ner":
+        if not tasks.spec(entity_agent.task).gives_entities:
             raise RunError(f"The run {rules.entity_run} does not find entities.",
                            "Pick a named-entity agent for the slots, or none.",
                            zh=f"训练记录 {rules.entity_run} 不找实体。请为填空选择一个命名实体智能体，或不选。")
-        entities = [e.to_dict() for e in entity_agent.find([text])[0]]
+        entities = entity_agent.answer(text)["entities"]
     # Questions asked at the same time share one forward pass (batching.py).
     prediction = _batcher(agent).ask(text)
     return respond(rules, text, prediction.probabilities, entities, run.tools_dir, web_calls)
@@ -106,6 +99,16 @@ def finished_runs(service: TrainingService, task: str | None = None) -> list[str
 def agent_choices(service: TrainingService, task: str | None = None) -> list[tuple[str, str]]:
     """(name, run id) of every run with an agent to talk to, newest first, for a picker."""
     rows = [row for row in service.list_runs() if task in (None, row["task"])]
+    return _answering(service, rows)
+
+
+def entity_agent_choices(service: TrainingService) -> list[tuple[str, str]]:
+    """(name, run id) of the agents that can fill another agent's reply slots."""
+    rows = [row for row in service.list_runs() if tasks.spec(row["task"]).gives_entities]
+    return _answering(service, rows)
+
+
+def _answering(service: TrainingService, rows: list[dict]) -> list[tuple[str, str]]:
     return [(row["name"], row["run_id"]) for row in rows
             if _can_answer(RunFolder(service.runs_dir / row["run_id"]), row["state"])]
 
@@ -122,27 +125,3 @@ def has_agent(service: TrainingService, run_id: str) -> bool:
 def _can_answer(run: RunFolder, state: str) -> bool:
     """Succeeded, or cancelled with a checkpoint: the run left an agent in model/."""
     return state in ("succeeded", "cancelled") and (run.model_dir / LABELS).exists()
-
-
-def evaluate_table(run: RunFolder, frame: pd.DataFrame, max_mistakes: int = 200) -> dict:
-    """Score a run's agent on a labeled table: scores, the majority baseline, mistakes,
-    and (en, zh) naming the rows read only up to the length limit (None when none is).
-
-    The table is checked as an evaluation file (any size; only labels the agent knows).
-    """
-    agent = agent_for(run.path)
-    clean, report = check_eval_table(frame, agent.labels)
-    if report.errors:
-        raise DataError(" ".join(p.message for p in report.errors),
-                        "Fix the file and test again.",
-                        zh="".join(p.message_zh or p.message for p in report.errors)
-                           + "请修正文件后重新测试。")
-    probabilities = agent.probabilities(clean["text"].tolist())
-    predicted = [agent.labels[i] for i in probabilities.argmax(axis=1)]
-    majority = ((run.read_report() or {}).get("scores", {}).get("majority", {})
-                .get("label"))
-    wrong = clean.assign(predicted=predicted, confidence=probabilities.max(axis=1).round(4))
-    return {"rows": len(clean), "scores": score(clean["label"].tolist(), predicted, agent.labels),
-            "majority_accuracy": float((clean["label"] == majority).mean()) if majority else 0.0,
-            "mistakes": wrong[wrong["label"] != wrong["predicted"]].head(max_mistakes),
-            "long_rows": long_rows_note(frame[report.text_column])}

@@ -34,6 +34,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from playground import tasks
 from playground.errors import BundleError, ConfigError
 from playground.runfolder import LABELS, MODEL, RUN_CONFIG, TOOLS
 from playground.service.bundle_texts import REEXPORT, REEXPORT_ZH, bad, check_texts
@@ -86,7 +87,8 @@ _WORDS_ZH = {int: "整数", str: "文字", dict: "对象", list: "列表"}
 
 def check_manifest(value: Any) -> Manifest:
     """A ``Manifest`` from parsed manifest.json, or a BundleError naming what is wrong."""
-    from playground.config import TASKS, RunConfig
+    from playground.config import RunConfig
+    from playground.tasks import names as task_names
 
     if not isinstance(value, dict):
         raise bad("it is not a JSON object", "它不是 JSON 对象")
@@ -111,9 +113,9 @@ def check_manifest(value: Any) -> Manifest:
     if version != FORMAT_VERSION:
         raise bad(f"format_version {version} is not one this playground reads",
                    f"本训练场读不了 format_version {version}")
-    if value["task"] not in TASKS:
-        raise bad(f"the task '{value['task']}' is not one of {', '.join(TASKS)}",
-                   f"任务“{value['task']}”不是 {'、'.join(TASKS)} 之一")
+    if value["task"] not in task_names():
+        raise bad(f"the task '{value['task']}' is not one of {', '.join(task_names())}",
+                   f"任务“{value['task']}”不是 {'、'.join(task_names())} 之一")
     labels = value["labels"]
     if not labels or not all(isinstance(x, str) and x for x in labels):
         raise bad("labels should be a list of label names", "labels 应当是标签名的列表")
@@ -202,7 +204,7 @@ def _check_metrics(metrics: dict[str, Any], task: str) -> None:
                                                                  dict) else None
     if not isinstance(model, dict):
         raise bad("metrics has no held-out scores of the model", "metrics 中没有模型在留出数据上的分数")
-    headline = "accuracy" if task == "text-classification" else "f1"
+    headline = tasks.spec(task).headline
     if not isinstance(model.get(headline), (int, float)) or isinstance(model[headline], bool):
         raise bad(f"metrics has no {headline} of the model", f"metrics 中没有模型的 {headline}")
 
@@ -395,7 +397,7 @@ def check_model(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
                           REEXPORT, zh=f"包中没有 {labels_name}，它的智能体无法回答。{REEXPORT_ZH}")
     saved = _read_json(archive, infos[labels_name])
     if not isinstance(saved, dict) or saved.get("labels") != manifest.labels or \
-            saved.get("task", "text-classification") != manifest.task:
+            (saved.get("task") or tasks.DEFAULT) != manifest.task:
         raise BundleError(f"The labels in {labels_name} do not match the manifest's labels "
                           f"({', '.join(manifest.labels)}).", TAMPERED,
                           zh=f"{labels_name} 中的标签与清单的标签（{'、'.join(manifest.labels)}）"
@@ -413,17 +415,17 @@ def check_model(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
                           zh=f"包中的 {config_name} 不是模型配置。{REEXPORT_ZH}")
     check_base_model(manifest.base_model, model_config)
     _check_no_custom_code(archive, infos, manifest.base_model["id"])
-    from playground.tasks.classify.classic import FILE_JSON
-
+    part = tasks.part(manifest.task, "agent")
     # The agent loads a classic model whenever its file is there, config.json or not.
-    if f"{MODEL}/{FILE_JSON}" in infos and model_config is not None:
+    if f"{MODEL}/{part.CLASSIC_FILES[0]}" in infos and model_config is not None:
         raise BundleError("The bundle holds both a classic model and a transformers model.",
                           TAMPERED, zh=f"包中同时有经典模型和 transformers 模型。{TAMPERED_ZH}")
-    if model_config is None and manifest.task == "text-classification":
-        _check_classic(archive, infos, manifest.labels)
+    if model_config is None:
+        _check_classic(archive, infos, manifest, part)
     outputs = (model_config or {}).get("id2label")
-    # An entity model has one output per tag (B-/I- per type, and O), not per label.
-    wanted = saved.get("tags", []) if manifest.task == "ner" else manifest.labels
+    # The model's outputs: one per label, or per tag for an entity model (B-/I- per
+    # type, and O), as its labels.json lists them.
+    wanted = saved.get(part.OUTPUTS, [])
     if isinstance(outputs, dict) and len(outputs) != len(wanted):
         raise BundleError(f"The model in the bundle has {len(outputs)} outputs for "
                           f"{len(wanted)} labels.", TAMPERED,
@@ -506,44 +508,30 @@ def _check_no_custom_code(archive: zipfile.ZipFile, infos: dict[str, zipfile.Zip
 
 
 def _check_classic(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
-                   labels: list[str]) -> None:
-    """The classic model's vectorizer may hold only the values the playground writes (never
-    'input', which would read files named by the texts, nor an n-gram range that makes every
-    question cost gigabytes) and must know the manifest's labels."""
-    from playground.tasks.classify.classic import (
-        FILE_JSON,
-        FILE_WEIGHTS,
-        VECTORIZER,
-        vectorizer_fault,
-    )
-
-    meta_name, weights_name = f"{MODEL}/{FILE_JSON}", f"{MODEL}/{FILE_WEIGHTS}"
+                   manifest: Manifest, part: Any) -> None:
+    """The classic model's settings may hold only the values the playground writes (never
+    a vectorizer's 'input', which would read files named by the texts, nor an n-gram
+    range that makes every question cost gigabytes) and must know the manifest's labels.
+    ``part`` is the task's agent module, which knows its classic model's files."""
+    meta_file, weights_file = part.CLASSIC_FILES
+    meta_name, weights_name = f"{MODEL}/{meta_file}", f"{MODEL}/{weights_file}"
     if meta_name not in infos or weights_name not in infos:
-        raise BundleError(f"The bundle's classic model lacks {FILE_JSON} or {FILE_WEIGHTS}.",
-                          REEXPORT, zh=f"包中的经典模型缺少 {FILE_JSON} 或 {FILE_WEIGHTS}。{REEXPORT_ZH}")
+        raise BundleError(f"The bundle's classic model lacks {meta_file} or {weights_file}.",
+                          REEXPORT, zh=f"包中的经典模型缺少 {meta_file} 或 {weights_file}。{REEXPORT_ZH}")
     meta = _read_json(archive, infos[meta_name])
     meta = meta if isinstance(meta, dict) else {}
-    vectorizer, known = meta.get("vectorizer"), meta.get("labels")
-    if not isinstance(vectorizer, dict) or not isinstance(known, list) or \
-            sorted(map(str, known)) != sorted(labels):
+    fault = part.classic_fault(meta, manifest.labels)
+    if fault == "labels":
         raise BundleError(f"The bundle's {meta_name} is not a classic model for the labels "
                           "in its manifest.", TAMPERED,
                           zh=f"包中的 {meta_name} 不是对应清单中标签的经典模型。{TAMPERED_ZH}")
-    fault = vectorizer_fault(vectorizer)
-    vocabulary, longest = meta.get("vocabulary"), VECTORIZER["ngram_range"][1]
-    if fault is None and not (isinstance(vocabulary, list)
-                              and len(vocabulary) <= vectorizer["max_features"]
-                              and all(isinstance(t, str) and 0 < len(t) <= longest
-                                      for t in vocabulary)):
-        fault = "vocabulary"
     if fault is not None:
-        shown = json.dumps(vectorizer[fault], ensure_ascii=False)[:80] \
-            if fault in vectorizer else ""
+        settings = meta.get("vectorizer") if isinstance(meta.get("vectorizer"), dict) else meta
+        shown = json.dumps(settings[fault], ensure_ascii=False)[:80] \
+            if fault in settings else ""
         raise BundleError(f"The bundle's classic model has a setting this playground never "
                           f"writes ({fault} {shown or 'is not as it writes it'}), which could "
                           "make every question cost minutes and gigabytes.", TAMPERED,
                           zh=f"包中的经典模型有一个本训练场从不写入的设置（{fault} "
                              f"{shown or '与本训练场写入的不同'}），"
                              f"它可能让每个问题耗费数分钟和数 GB 内存。{TAMPERED_ZH}")
-
-

@@ -34,6 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from playground import tasks
 from playground.errors import BundleError, RunError, hide_paths
 from playground.runfolder import (
     DATA,
@@ -99,7 +100,7 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
         # serving is not in the bundle: the settings name the base model the bundle holds.
         settings["model"] = base["id"]
     manifest = Manifest(
-        format_version=FORMAT_VERSION, task=settings.get("task", "text-classification"),
+        format_version=FORMAT_VERSION, task=settings.get("task") or tasks.DEFAULT,
         base_model=base, labels=labels, rules=rules.to_dict(),
         settings=settings, metrics=report, data=_fingerprint(run, spec),
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -328,10 +329,7 @@ def _check_loads(folder: Path, manifest: Manifest) -> None:
 
     try:
         agent = load_agent(folder)
-        if agent.task == "ner":
-            agent.find(["hello"])
-        else:
-            agent.predict(["hello"])
+        agent.answer("hello")
     except Exception as exc:  # whatever the loader raises, the bundle is unusable: say why
         said = hide_paths(str(exc))  # not where the server keeps the import
         raise BundleError(f"The bundle's model does not load: {said}", REEXPORT,

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from playground import tasks
 from playground.errors import RunError
 from playground.runfolder import DATA, SCRIPT, SPLITS, RunFolder
 from playground.service.script_templates import CLASSIC, METHOD_CODE, TRANSFORMER
@@ -28,15 +29,15 @@ EMBEDDED_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"  # what the embedded 
 
 def training_script(run_dir: Path) -> str:
     """The source of a standalone script that reproduces the training of the run in
-    ``run_dir`` (a text-classification run; the run does not need to have finished)."""
+    ``run_dir`` (of a task that exports scripts; the run does not need to have finished)."""
     run = RunFolder(Path(run_dir).resolve())
     if not run.exists():
         raise RunError(f"There is no run folder {run.run_id}.",
                        "Choose a run from the list of runs.",
                        zh=f"没有训练记录文件夹 {run.run_id}。请从训练记录列表中选择一个。")
     spec = run.read_config()
-    if spec["config"].get("task", "text-classification") != "text-classification":
-        raise RunError("Only text-classification runs can be exported as a script so far.",
+    if not tasks.of_config(spec["config"]).exports_script:
+        raise RunError("Only runs that label texts can be exported as a script so far.",
                        "Export a run that gives each text one label.",
                        zh="目前只有文本分类的训练记录能导出为脚本。请导出为每条文本给出一个标签的训练记录。")
     if not run.split_path("train").exists():

@@ -37,6 +37,7 @@ class TaskSpec:
     metrics: tuple[tuple[str, str, str], ...]
     checkpoint_metrics: tuple[str, ...]  # early_stopping_metric choices besides auto, loss
     floor_name: tuple[str, str]  # what scoring without learning is called (en, zh)
+    ready: tuple[str, str]  # the Data tab's "ready" line; {rows}, {labels} (en, zh)
     card_words: tuple[str, str]  # what a gallery card's score is (en, zh)
     run_suffix: tuple[str, str] = ("", "")  # added to a run's default name (en, zh)
     phases: dict[str, tuple[str, str]] = field(default_factory=dict)  # own phase words
@@ -44,6 +45,7 @@ class TaskSpec:
     has_rules: bool = False  # its agent answers through reply rules per label
     gives_entities: bool = False  # its agent can fill another agent's reply slots
     streams: bool = False  # its answers arrive piece by piece (``TaskAgent.stream``)
+    exports_script: bool = False  # "Export training script" knows how to write its run
 
     @property
     def headline(self) -> str:
@@ -55,6 +57,17 @@ class TaskSpec:
             if name == key:
                 return zh if lang == "zh" else en
         return key
+
+
+@dataclass
+class Preview:
+    """What the Data tab shows of a file, as a task reads it."""
+
+    rows: Any  # a DataFrame of the first rows (texts and their labels or entities)
+    columns: list[str]  # the file's columns to pick from (none for CoNLL files)
+    text_column: str | None
+    label_column: str | None
+    report: Any  # the checks' DataReport
 
 
 class TaskData(Protocol):
@@ -72,8 +85,9 @@ class TaskData(Protocol):
     def estimate(self, prep: Any) -> dict[str, float]:
         """Time and memory a prepared fine-tuning run will need (a few timed steps)."""
 
-    def check_file(self, path: str | Path, config: Any) -> Any:
-        """Read and check a file alone, for the Data tab: (preview rows, report)."""
+    def preview(self, path: str | Path, text_column: str | None, label_column: str | None,
+                model: str, rows: int) -> Preview:
+        """Read and check a file alone, for the Data tab."""
 
 
 class TaskTraining(Protocol):

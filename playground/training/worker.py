@@ -14,6 +14,7 @@ import time
 import traceback
 from pathlib import Path
 
+from playground import tasks
 from playground.errors import PlaygroundError
 from playground.runfolder import RunFolder
 
@@ -52,9 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         reason_zh = "已按要求停止；目前最好的检查点已保存为智能体。" if report["cancelled"] else ""
         run.update_status(state=state, reason=reason, reason_zh=reason_zh,
                           finished_at=time.time())
-        scores = report["scores"]["model"]
-        headline = (f"{scores['f1']:.4f} entity F1" if report.get("task") == "ner"
-                    else f"{scores['accuracy']:.4f} accuracy")
+        task = tasks.spec(report.get("task"))
+        headline = (f"{report['scores']['model'][task.headline]:.4f} "
+                    f"{task.metric_title(task.headline)}")
         print(f"run {run.run_id} {state}: {headline} on {report['held_out']}", flush=True)
     return 0
 

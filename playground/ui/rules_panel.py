@@ -11,8 +11,9 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from playground import tasks
 from playground.errors import PlaygroundError
-from playground.service.agents import agent_choices, agent_for, rules_for
+from playground.service.agents import agent_for, entity_agent_choices, rules_for
 from playground.service.replies import AgentRules, LabelRule, save_rules
 from playground.service.tables import add_tool_table, tool_tables
 from playground.ui.context import Context
@@ -92,13 +93,13 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
         try:
             folder = ctx.service.run(run_id)
             agent = agent_for(folder.path)
-            if agent.task == "ner":
+            if not tasks.spec(agent.task).has_rules:
                 return (pd.DataFrame(columns=headers(lang)), *[gr.skip()] * (len(settings) - 1),
                         gr.update(choices=[], value=""), say(lang, "ner_no_rules"))
             rules, labels = rules_for(folder), agent.labels
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
-        entity_agents = [("", "")] + agent_choices(ctx.service, "ner")
+        entity_agents = [("", "")] + entity_agent_choices(ctx.service)
         return (rules_frame(rules, labels, lang), rules.threshold, rules.clarify, rules.not_found,
                 rules.allow_http, rules.http_timeout_s,
                 gr.update(choices=entity_agents, value=rules.entity_run),
@@ -112,7 +113,7 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
         try:
             folder = ctx.service.run(run_id)
             agent = agent_for(folder.path)
-            if agent.task == "ner":
+            if not tasks.spec(agent.task).has_rules:
                 raise gr.Error(say(lang, "ner_no_rules"))
             labels = agent.labels
             rules = AgentRules.from_dict(rules_from_frame(frame, *values), labels)

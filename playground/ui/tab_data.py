@@ -11,13 +11,10 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from playground import tasks
 from playground.catalog import choose
-from playground.data import guess_columns, read_table
 from playground.errors import PlaygroundError
-from playground.service.prepare import check_classic_cost, language_note
-from playground.tasks.classify.checks import check_dataset
-from playground.tasks.entities.checks import EntityReport, check_entities
-from playground.tasks.entities.reading import is_cjk, is_conll_file, read_entities, spans_from_tags
+from playground.service.prepare import language_note
 from playground.ui.charts import CHART, count_bars
 from playground.ui.context import Context
 from playground.ui.session import Session
@@ -61,12 +58,12 @@ def _problem_line(problem, lang: str) -> str:
     return mark + html.escape(said, quote=False)
 
 
-def _checks_markdown(report, lang: str, model: str) -> str:
+def _checks_markdown(report, lang: str, model: str, task: str) -> str:
     lines = [_problem_line(p, lang) for p in report.problems]
     if report.ok:
-        ready = "data_ready_ner" if isinstance(report, EntityReport) else "data_ready"
-        lines.insert(0, say(lang, ready, rows=f"{report.rows_used:,}",
-                            labels=len(report.label_counts)))
+        ready = tasks.spec(task).ready[lang == "zh"]
+        lines.insert(0, ready.format(rows=f"{report.rows_used:,}",
+                                     labels=len(report.label_counts)))
         lines.append(_model_line(model, report.language, lang))
     summary = report.summary_lines_zh() if lang == "zh" else report.summary_lines()
     lines += [f"- {html.escape(line, quote=False)}" for line in summary]
@@ -74,29 +71,22 @@ def _checks_markdown(report, lang: str, model: str) -> str:
 
 
 def analyse(path: str, text_column: str | None, label_column: str | None, lang: str,
-            max_mb: int, model: str, task: str = "text-classification"):
-    """Everything the tab shows for a file: preview, column choices, chart, checks."""
+            max_mb: int, model: str, task: str = tasks.DEFAULT):
+    """Everything the tab shows for a file, as its task reads it: preview, column
+    choices, the chart of examples per label (or entity type), the checks."""
     size_mb = Path(path).stat().st_size / 2**20
     if size_mb > max_mb:
         raise gr.Error(say(lang, "too_big", size=f"{size_mb:.0f}", limit=max_mb))
-    if task == "ner":
-        return analyse_entities(path, text_column, label_column, lang, model)
-    if is_conll_file(path):
-        raise gr.Error(say(lang, "conll_needs_ner"))
     try:
-        frame = read_table(path)
+        found = tasks.part(task, "prepare").preview(path, text_column or None,
+                                                    label_column or None, model, PREVIEW_ROWS)
     except PlaygroundError as exc:
         raise error_for(exc, lang) from exc
-    guess = guess_columns(frame)
-    text_column = text_column if text_column in frame.columns else guess.text
-    label_column = label_column if label_column in frame.columns else guess.label
-    _, report = check_dataset(frame, text_column, label_column)
-    check_classic_cost(report)
-    columns = list(frame.columns)
-    return (gr.update(value=frame.head(PREVIEW_ROWS), visible=True),
-            gr.update(choices=columns, value=text_column),
-            gr.update(choices=columns, value=label_column),
-            label_chart(report.label_counts, lang), _checks_markdown(report, lang, model))
+    return (gr.update(value=found.rows, visible=True),
+            gr.update(choices=found.columns, value=found.text_column),
+            gr.update(choices=found.columns, value=found.label_column),
+            label_chart(found.report.label_counts, lang),
+            _checks_markdown(found.report, lang, model, task))
 
 
 def label_chart(label_counts: dict[str, int], lang: str) -> Any:
@@ -111,36 +101,6 @@ def refused(message: str) -> tuple[Any, ...]:
     return (gr.update(value=None, visible=False), gr.update(choices=[], value=None),
             gr.update(choices=[], value=None), gr.update(value=None, visible=False),
             f"❌ {message}")
-
-
-def analyse_entities(path: str, tokens_column: str | None, tags_column: str | None,
-                     lang: str, model: str):
-    """The same views for a named-entity file: sentences with their entities, the
-    entities per type, and the checks. Tables offer their columns; CoNLL files have none."""
-    try:
-        found = read_entities(path, tokens_column=tokens_column or None,
-                              tags_column=tags_column or None)
-    except PlaygroundError as exc:
-        raise error_for(exc, lang) from exc
-    sentences, report = check_entities(found)
-    rows = []
-    for sentence in sentences[:PREVIEW_ROWS]:
-        joiner = "" if is_cjk("".join(sentence.tokens)) else " "
-        entities = [f"{kind}: {joiner.join(sentence.tokens[a:b])}"
-                    for a, b, kind in spans_from_tags(sentence.tags)]
-        rows.append({"text": joiner.join(sentence.tokens), "entities": "; ".join(entities)})
-    columns = [] if found.format == "conll" else _table_columns(path)
-    roles = found.columns
-    text_value = roles.get("tokens") or roles.get("text")
-    return (gr.update(value=pd.DataFrame(rows, columns=["text", "entities"]), visible=True),
-            gr.update(choices=columns, value=text_value if columns else None),
-            gr.update(choices=columns,
-                      value=(roles.get("tags") or roles.get("type")) if columns else None),
-            label_chart(report.label_counts, lang), _checks_markdown(report, lang, model))
-
-
-def _table_columns(path: str) -> list[str]:
-    return [str(c) for c in read_table(path).columns]
 
 
 def build(ctx: Context, model_tab: Any) -> DataTab:

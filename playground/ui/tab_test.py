@@ -10,23 +10,16 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from playground import tasks
 from playground.data import read_table
-from playground.data.limits import long_rows_note
-from playground.data.writing import write_csv
 from playground.errors import PlaygroundError
-from playground.service.agents import agent_choices, agent_for, ask, evaluate_table
+from playground.service.agents import agent_choices, agent_for, ask
 from playground.service.names import rename
-from playground.ui import entity_views, rules_panel, share_panel
+from playground.ui import rules_panel, share_panel
 from playground.ui.charts import (
     CHART,
-    confidence_histogram,
-    confusion_figure,
-    count_bars,
-    trend_frame,
-    trend_lines,
 )
 from playground.ui.context import Context
-from playground.ui.downloads import download_path
 from playground.ui.texts import error_for, lang_of, say
 
 
@@ -59,6 +52,13 @@ def why_line(reply: Any, lang: str) -> str:
                source=source, detail=detail)
 
 
+def highlighted(text: str, entities: list[dict[str, Any]]) -> dict[str, Any]:
+    """The gr.HighlightedText value: each entity marked with its type and confidence."""
+    return {"text": text, "entities": [
+        {"entity": f"{e['type']} {e['confidence']:.0%}", "start": e["start"], "end": e["end"]}
+        for e in entities]}
+
+
 def picker(ctx: Context, value: Any = None) -> Any:
     """The agent picker's choices (names, newest first), and its value when given."""
     choices = agent_choices(ctx.service)
@@ -85,46 +85,19 @@ def _read(path: str | None, lang: str) -> pd.DataFrame:
 
 
 def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
-    """Accuracy, per-label report, confusion matrix and mistakes on a labeled file
-    (entity-level scores per type, for an entity agent)."""
-    if _agent(ctx, run_id, lang).task == "ner":
-        if not path:
-            raise gr.Error(say(lang, "no_data"))
-        return entity_views.test_entities(ctx.service.run(run_id), path, lang)
-    try:
-        found = evaluate_table(ctx.service.run(run_id), _read(path, lang))
-    except PlaygroundError as exc:
-        raise error_for(exc, lang) from exc
-    if found["long_rows"]:
-        gr.Warning(found["long_rows"][lang == "zh"])
-    result = found["scores"]
-    summary = say(lang, "test_score", acc=result["accuracy"], f1=result["macro_f1"],
-                  rows=found["rows"], maj=found["majority_accuracy"])
-    per_label = pd.DataFrame([{"label": label, **values}
-                              for label, values in result["per_label"].items()])
-    return (summary, gr.update(value=per_label, visible=True),
-            gr.update(value=confusion_figure(result["confusion_matrix"], lang), visible=True),
-            gr.update(value=found["mistakes"], visible=True))
+    """The agent's scores, per label (or type) and its mistakes on a labelled file, as
+    its task shows them."""
+    agent = _agent(ctx, run_id, lang)
+    if not path:
+        raise gr.Error(say(lang, "no_data"))
+    return tasks.part(agent.task, "views").test_file(ctx.service.run(run_id), path, lang)
 
 
 def label_file(ctx: Context, run_id: str, path: str, lang: str):
-    """The file with predictions added (to download) and what the agent found in it."""
+    """The file with the agent's answers added (to download) and what it found in it."""
     agent = _agent(ctx, run_id, lang)
-    if agent.task == "ner":
-        return entity_views.label_entities(ctx.service.run(run_id), _read(path, lang),
-                                           Path(path).stem, lang)
-    labelled, column = agent.predict_frame(_read(path, lang))
-    out = write_csv(labelled, download_path(f"{Path(path).stem}.predictions.csv"))
-    long_rows = long_rows_note(labelled[column])
-    if long_rows:  # the rows the agent read only the start of (data.limits)
-        gr.Warning(long_rows[lang == "zh"])
-    counts = labelled["predicted_label"].value_counts().rename_axis("label") \
-        .reset_index(name="texts")
-    examples = labelled.groupby("predicted_label", sort=False).head(3)[
-        ["predicted_label", "confidence", column]].sort_values("predicted_label")
-    spread = confidence_histogram(labelled["confidence"], lang)
-    return (str(out), count_bars(counts, lang), gr.update(value=spread, visible=True),
-            gr.update(value=examples, visible=True), trend_lines(trend_frame(labelled)))
+    return tasks.part(agent.task, "views").label_file(ctx.service.run(run_id),
+                                                      _read(path, lang), Path(path).stem, lang)
 
 
 def build(ctx: Context) -> TestTab:
@@ -201,7 +174,7 @@ def build(ctx: Context) -> TestTab:
         history = history + [{"role": "user", "content": html.escape(text, quote=False)},
                              {"role": "assistant", "content": answer}]
         top = dict(list(reply.probabilities.items())[:3])
-        marked = entity_views.highlighted(text, reply.entities)
+        marked = highlighted(text, reply.entities)
         return history, "", top or None, gr.update(value=marked, visible=bool(reply.entities))
 
     def show_name(run_id: str | None) -> Any:

@@ -52,13 +52,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "preview": ("Preview (first rows)", "预览（前几行）"),
     "label_chart": ("Examples per label", "每个标签的样本数"),
     "data_checks": ("Checks", "检查结果"),
-    "data_ready": ("✅ Ready to train: {rows} rows, {labels} labels.",
-                   "✅ 可以训练：{rows} 行，{labels} 个标签。"),
-    "conll_needs_ner": ("This file holds tagged tokens (one token and its tag per line): pick "
-                        "the task 'Named entities' on tab 1 · Model, then load it again.",
-                        "该文件是逐词标注（每行一个词和它的标签）：请在第 1 步 · 模型中选择任务“命名实体”，再重新加载。"),
-    "data_ready_ner": ("✅ Ready to train: {rows} sentences, {labels} entity types.",
-                       "✅ 可以训练：{rows} 个句子，{labels} 种实体。"),
     "no_data": ("Add training data first (tab 2 · Data).", "请先添加训练数据（第 2 步 · 数据）。"),
     "too_big": ("This file is {size} MB; the limit is {limit} MB. Use a smaller sample.",
                 "该文件 {size} MB，上限为 {limit} MB。请使用更小的样本。"),

@@ -13,7 +13,7 @@ from playground.config import RunConfig
 from playground.errors import RunError
 from playground.service.agents import ask
 from playground.service.prepare import preflight, prepare
-from playground.tasks.entities.evaluate import entity_agent, evaluate_entity_file
+from playground.tasks.entities.evaluate import entity_agent, evaluate_file
 from playground.training.job import run_job
 
 
@@ -34,7 +34,7 @@ def test_the_agent_finds_entities_at_their_offsets(entity_run) -> None:
 
 def test_evaluate_a_tagged_file(entity_run, tmp_path: Path) -> None:
     test = write_conll(tmp_path / "test.conll", count=30, seed=9)
-    result = evaluate_entity_file(entity_run, test)
+    result = evaluate_file(entity_run, test)
     assert result["rows"] == 30
     assert result["scores"]["f1"] > 0.9 and result["majority"]["f1"] == 0.0
     assert set(result["scores"]["per_type"]) == {"LOC", "PER"}

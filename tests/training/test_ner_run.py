@@ -39,7 +39,7 @@ def test_tiny_transformer_learns_entities_and_finds_them_in_text(
     assert report["agent"]["metric"] == "f1" and report["verdict"] == "ok"
     assert set(report["agent"]["validation"]) == {"finetuned", "classic"}
     phases = [e["phase"] for e in _events(run) if e["type"] == "phase"]
-    assert phases == ["loading", "tokenizing", "training", "baselines", "saving"]
+    assert phases == ["loading", "tokenizing", "training", "baselines", "calibrating", "saving"]
     assert set(scores["model"]["per_type"]) == {"LOC", "PER"}
     evals = [e for e in _events(run) if e["type"] == "eval"]
     assert len(evals) == 10 and all("f1" in e and "precision" in e for e in evals)

@@ -39,7 +39,7 @@ def test_embedded_model_learns_banking_intents(make_run, tmp_path: Path) -> None
     agent = load_agent(run.path)
     assert agent.predict([test["text"].iloc[0]])[0].label in labels
     # The fast paths label a real file as the plain fp32 one does.
-    labelled, _ = agent.predict_frame(test[["text"]])
+    labelled, _ = agent.label_frame(test[["text"]])
     assert labelled["predicted_label"].tolist() == [p.label for p in agent.predict(test["text"])]
     fp32, bf16 = (Agent(run.model_dir, precision).probabilities(test["text"])
                   for precision in ("fp32", "bf16"))

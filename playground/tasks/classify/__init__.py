@@ -14,6 +14,9 @@ SPEC = TaskSpec(
     metrics=(("accuracy", "accuracy", "准确率"), ("macro_f1", "macro-F1", "宏平均 F1")),
     checkpoint_metrics=("accuracy", "macro_f1"),
     floor_name=("most common label", "总答最常见标签"),
+    ready=("✅ Ready to train: {rows} rows, {labels} labels.",
+           "✅ 可以训练：{rows} 行，{labels} 个标签。"),
     card_words=("Accuracy on held-out texts", "留出文本上的准确率"),
     has_rules=True,
+    exports_script=True,
 )

@@ -12,9 +12,36 @@ import numpy as np
 from playground.data.columns import text_column_of
 from playground.data.limits import cut
 from playground.runfolder import LABELS, RUN_CONFIG, read_json
-from playground.tasks.classify.classic import ClassicModel
+from playground.tasks.classify.classic import (
+    FILE_JSON,
+    FILE_WEIGHTS,
+    VECTORIZER,
+    ClassicModel,
+    vectorizer_fault,
+)
 from playground.training.calibration import softmax
 from playground.training.precision import resolve_precision
+
+CLASSIC_FILES = (FILE_JSON, FILE_WEIGHTS)  # the classic model's metadata and weights
+OUTPUTS = "labels"  # the key of labels.json that lists the model's outputs
+
+
+def classic_fault(meta: dict, labels: list[str]) -> str | None:
+    """The first setting of a saved classic model (its metadata ``meta``) that the
+    playground never writes, "labels" when it does not answer ``labels``, else None."""
+    vectorizer, known = meta.get("vectorizer"), meta.get("labels")
+    if not isinstance(vectorizer, dict) or not isinstance(known, list) or \
+            sorted(map(str, known)) != sorted(labels):
+        return "labels"
+    fault = vectorizer_fault(vectorizer)
+    vocabulary, longest = meta.get("vocabulary"), VECTORIZER["ngram_range"][1]
+    if fault is None and not (isinstance(vocabulary, list)
+                              and len(vocabulary) <= vectorizer["max_features"]
+                              and all(isinstance(t, str) and 0 < len(t) <= longest
+                                      for t in vocabulary)):
+        fault = "vocabulary"
+    return fault
+
 
 # Rows per forward pass when labelling: sorted by length a big batch pads little, and
 # the matrix products are wide enough to keep every core busy.
@@ -82,6 +109,7 @@ class Agent:
     """Predicts a label and probabilities for each text, in batches."""
 
     task = "text-classification"
+    file_kind = "predictions"  # a labelled file is saved as NAME.predictions.csv
 
     def __init__(self, model_dir: Path, precision: str = "auto") -> None:
         """``precision`` of a transformer's inference: "auto" is bf16 where the processor
@@ -127,7 +155,17 @@ class Agent:
                                      {label: round(p, 4) for label, p in ranked}))
         return result
 
-    def predict_frame(self, frame, text_column: str | None = None):
+    def answer(self, text: str) -> dict:
+        """The chat's answer: the label, its calibrated confidence, every probability."""
+        return self.predict([text])[0].to_dict()
+
+    @staticmethod
+    def answer_lines(answer: dict) -> list[str]:
+        """The answer as a terminal shows it: the three likeliest labels."""
+        return [f"{prob:6.1%}  {label}" for label, prob in
+                list(answer["probabilities"].items())[:3]]
+
+    def label_frame(self, frame, text_column: str | None = None):
         """``frame`` with predicted_label, confidence and the top-3 labels added, and the
         text column used: the one given, else the guessed one, else the first."""
         column = text_column_of(frame, text_column)

@@ -10,10 +10,11 @@ import pandas as pd
 
 from playground.catalog import choose
 from playground.config import RunConfig
-from playground.data import DataReport, Problem, read_table
+from playground.data import DataReport, Problem, guess_columns, read_table
 from playground.errors import DataError
 from playground.runfolder import SPLITS, RunFolder
 from playground.service.prepare import Preparation, fit_to_data, note_language
+from playground.tasks.base import Preview
 from playground.tasks.classify.checks import check_dataset, check_eval_table
 from playground.tasks.classify.splits import make_splits
 from playground.tasks.entities.reading import is_conll_file
@@ -27,6 +28,33 @@ def _limit_rows(train: pd.DataFrame, limit: int | None, seed: int) -> pd.DataFra
     parts = [group.sample(n=max(1, round(len(group) * share)), random_state=seed)
              for _, group in train.groupby("label", sort=True)]
     return pd.concat(parts).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def _refuse_tagged_tokens(path: str | Path) -> None:
+    """A DataError for a CoNLL file (tokens and tags), which another task reads."""
+    if is_conll_file(path):
+        raise DataError(f"{Path(path).name} holds tagged tokens (one token and its tag "
+                        "per line), which teach an agent to find entities, not to label "
+                        "texts.", "Choose the task 'Named entities' (on the command line: "
+                        "--task ner), or give a table with a text column and a label column.",
+                        zh=f"{Path(path).name} 是逐词标注（每行一个词和它的标签），用来教智能体"
+                           "找实体，而不是给文本打标签。请选择任务“命名实体”（命令行：--task ner），"
+                           "或给出带文本列和标签列的表格。")
+
+
+def preview(path: str | Path, text_column: str | None, label_column: str | None,
+            model: str, rows: int) -> Preview:
+    """The Data tab's view of a table: its first rows, its columns (the text and label
+    ones guessed unless given), and every check, as a run of ``model`` would make them."""
+    _refuse_tagged_tokens(path)
+    frame = read_table(path)
+    guess = guess_columns(frame)
+    text_column = text_column if text_column in frame.columns else guess.text
+    label_column = label_column if label_column in frame.columns else guess.label
+    _, report = check_dataset(frame, text_column, label_column)
+    check_classic_cost(report)
+    return Preview(rows=frame.head(rows), columns=list(frame.columns), text_column=text_column,
+                   label_column=label_column, report=report)
 
 
 def check_classic_cost(report: DataReport) -> None:
@@ -58,14 +86,7 @@ def prepare(data_path: str | Path, config: RunConfig,
     problems are listed in the result (see ``errors``)."""
     data_path = Path(data_path)
     for path in filter(None, (data_path, eval_path)):
-        if is_conll_file(path):
-            raise DataError(f"{Path(path).name} holds tagged tokens (one token and its tag "
-                            "per line), which teach an agent to find entities, not to label "
-                            "texts.", "Choose the task 'ner' (--task ner), or give a table "
-                            "with a text column and a label column.",
-                            zh=f"{Path(path).name} 是逐词标注（每行一个词和它的标签），用来教智能体"
-                               "找实体，而不是给文本打标签。请选择任务 ner（--task ner），"
-                               "或给出带文本列和标签列的表格。")
+        _refuse_tagged_tokens(path)
     frame = read_table(data_path)
     min_per_label = 2 if eval_path else 3
     clean, report = check_dataset(frame, config.text_column, config.label_column,

@@ -19,9 +19,13 @@ SPEC = TaskSpec(
     checkpoint_metrics=("f1", "accuracy", "macro_f1"),
     run_suffix=(" · entities", " · 实体"),
     floor_name=("finding nothing", "不标任何实体"),
+    ready=("✅ Ready to train: {rows} sentences, {labels} entity types.",
+           "✅ 可以训练：{rows} 个句子，{labels} 种实体。"),
     card_words=("Entity F1 on held-out sentences", "留出句子上的实体 F1"),
     gives_entities=True,
     phases={"training": ("Fine-tuning {model} to tag entities.", "正在微调 {model} 以标注实体。"),
             "baselines": ("Scoring 'no entity at all' and the classic entity model.",
-                          "正在计算“不标任何实体”和经典实体模型的得分。")},
+                          "正在计算“不标任何实体”和经典实体模型的得分。"),
+            "calibrating": ("Comparing the fine-tuned and the classic model on the validation "
+                            "sentences.", "正在用验证句子比较微调模型和经典模型。")},
 )

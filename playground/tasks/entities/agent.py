@@ -19,9 +19,31 @@ import numpy as np
 from playground.data.columns import text_column_of
 from playground.data.limits import cut
 from playground.runfolder import LABELS, RUN_CONFIG, read_json
-from playground.tasks.entities.classic import ClassicEntityModel
+from playground.tasks.entities.classic import (
+    FILE_JSON,
+    FILE_WEIGHTS,
+    N_FEATURES,
+    WINDOW,
+    ClassicEntityModel,
+)
 from playground.tasks.entities.metrics import decode
 from playground.tasks.entities.reading import spans_from_tags, split_tokens
+
+CLASSIC_FILES = (FILE_JSON, FILE_WEIGHTS)  # the classic model's metadata and weights
+OUTPUTS = "tags"  # the key of labels.json that lists the model's outputs (BIO tags)
+
+
+def classic_fault(meta: dict, labels: list[str]) -> str | None:
+    """The first setting of a saved classic entity model that the playground never
+    writes, "labels" when its tags are not BIO tags of ``labels``, else None."""
+    tags = meta.get("tags")
+    if not isinstance(tags, list) or "O" not in tags or \
+            sorted({str(t)[2:] for t in tags if t != "O"}) != sorted(labels):
+        return "labels"
+    for key, wanted in (("n_features", N_FEATURES), ("window", WINDOW)):
+        if meta.get(key) != wanted:
+            return key
+    return None
 
 
 @dataclass(frozen=True)
@@ -42,6 +64,7 @@ class EntityAgent:
     """Finds entities in texts, in batches. ``labels`` are the entity types it knows."""
 
     task = "ner"
+    file_kind = "entities"  # a labelled file is saved as NAME.entities.csv
 
     def __init__(self, model_dir: Path) -> None:
         self.model_dir = model_dir
@@ -94,9 +117,29 @@ class EntityAgent:
             result.append(found)
         return result
 
-    def find_frame(self, frame, text_column: str | None = None):
+    def answer(self, text: str) -> dict[str, Any]:
+        """The chat's answer: every entity in the text."""
+        return {"entities": [e.to_dict() for e in self.find([text])[0]]}
+
+    def reply(self, text: str) -> dict[str, Any]:
+        """A chat reply of its own (no reply rules): the entities found, listed."""
+        entities = self.answer(text)["entities"]
+        found = "; ".join(f"{e['type']}: {e['text']}" for e in entities)
+        sure = min((e["confidence"] for e in entities), default=1.0)
+        return {"text": found or "No entities found.", "label": "entities",
+                "confidence": sure, "source": "entities", "detail": f"{len(entities)} found",
+                "detail_zh": f"找到 {len(entities)} 个", "probabilities": {},
+                "entities": entities}
+
+    @staticmethod
+    def answer_lines(answer: dict[str, Any]) -> list[str]:
+        """The answer as a terminal shows it: one entity per line."""
+        return [f"{e['confidence']:6.1%}  {e['type']:<14} {e['text']}"
+                for e in answer["entities"]] or ["No entities found."]
+
+    def label_frame(self, frame, text_column: str | None = None):
         """``frame`` with an ``entities`` column ("type: text (confidence); ...") and a JSON
-        column ``entities_json``, and the text column used (as ``Agent.predict_frame``)."""
+        column ``entities_json``, and the text column used (as the classifier's)."""
         column = text_column_of(frame, text_column)
         found = self.find(frame[column].astype(str).tolist())
         out = frame.copy()

@@ -28,7 +28,7 @@ def entity_agent(run: RunFolder):
     return agent
 
 
-def evaluate_entity_file(run: RunFolder, path: str | Path,
+def evaluate_file(run: RunFolder, path: str | Path,
                          max_mistakes: int = 200) -> dict[str, Any]:
     """Score a run's entity agent on a tagged file (any entity format): entity-level
     scores overall and per type, the 'no entity' baseline, and the sentences it got wrong

@@ -10,11 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from playground.catalog import choose
 from playground.config import RunConfig
+from playground.data import read_table
 from playground.data.report import Problem
 from playground.runfolder import SPLITS, RunFolder
 from playground.service.prepare import Preparation, fit_to_data, note_language
+from playground.tasks.base import Preview
 from playground.tasks.entities.checks import (
     EntitySplits,
     bio_tags,
@@ -23,7 +27,12 @@ from playground.tasks.entities.checks import (
     entity_types,
     make_entity_splits,
 )
-from playground.tasks.entities.reading import read_entities, write_sentences
+from playground.tasks.entities.reading import (
+    is_cjk,
+    read_entities,
+    spans_from_tags,
+    write_sentences,
+)
 
 
 def prepare(data_path: str | Path, config: RunConfig,
@@ -66,6 +75,26 @@ def write_splits(run: RunFolder, splits: EntitySplits) -> dict[str, Any]:
     types = entity_types(splits.train)
     return {"labels": bio_tags(types), "entity_types": types,
             "rows": {name: len(part) for name, part in parts.items()}}
+
+
+def preview(path: str | Path, tokens_column: str | None, tags_column: str | None,
+            model: str, rows: int) -> Preview:
+    """The Data tab's view of an entity file: sentences with their entities, the
+    columns of a table (a CoNLL file has none), and every check."""
+    found = read_entities(path, tokens_column=tokens_column, tags_column=tags_column)
+    sentences, report = check_entities(found)
+    shown = []
+    for sentence in sentences[:rows]:
+        joiner = "" if is_cjk("".join(sentence.tokens)) else " "
+        entities = [f"{kind}: {joiner.join(sentence.tokens[a:b])}"
+                    for a, b, kind in spans_from_tags(sentence.tags)]
+        shown.append({"text": joiner.join(sentence.tokens), "entities": "; ".join(entities)})
+    columns = [] if found.format == "conll" else [str(c) for c in read_table(path).columns]
+    roles = found.columns
+    return Preview(rows=pd.DataFrame(shown, columns=["text", "entities"]), columns=columns,
+                   text_column=(roles.get("tokens") or roles.get("text")) if columns else None,
+                   label_column=(roles.get("tags") or roles.get("type")) if columns else None,
+                   report=report)
 
 
 def estimate(prep: Preparation) -> dict[str, float]:

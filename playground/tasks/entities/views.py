@@ -4,7 +4,6 @@ scores on a tagged file, and a file of texts with the entities found in each."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import gradio as gr
 import pandas as pd
@@ -12,23 +11,16 @@ import pandas as pd
 from playground.data.limits import long_rows_note
 from playground.data.writing import write_csv
 from playground.errors import PlaygroundError
-from playground.tasks.entities.evaluate import entity_agent, evaluate_entity_file
+from playground.tasks.entities.evaluate import entity_agent, evaluate_file
 from playground.ui.charts import confidence_histogram, count_bars
 from playground.ui.downloads import download_path
 from playground.ui.texts import error_for, say
 
 
-def highlighted(text: str, entities: list[dict[str, Any]]) -> dict[str, Any]:
-    """The gr.HighlightedText value: each entity marked with its type and confidence."""
-    return {"text": text, "entities": [
-        {"entity": f"{e['type']} {e['confidence']:.0%}", "start": e["start"], "end": e["end"]}
-        for e in entities]}
-
-
-def test_entities(run, path: str, lang: str):
+def test_file(run, path: str, lang: str):
     """Entity-level scores overall and per type, and the sentences the agent got wrong."""
     try:
-        found = evaluate_entity_file(run, path)
+        found = evaluate_file(run, path)
     except PlaygroundError as exc:
         raise error_for(exc, lang) from exc
     scores = found["scores"]
@@ -40,11 +32,11 @@ def test_entities(run, path: str, lang: str):
             gr.update(value=found["mistakes"], visible=True))
 
 
-def label_entities(run, frame: pd.DataFrame, stem: str, lang: str):
+def label_file(run, frame: pd.DataFrame, stem: str, lang: str):
     """The file with an entities column (to download), entities per type, the spread of
     their confidence, and examples."""
     try:
-        labelled, column = entity_agent(run).find_frame(frame)
+        labelled, column = entity_agent(run).label_frame(frame)
     except PlaygroundError as exc:
         raise error_for(exc, lang) from exc
     out = write_csv(labelled, download_path(f"{stem}.entities.csv"))
