@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "playground"
 
 def test_import_does_not_load_torch_or_transformers() -> None:
     code = ("import sys, playground, playground.config, playground.catalog, playground.cli, "
+            "playground.tasks, "
             "playground.data, playground.service.jobs, playground.service.prepare; "
             "print(sorted(m for m in ('torch', 'transformers', 'gradio', 'sklearn') "
             "if m in sys.modules))")
@@ -41,3 +42,22 @@ def test_lower_layers_never_import_upper_ones() -> None:
         for path in (PACKAGE / folder).glob("*.py"):
             bad = {n for n in _imports(path) if n.startswith(banned)}
             assert not bad, f"{path.name} imports {bad}"
+
+
+# A task's parts sit in the layers above: what it shows is UI, what it prepares and
+# evaluates for a user is service, the rest (data, training, agent) is the core.
+TASK_PART_LAYERS = {"views.py": "ui", "prepare.py": "service", "evaluate.py": "service"}
+
+
+def test_task_parts_keep_to_their_layers() -> None:
+    forbidden = {
+        "ui": ("playground.training", "playground.cli"),
+        "service": ("playground.ui", "playground.cli", "gradio"),
+        "core": ("playground.service", "playground.ui", "playground.cli", "gradio"),
+    }
+    for path in (PACKAGE / "tasks").rglob("*.py"):
+        layer = TASK_PART_LAYERS.get(path.name, "core")
+        bad = {n for n in _imports(path) if n.startswith(forbidden[layer])}
+        # The UI reaches a task's agent and files through the service, never the core's
+        # training modules; a view may use its own task's service parts.
+        assert not bad, f"{path.relative_to(PACKAGE)} ({layer}) imports {bad}"

@@ -20,7 +20,7 @@ by ``SPEC``, so ``import playground`` stays light.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -135,18 +135,29 @@ class TaskTraining(Protocol):
 
 
 class TaskAgent(Protocol):
-    """What ``tasks/<task>/agent.py``'s ``load(model_dir)`` returns."""
+    """What ``tasks/<task>/agent.py``'s ``load(model_dir)`` returns. The module also
+    names its classic model's files (``CLASSIC_FILES``: metadata, weights), the key of
+    labels.json that lists the model's outputs (``OUTPUTS``), and checks an imported
+    classic model's metadata (``classic_fault(meta, labels)``: the bad setting or None)."""
 
     task: str  # SPEC.name
     labels: list[str]  # what it answers with (labels, entity types)
     kind: str  # "classic" or "transformer"
+    file_kind: str  # a labelled file is saved as NAME.<file_kind>.csv
 
     def answer(self, text: str) -> dict[str, Any]:
-        """One chat answer: {"text", "label", "confidence", "probabilities", "entities"}
-        as far as the task has them (``service.agents.ask`` turns it into a reply)."""
+        """One answer as plain data (the CLI's --json): label and probabilities, entities."""
+
+    @staticmethod
+    def answer_lines(answer: dict[str, Any]) -> list[str]:
+        """The answer as a terminal shows it."""
+
+    def reply(self, text: str) -> dict[str, Any]:
+        """A chat reply (``service.respond.Reply``'s fields), for tasks without reply
+        rules (``SPEC.has_rules`` False); tasks with rules answer through them."""
 
     def stream(self, text: str) -> Iterator[str]:
-        """The answer in pieces, for tasks whose ``SPEC.streams``."""
+        """The reply in pieces, for tasks whose ``SPEC.streams``."""
 
     def label_frame(self, frame: Any, text_column: str | None = None) -> tuple[Any, str]:
         """``frame`` with the agent's answers added as columns, and the text column read."""
@@ -168,6 +179,3 @@ class TaskViews(Protocol):
 
     def label_file(self, run: Any, frame: Any, stem: str, lang: str) -> tuple:
         """The Label tab's outputs: the file to download, counts, spread, examples, trend."""
-
-    def highlighted(self, text: str, entities: Sequence[dict[str, Any]]) -> dict[str, Any]:
-        """The chat's marked-up text, for tasks that find entities."""

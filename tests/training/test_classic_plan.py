@@ -13,9 +13,9 @@ import pytest
 from playground.config import RunConfig
 from playground.errors import DataError
 from playground.service.prepare import create_run, prepare
+from playground.tasks.classify import classic_plan
 from playground.tasks.classify.classic import MIN_FEATURES, VECTORIZER, ClassicModel
 from playground.tasks.classify.classic_plan import max_steps, plan, sample_rows
-from playground.training import classic_plan
 from playground.training.job import run_job
 
 WORDS = ["card", "refund", "loan", "rate", "fee", "atm", "pin", "limit", "app", "cash"]

@@ -18,6 +18,7 @@ import numpy as np
 
 from playground.data.columns import text_column_of
 from playground.data.limits import cut
+from playground.errors import ModelError
 from playground.runfolder import LABELS, RUN_CONFIG, read_json
 from playground.tasks.entities.classic import (
     FILE_JSON,
@@ -29,6 +30,7 @@ from playground.tasks.entities.classic import (
 from playground.tasks.entities.metrics import decode
 from playground.tasks.entities.reading import spans_from_tags, split_tokens
 
+IGNORE = -100  # the label the loss skips: later pieces of a token, special tokens, padding
 CLASSIC_FILES = (FILE_JSON, FILE_WEIGHTS)  # the classic model's metadata and weights
 OUTPUTS = "tags"  # the key of labels.json that lists the model's outputs (BIO tags)
 
@@ -44,6 +46,65 @@ def classic_fault(meta: dict, labels: list[str]) -> str | None:
         if meta.get(key) != wanted:
             return key
     return None
+
+
+def load_tokenizer(location: str) -> Any:
+    """A fast tokenizer (it maps pieces back to words); byte-level BPE ones need a space
+    before every word to read pre-split words."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=False)
+    if not tokenizer.is_fast:
+        raise ModelError("This model's tokenizer cannot map word pieces back to words.",
+                         "Choose a model with a fast tokenizer, such as the embedded MiniLM.",
+                         zh="该模型的分词器无法把子词对应回原来的词。"
+                            "请选择带快速分词器的模型，例如内置的 MiniLM。")
+    if getattr(tokenizer, "add_prefix_space", None) is False:
+        tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=False,
+                                                  add_prefix_space=True)
+    return tokenizer
+
+
+def align_labels(word_ids: Sequence[int | None], tag_ids: Sequence[int]) -> list[int]:
+    """One label per piece: the token's tag on its first piece, -100 everywhere else."""
+    labels, previous = [], None
+    for word in word_ids:
+        labels.append(IGNORE if word is None or word == previous else tag_ids[word])
+        previous = word
+    return labels
+
+
+def word_probabilities(model: Any, tokenizer: Any, sentences: Sequence[Sequence[str]],
+                       max_length: int, batch_size: int = 64) -> list[np.ndarray]:
+    """Tokens x tags probabilities per sentence (first piece of each token); tokens cut off
+    by ``max_length`` get probability 1 for "O" (the first tag)."""
+    import torch
+
+    n_tags = model.config.num_labels
+    out = [np.zeros((len(s), n_tags), dtype=np.float32) for s in sentences]
+    for row in out:
+        row[:, 0] = 1.0
+    order = np.argsort([len(s) for s in sentences], kind="stable")
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    with torch.inference_mode():
+        for start in range(0, len(sentences), batch_size):
+            index = [int(i) for i in order[start:start + batch_size] if len(sentences[i])]
+            if not index:
+                continue
+            batch = tokenizer([list(sentences[i]) for i in index], is_split_into_words=True,
+                              truncation=True, max_length=max_length, padding=True,
+                              return_tensors="pt")
+            inputs = {k: v.to(device) for k, v in batch.items()}
+            probs = torch.softmax(model(**inputs).logits.float(), dim=-1).cpu().numpy()
+            for row, i in enumerate(index):
+                firsts = align_labels(batch.word_ids(row), range(len(sentences[i])))
+                for piece, word in enumerate(firsts):
+                    if word != IGNORE:
+                        out[i][word] = probs[row, piece]
+    model.train(was_training)
+    return out
 
 
 @dataclass(frozen=True)
@@ -77,8 +138,6 @@ class EntityAgent:
         else:
             from transformers import AutoModelForTokenClassification
 
-            from playground.tasks.entities.finetune import load_tokenizer
-
             self._tokenizer = load_tokenizer(str(model_dir))
             self._model = AutoModelForTokenClassification.from_pretrained(
                 model_dir, trust_remote_code=False).eval()
@@ -91,8 +150,6 @@ class EntityAgent:
         sentences = [list(s) for s in sentences]
         if self.kind == "classic":
             return self._classic.probabilities(sentences)
-        from playground.tasks.entities.finetune import word_probabilities
-
         return word_probabilities(self._model, self._tokenizer, sentences, self._max_length,
                                   batch_size)
 

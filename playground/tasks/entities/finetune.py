@@ -16,29 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from playground.errors import ModelError
+from playground.tasks.entities.agent import (
+    IGNORE,
+    align_labels,
+    load_tokenizer,
+    word_probabilities,
+)
 from playground.tasks.entities.metrics import decode, entity_scores
 from playground.tasks.entities.reading import Sentence
 from playground.training.engine import Recipe, load_with_head
-
-IGNORE = -100  # the label the loss skips: later pieces of a token, special tokens, padding
-
-
-def load_tokenizer(location: str) -> Any:
-    """A fast tokenizer (it maps pieces back to words); byte-level BPE ones need a space
-    before every word to read pre-split words."""
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=False)
-    if not tokenizer.is_fast:
-        raise ModelError("This model's tokenizer cannot map word pieces back to words.",
-                         "Choose a model with a fast tokenizer, such as the embedded MiniLM.",
-                         zh="该模型的分词器无法把子词对应回原来的词。"
-                            "请选择带快速分词器的模型，例如内置的 MiniLM。")
-    if getattr(tokenizer, "add_prefix_space", None) is False:
-        tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=False,
-                                                  add_prefix_space=True)
-    return tokenizer
 
 
 def load_for_tokens(location: str, tags: list[str], dropout: float | None = None):
@@ -47,15 +33,6 @@ def load_for_tokens(location: str, tags: list[str], dropout: float | None = None
 
     model = load_with_head(AutoModelForTokenClassification, location, tags, dropout)
     return load_tokenizer(location), model
-
-
-def align_labels(word_ids: Sequence[int | None], tag_ids: Sequence[int]) -> list[int]:
-    """One label per piece: the token's tag on its first piece, -100 everywhere else."""
-    labels, previous = [], None
-    for word in word_ids:
-        labels.append(IGNORE if word is None or word == previous else tag_ids[word])
-        previous = word
-    return labels
 
 
 def encode(sentences: Sequence[Sentence], tokenizer: Any, max_length: int,
@@ -70,39 +47,6 @@ def encode(sentences: Sequence[Sentence], tokenizer: Any, max_length: int,
                       for i, s in enumerate(sentences)]
     data["length"] = [len(ids) for ids in data["input_ids"]]
     return Dataset.from_dict(data)
-
-
-def word_probabilities(model: Any, tokenizer: Any, sentences: Sequence[Sequence[str]],
-                       max_length: int, batch_size: int = 64) -> list[np.ndarray]:
-    """Tokens x tags probabilities per sentence (first piece of each token); tokens cut off
-    by ``max_length`` get probability 1 for "O" (the first tag)."""
-    import torch
-
-    n_tags = model.config.num_labels
-    out = [np.zeros((len(s), n_tags), dtype=np.float32) for s in sentences]
-    for row in out:
-        row[:, 0] = 1.0
-    order = np.argsort([len(s) for s in sentences], kind="stable")
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    with torch.inference_mode():
-        for start in range(0, len(sentences), batch_size):
-            index = [int(i) for i in order[start:start + batch_size] if len(sentences[i])]
-            if not index:
-                continue
-            batch = tokenizer([list(sentences[i]) for i in index], is_split_into_words=True,
-                              truncation=True, max_length=max_length, padding=True,
-                              return_tensors="pt")
-            inputs = {k: v.to(device) for k, v in batch.items()}
-            probs = torch.softmax(model(**inputs).logits.float(), dim=-1).cpu().numpy()
-            for row, i in enumerate(index):
-                firsts = align_labels(batch.word_ids(row), range(len(sentences[i])))
-                for piece, word in enumerate(firsts):
-                    if word != IGNORE:
-                        out[i][word] = probs[row, piece]
-    model.train(was_training)
-    return out
 
 
 def _compute_metrics(tags: list[str]):
