@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from playground import tasks
-from playground.catalog import Choice
+from playground.catalog import Choice, choose
 from playground.config import RunConfig
 from playground.data.report import DataReport
 from playground.errors import DataError
@@ -85,9 +85,14 @@ def language_note(choice: Choice, language: str, lang: str = "en") -> str | None
             "hfl/rbt3 or bert-base-chinese.")
 
 
-def note_language(prep: Preparation, language: str) -> None:
-    """Note, in both languages, when the chosen model cannot read the data's language."""
-    assert prep.choice is not None
+def choose_model(prep: Preparation, language: str) -> None:
+    """Pick the config's model for data in ``language``, for every task alike: a classic
+    model reads every text whole (no cut-off at the max length, so no warning that the
+    ends are cut), and a model that cannot read the language gets a note."""
+    prep.choice = choose(prep.config.model, language)
+    if prep.choice.card.is_classic:
+        for checked in filter(None, (prep.report, prep.eval_report)):
+            checked.problems = [p for p in checked.problems if p.code != "long_texts"]
     note = language_note(prep.choice, language)
     if note:
         prep.notes.append((note, language_note(prep.choice, language, "zh") or note))

@@ -8,12 +8,11 @@ from typing import Any
 
 import pandas as pd
 
-from playground.catalog import choose
 from playground.config import RunConfig
 from playground.data import DataReport, Problem, guess_columns, read_table
 from playground.errors import DataError
 from playground.runfolder import SPLITS, RunFolder
-from playground.service.prepare import Preparation, fit_to_data, note_language
+from playground.service.prepare import Preparation, choose_model, fit_to_data
 from playground.tasks.base import Preview
 from playground.tasks.classify.checks import check_dataset, check_eval_table
 from playground.tasks.classify.splits import make_splits
@@ -101,11 +100,7 @@ def prepare(data_path: str | Path, config: RunConfig,
     check_classic_cost(report)
     if report.errors:
         return prep
-    prep.choice = choose(config.model, report.language)
-    if prep.choice.card.is_classic:  # character n-grams read the whole text: no cut-off
-        for checked in filter(None, (report, prep.eval_report)):
-            checked.problems = [p for p in checked.problems if p.code != "long_texts"]
-    note_language(prep, report.language)
+    choose_model(prep, report.language)
     if prep.errors:
         return prep
     splits = make_splits(clean, eval_df=clean_eval if eval_path else None,

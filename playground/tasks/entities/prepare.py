@@ -12,12 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-from playground.catalog import choose
 from playground.config import RunConfig
 from playground.data import read_table
 from playground.data.report import Problem
 from playground.runfolder import SPLITS, RunFolder
-from playground.service.prepare import Preparation, fit_to_data, note_language
+from playground.service.prepare import Preparation, choose_model, fit_to_data
 from playground.tasks.base import Preview
 from playground.tasks.entities.checks import (
     EntitySplits,
@@ -54,8 +53,7 @@ def prepare(data_path: str | Path, config: RunConfig,
         _warn_overlap(eval_sentences, sentences, prep)
     if report.errors:
         return prep
-    prep.choice = choose(config.model, report.language)
-    note_language(prep, report.language)
+    choose_model(prep, report.language)
     if prep.errors:
         return prep
     prep.splits = make_entity_splits(
