@@ -309,7 +309,8 @@ def _finish(run: Any, status: dict[str, Any], prep: Any, as_json: bool, total_s:
         "precision": report.get("precision"),
     }
     if report:
-        say(f"\nOn {summary['held_out']}:")
+        note = f" ({task.metric_note})" if task.metric_note else ""
+        say(f"\nOn {summary['held_out']}{note}:")
         rows = [(task.floor_name[0], scores["majority"]), ("classic model", scores.get("classic")),
                 (summary["model"][:26], model_scores)]
         for name, row in filter(lambda r: r[1], rows):

@@ -113,6 +113,8 @@ def test_two_apps_and_two_commands_in_any_order(tmp_path: Path, runs_dir: Path, 
     for run in (long, waiting, later):
         status = run.read_status()
         assert status["state"] in ("succeeded", "failed"), (run.run_id, status)
-        assert not process_alive(status["pid"], status["pid_started_at"])
+        # a worker writes its last status, then exits: give it a moment to be gone
+        _wait_for(lambda s=status: not process_alive(s["pid"], s["pid_started_at"]),
+                  timeout_s=30)
         assert _launches(run) == 1, run.run_id
     assert _state(waiting) == _state(later) == "succeeded"

@@ -209,5 +209,5 @@ def test_refuses_a_missing_run_and_a_named_entity_run(
     data = write_conll(tmp_path / "people.conll", count=40)
     run = make_run(data, task="ner", model=str(tiny_model_dir))
     assert RunFolder(run.path).exists()
-    with pytest.raises(RunError, match="text-classification"):
+    with pytest.raises(RunError, match="Only runs that label texts"):
         training_script(run.path)

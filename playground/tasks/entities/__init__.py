@@ -17,6 +17,7 @@ SPEC = TaskSpec(
     metrics=(("f1", "entity F1", "实体 F1"), ("precision", "precision", "精确率"),
              ("recall", "recall", "召回率")),
     checkpoint_metrics=("f1", "accuracy", "macro_f1"),
+    metric_note="entity-level, strict spans",
     run_suffix=(" · entities", " · 实体"),
     floor_name=("finding nothing", "不标任何实体"),
     ready=("✅ Ready to train: {rows} sentences, {labels} entity types.",
