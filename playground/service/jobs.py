@@ -274,6 +274,8 @@ class TrainingService:
                 "task": spec["config"].get("task", "text-classification"),
                 "entity_f1": report.get("scores", {}).get("model", {}).get("f1"),
                 "owner": owner_of(status),
+                # "no_better_than_majority" when the agent is not worth using
+                "verdict": report.get("verdict"),
             })
         return rows
 

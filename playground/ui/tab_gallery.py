@@ -49,12 +49,23 @@ def recipe_texts() -> dict[str, dict[str, str]]:
     return {"en": en, "zh": zh}
 
 
+def not_useful_key(row: dict[str, Any]) -> str | None:
+    """The text key of a card's warning when its agent is no better than always giving the
+    most common label (finding no entities), as the Train tab says; else None."""
+    if row.get("verdict") != "no_better_than_majority":
+        return None
+    return "card_not_useful_ner" if row.get("task") == "ner" else "card_not_useful"
+
+
 def recipe_status(recipe: Recipe, run: dict[str, Any] | None, lang: str) -> str:
-    """The newest run's score, else what a run on a laptop gave (entity F1 for entities)."""
+    """The newest run's score (and a warning when it is no use), else what a run on a
+    laptop gave (entity F1 for entities)."""
     if run is not None:
         score = score_of(run)
         if score is not None:
-            return say(lang, "last_run", name=md_text(run["name"]), acc=score)
+            said = say(lang, "last_run", name=md_text(run["name"]), acc=score)
+            warning = not_useful_key(run)
+            return f"{said} {say(lang, warning)}" if warning else said
     expected = recipe.expected
     if expected:
         seconds = expected["seconds"]
@@ -94,20 +105,9 @@ def build(ctx: Context) -> GalleryTab:
             return
         with gr.Row(equal_height=True):
             for row in rows:
-                with gr.Column(variant="panel", min_width=240, elem_classes="agent-card"):
-                    score = score_of(row)
-                    shown = f"{score:.1%}" if score is not None else "-"
-                    badge = "📦 " if row.get("imported_from") else ""
-                    # Names and file names are the user's (or a bundle's): shown as text.
-                    gr.Markdown(f"{badge}**{md_text(row['name'])}**  \n"
-                                f"{md_text(row['model'])} · {md_text(row['data'])}",
-                                elem_classes="agent-card-title")
-                    gr.Markdown(t("card_f1" if row["task"] == "ner" else "card_accuracy"))
-                    gr.Markdown(f"**{shown}**")
-                    button = gr.Button(t("chat_now"), size="sm",
-                                       elem_id=f"chat-agent-{row['run_id']}")
-                    button.click(lambda run_id=row["run_id"]: _open_chat(ctx, run_id), None,
-                                 [tab.targets["run"], tab.targets["tabs"]])
+                button = agent_card(t, row)
+                button.click(lambda run_id=row["run_id"]: _open_chat(ctx, run_id), None,
+                             [tab.targets["run"], tab.targets["tabs"]])
 
     bundle = gr.File(label=t("import_bundle"), height=150,
                      elem_id="import-bundle")
@@ -135,6 +135,25 @@ def build(ctx: Context) -> GalleryTab:
                   api_name="import_bundle")
     ctx.on_load.append((refresh_cards, [], [agents, *statuses]))
     return tab
+
+
+def agent_card(t: Any, row: dict[str, Any]) -> gr.Button:
+    """One agent's card (inside a render): name, model and data, the held-out score, a
+    warning when the agent is no use, and its Chat now button (returned, to wire)."""
+    with gr.Column(variant="panel", min_width=240, elem_classes="agent-card"):
+        score = score_of(row)
+        shown = f"{score:.1%}" if score is not None else "-"
+        badge = "📦 " if row.get("imported_from") else ""
+        # Names and file names are the user's (or a bundle's): shown as text.
+        gr.Markdown(f"{badge}**{md_text(row['name'])}**  \n"
+                    f"{md_text(row['model'])} · {md_text(row['data'])}",
+                    elem_classes="agent-card-title")
+        gr.Markdown(t("card_f1" if row["task"] == "ner" else "card_accuracy"))
+        gr.Markdown(f"**{shown}**")
+        warning = not_useful_key(row)
+        if warning:  # a score alone reads like a success
+            gr.Markdown(t(warning), elem_classes="agent-card-warning")
+        return gr.Button(t("chat_now"), size="sm", elem_id=f"chat-agent-{row['run_id']}")
 
 
 def card_values(ctx: Context, request: gr.Request) -> tuple[Any, ...]:

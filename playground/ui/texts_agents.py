@@ -27,6 +27,13 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
     "last_run": ("Last run “{name}”: held-out score {acc:.1%}.",
                  "最近一次“{name}”：留出数据得分 {acc:.1%}。"),
     "card_accuracy": ("Accuracy on held-out texts", "留出文本上的准确率"),
+    # A run whose agent is no better than the majority label (report.json's verdict).
+    "card_not_useful": ("⚠️ Not ready to use: no better than always giving the most common "
+                        "label. Add more examples per label.",
+                        "⚠️ 还不能使用：并不比“总答最常见标签”更好。请为每个标签补充更多样本。"),
+    "card_not_useful_ner": ("⚠️ Not ready to use: it finds entities no better than finding "
+                            "none. Tag more examples.",
+                            "⚠️ 还不能使用：找实体的效果并不比“不标任何实体”更好。请标注更多样本。"),
     "card_f1": ("Entity F1 on held-out sentences", "留出句子上的实体 F1"),
     "not_trained": ("Not trained here yet.", "尚未在本机训练。"),
     "recipe_started": ("Training {name}: follow it in 4 · Train.",

@@ -127,3 +127,45 @@ def test_runs_get_readable_names_that_can_be_changed(live_app, intent_csv: Path)
     assert stored == "Hotel reviews" and service.status(made[1].run_id)["name"] == stored
     with pytest.raises(AppError, match="名字不能为空"):
         client(url, "zh-CN").predict(made[1].run_id, "   ", api_name="/rename_run")
+
+
+def test_a_useless_agent_shows_as_a_warning_in_the_gallery(tmp_path: Path) -> None:
+    import random
+
+    import gradio as gr
+
+    from playground.recipes import recipes
+    from playground.service.gallery import cards
+    from playground.service.jobs import TrainingService
+    from playground.service.prepare import create_run, prepare
+    from playground.ui.tab_gallery import agent_card, recipe_status
+    from playground.ui.texts import say
+
+    rng = random.Random(0)  # texts that say nothing of their labels: no model beats majority
+    data = tmp_path / "noise.csv"
+    pd.DataFrame([(f"note {rng.randrange(10**6)}", "common" if i % 3 else "rare")
+                  for i in range(60)], columns=["text", "label"]).to_csv(data, index=False)
+    service = TrainingService(tmp_path / "runs", poll_s=0.1, gpu_count=0)
+    try:
+        run = create_run(service.runs_dir, prepare(data, RunConfig(model="classic")))
+        service.submit(run)
+        assert service.wait(run.run_id, timeout_s=120)["state"] == "succeeded"
+        row = cards(service)["agents"][0]
+    finally:
+        service.shutdown()
+    assert row["verdict"] == "no_better_than_majority"
+    for lang in ("en", "zh"):
+        with gr.Blocks() as page:
+            agent_card(lambda key, lang=lang: say(lang, key), row)
+        shown = " ".join(str(block.value) for block in page.blocks.values()
+                         if isinstance(block, gr.Markdown))
+        assert say(lang, "card_not_useful") in shown
+        status = recipe_status(recipes()[0], row, lang)
+        assert status.endswith(say(lang, "card_not_useful"))
+    assert "还不能使用" in say("zh", "card_not_useful")
+    useful = {**row, "verdict": "ok"}
+    with gr.Blocks() as page:
+        agent_card(lambda key: say("en", key), useful)
+    assert "Not ready" not in " ".join(str(block.value) for block in page.blocks.values()
+                                       if isinstance(block, gr.Markdown))
+    assert "Not ready" not in recipe_status(recipes()[0], useful, "en")
