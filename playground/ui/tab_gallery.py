@@ -25,7 +25,7 @@ from playground.ui.context import Context
 from playground.ui.safe import md_text
 from playground.ui.tab_test import picker
 from playground.ui.tab_train import score_of
-from playground.ui.texts import error_for, lang_of, say
+from playground.ui.texts import duration, error_for, lang_of, say
 from playground.ui.visitor import person
 
 
@@ -68,10 +68,9 @@ def recipe_status(recipe: Recipe, run: dict[str, Any] | None, lang: str) -> str:
             return f"{said} {say(lang, warning)}" if warning else said
     expected = recipe.expected
     if expected:
-        seconds = expected["seconds"]
-        took = f"{seconds} s" if seconds < 60 else f"{round(seconds / 60)} min"
         key = "expected_ner" if "f1" in expected else "expected"
-        return say(lang, key, acc=expected.get("f1", expected.get("accuracy")), time=took)
+        return say(lang, key, acc=expected.get("f1", expected.get("accuracy")),
+                   time=duration(expected["seconds"], lang, rough=True))
     return say(lang, "not_trained")
 
 

@@ -169,3 +169,26 @@ def test_a_useless_agent_shows_as_a_warning_in_the_gallery(tmp_path: Path) -> No
     assert "Not ready" not in " ".join(str(block.value) for block in page.blocks.values()
                                        if isinstance(block, gr.Markdown))
     assert "Not ready" not in recipe_status(recipes()[0], useful, "en")
+
+
+def test_times_left_speak_the_pages_language_and_say_at_most_with_early_stopping() -> None:
+    from playground.ui.tab_settings import format_estimate
+    from playground.ui.tab_train import _running_text
+    from playground.ui.texts import duration
+
+    assert duration(68, "zh") == "1 分 08 秒" and duration(68, "en") == "1 min 08 s"
+    assert duration(45, "zh") == "45 秒" and duration(7500, "zh") == "2 小时 05 分"
+    assert duration(230, "zh", rough=True) == "4 分钟" and duration(230, "en", rough=True) == "4 min"
+    step = {"step": 40, "total_steps": 200, "epoch": 1.0, "loss": 0.5, "eta_s": 68.0}
+    for stops_early, zh, en in ((True, "最多约剩 1 分 08 秒", "at most about 1 min 08 s left"),
+                                (False, "约剩 1 分 08 秒", "about 1 min 08 s left")):
+        curve = Curve(run_id="r", last_train={**step, "may_stop_early": stops_early})
+        shown_zh, shown_en = _running_text(curve, "zh")[0], _running_text(curve, "en")[0]
+        assert zh in shown_zh and "min" not in shown_zh and " s" not in shown_zh
+        assert en in shown_en and ("at most" in shown_en) is stops_early
+    found = {"total_s": 1380.0, "steps": 600, "per_step_s": 2.1, "memory_mb": 2048.0,
+             "free_mb": 8192.0, "may_stop_early": True}
+    said = format_estimate(found, "zh")
+    assert "约 23 分钟" in said and "min" not in said and "提前停止" in said
+    assert "early stopping may end the run sooner" in format_estimate(found, "en")
+    assert "early stopping" not in format_estimate({**found, "may_stop_early": False}, "en")
