@@ -19,7 +19,7 @@ from playground.config import RunConfig
 from playground.data import check_dataset, check_eval_table, make_splits, read_table
 from playground.data.checks import DataReport, Problem
 from playground.data.entities import is_conll_file
-from playground.data.entity_checks import EntitySplits, bio_tags, entity_types
+from playground.data.entity_checks import EntityReport, EntitySplits, bio_tags, entity_types
 from playground.data.splits import Splits
 from playground.errors import DataError
 from playground.runfolder import SPLITS, RunFolder, new_run_id, write_json
@@ -128,6 +128,19 @@ def check_classic_cost(report: DataReport) -> None:
             "minutes. A fine-tuned model learns from every training row.",
             f"该文件有 {rows:,} 行；经典模型最多从中抽取 {MAX_ROWS:,} 行学习（每个标签抽取相同比例），"
             "以便在几分钟内完成。微调模型会使用全部训练行。"))
+
+
+def check_classic_entity_cost(report: EntityReport) -> None:
+    """Add to ``report`` an error when the classic entity model, which every entity run
+    fits, cannot learn its entity types from its tokens within its memory
+    (``training/classic_plan.py``)."""
+    from playground.training.classic_plan import entity_plan, entity_refusal
+
+    types = len(report.label_counts)
+    if not types or report.errors:
+        return
+    if entity_plan(report.tokens, 2 * types + 1) is None:
+        report.problems.append(entity_refusal(types, report.tokens))
 
 
 def prepare(data_path: str | Path, config: RunConfig,

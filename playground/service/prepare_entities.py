@@ -23,7 +23,12 @@ from playground.data.entity_checks import (
     make_entity_splits,
 )
 from playground.runfolder import SPLITS, RunFolder
-from playground.service.prepare import Preparation, fit_to_data, note_language
+from playground.service.prepare import (
+    Preparation,
+    check_classic_entity_cost,
+    fit_to_data,
+    note_language,
+)
 
 
 def prepare_entities(data_path: str | Path, config: RunConfig,
@@ -33,6 +38,7 @@ def prepare_entities(data_path: str | Path, config: RunConfig,
     raw = read_entities(data_path, tokens_column=config.text_column,
                         tags_column=config.label_column)
     sentences, report = check_entities(raw, max_length=config.max_length)
+    check_classic_entity_cost(report)
     prep = Preparation(config=config, data_name=data_path.name, report=report)
     eval_sentences = None
     if eval_path is not None:

@@ -16,7 +16,7 @@ from playground.data import check_dataset, guess_columns, read_table
 from playground.data.entities import is_cjk, is_conll_file, read_entities, spans_from_tags
 from playground.data.entity_checks import EntityReport, check_entities
 from playground.errors import PlaygroundError
-from playground.service.prepare import check_classic_cost, language_note
+from playground.service.prepare import check_classic_cost, check_classic_entity_cost, language_note
 from playground.ui.charts import CHART, count_bars
 from playground.ui.context import Context
 from playground.ui.session import Session
@@ -122,6 +122,7 @@ def analyse_entities(path: str, tokens_column: str | None, tags_column: str | No
     except PlaygroundError as exc:
         raise error_for(exc, lang) from exc
     sentences, report = check_entities(found)
+    check_classic_entity_cost(report)
     rows = []
     for sentence in sentences[:PREVIEW_ROWS]:
         joiner = "" if is_cjk("".join(sentence.tokens)) else " "
