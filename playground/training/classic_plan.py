@@ -56,9 +56,10 @@ class ClassicPlan:
         return BYTES * self.labels * (LBFGS_COPIES * features + ROW_COPIES * self.rows)
 
 
-def plan(rows: int, labels: int, memory: int = MEMORY) -> ClassicPlan | None:
+def plan(rows: int, labels: int, memory: int | None = None) -> ClassicPlan | None:
     """The plan for ``rows`` training rows of ``labels`` labels; None when even
-    ``MIN_FEATURES`` n-grams would need more than ``memory`` bytes."""
+    ``MIN_FEATURES`` n-grams would need more than ``memory`` bytes (``MEMORY`` by default)."""
+    memory = MEMORY if memory is None else memory
     rows = min(rows, MAX_ROWS)
     spare = memory - BYTES * labels * ROW_COPIES * rows
     features = min(VECTORIZER["max_features"], spare // (BYTES * labels * LBFGS_COPIES))
@@ -71,7 +72,7 @@ def max_steps(nonzeros: int, labels: int, wanted: int) -> int:
     return int(min(wanted, max(100, WORK // max(1, 2 * nonzeros * labels))))
 
 
-def most_labels(rows_per_label: float, memory: int = MEMORY) -> int:
+def most_labels(rows_per_label: float, memory: int | None = None) -> int:
     """The most labels a file with ``rows_per_label`` rows of each can have and still fit."""
     low, high = 2, 1 << 20
     while low < high:  # plan() fits fewer labels the more there are: bisect
