@@ -37,9 +37,10 @@ def needs_key(host: str, share: bool) -> bool:
     return share or host not in LOCAL_HOSTS
 
 
-def _authorized(headers: Any, api_key: str | None, logins: Logins | None) -> bool | None:
-    """Whether the call may go on; None while a login it names must wait after wrong
-    passwords (see logins.py)."""
+def _authorized(headers: Any, api_key: str | None, logins: Logins | None,
+                client: str = "") -> bool | None:
+    """Whether the call may go on; None while a login it names, or its ``client``
+    address, must wait after wrong passwords (see logins.py)."""
     if api_key is None and not logins:
         return True
     given = headers.get("x-api-key") or ""
@@ -53,7 +54,7 @@ def _authorized(headers: Any, api_key: str | None, logins: Logins | None) -> boo
             user, _, password = base64.b64decode(authorization[6:]).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             return False
-        return logins.check_now(user, password)
+        return logins.check_now(user, password, client)
     return False
 
 
@@ -63,7 +64,8 @@ def add_api_routes(app: Any, service: TrainingService, api_key: str | None,
     router = APIRouter(prefix=API_PREFIX)
 
     def check(request: Request) -> None:
-        allowed = _authorized(request.headers, api_key, logins)
+        client = request.client.host if request.client else ""
+        allowed = _authorized(request.headers, api_key, logins, client)
         if allowed is None:
             raise HTTPException(429, {"error": "Too many wrong passwords for this login.",
                                       "hint": "Wait a little, then try again."})
