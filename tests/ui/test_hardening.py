@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 import shutil
 import time
 from pathlib import Path
@@ -253,3 +254,27 @@ def test_the_login_page_checks_with_the_wait(tmp_path: Path) -> None:
     finally:
         app.close()
         service.shutdown()
+
+
+def test_every_api_refusal_says_it_in_chinese_too(live_app) -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from playground.ui.http_api import add_api_routes
+
+    _, service = live_app
+    app = FastAPI()
+    add_api_routes(app, service, "a-key", Logins([("teacher", "secret")], first_s=60))
+    api = TestClient(app)
+    wrong = {"Authorization": "Basic " + base64.b64encode(b"teacher:guess").decode()}
+    answers = [(401, api.get(f"/{API}")),  # no key
+               (401, api.get(f"/{API}", headers=wrong)),  # a wrong password
+               (429, api.get(f"/{API}", headers=wrong)),  # the next try, during the wait
+               (400, api.post(f"/{API}/nope/ask", json={"text": "  "},
+                              headers={"X-API-Key": "a-key"}))]  # an empty question
+    for status, answer in answers:
+        assert answer.status_code == status, answer.text
+        detail = answer.json()["detail"]
+        assert detail["error"] and detail["hint"], detail
+        assert re.search(r"[\u4e00-\u9fff]", detail["zh"]), detail
+    assert "X-API-Key" in answers[0][1].json()["detail"]["zh"]
