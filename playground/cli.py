@@ -162,6 +162,8 @@ def _progress_line(event: dict[str, Any]) -> str | None:
     if kind == "train":
         eta = "--:--" if event.get("eta_s") is None else \
             time.strftime("%M:%S", time.gmtime(event["eta_s"]))
+        if event.get("eta_s") is not None and event.get("may_stop_early"):
+            eta = f"at most {eta}"  # early stopping may end the run before its planned steps
         return (f"step {event['step']}/{event['total_steps']}  epoch {event['epoch']:.2f}  "
                 f"loss {event['loss']:.4f}  lr {event['learning_rate']:.2e}  "
                 f"{event['examples_per_s']:.0f} ex/s  ETA {eta}")

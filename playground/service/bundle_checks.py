@@ -402,6 +402,15 @@ def check_model(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
                           f"({', '.join(manifest.labels)}).", TAMPERED,
                           zh=f"{labels_name} 中的标签与清单的标签（{'、'.join(manifest.labels)}）"
                              f"不一致。{TAMPERED_ZH}")
+    from playground.training.calibration import is_fitted_temperature
+
+    temperature = saved.get("temperature", 1.0)  # agents made before calibration have none
+    if not is_fitted_temperature(temperature):
+        shown = json.dumps(temperature)[:40]
+        raise BundleError(f"The confidence temperature in {labels_name} ({shown}) is not one "
+                          "training fits (a number from 0.05 to 20).", TAMPERED,
+                          zh=f"{labels_name} 中的置信度温度（{shown}）不是训练会拟合出的值"
+                             f"（0.05 到 20 之间的数）。{TAMPERED_ZH}")
     weights = [name for name in infos if name.endswith(".safetensors")]
     if not weights:
         raise BundleError("The bundle holds no weights (no .safetensors file in model/).",

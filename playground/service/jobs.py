@@ -279,6 +279,8 @@ class TrainingService:
                 # the task's headline score (accuracy, entity F1...), and which it is
                 "score": model_scores.get(task.headline), "metric": task.headline,
                 "owner": owner_of(status),
+                # "no_better_than_majority" when the agent is not worth using
+                "verdict": report.get("verdict"),
             })
         return rows
 

@@ -108,10 +108,23 @@ def _common_values(run: RunFolder, spec: dict[str, Any]) -> dict[str, str]:
 
 
 def _classic_values() -> dict[str, str]:
-    from playground.tasks.classify.classic import REGRESSION, VECTORIZER
+    """The classic model's settings and the limits ``classic_plan`` fits it within, so the
+    script samples, keeps n-grams and caps steps as the run did."""
+    from playground.data.limits import MAX_TEXT_CHARS
+    from playground.tasks.classify import classic_plan
+    from playground.tasks.classify.classic import (
+        MIN_FEATURES,
+        REGRESSION,
+        STEPS_PER_EVENT,
+        VECTORIZER,
+    )
 
     vectorizer = {**VECTORIZER, "ngram_range": tuple(VECTORIZER["ngram_range"])}
-    return {"vectorizer": _py(vectorizer), "regression": _py(REGRESSION)}
+    return {"vectorizer": _py(vectorizer), "regression": _py(REGRESSION),
+            "text_chars": _py(MAX_TEXT_CHARS), "max_rows": _py(classic_plan.MAX_ROWS),
+            "memory": _py(classic_plan.MEMORY), "lbfgs_copies": _py(classic_plan.LBFGS_COPIES),
+            "row_copies": _py(classic_plan.ROW_COPIES), "min_features": _py(MIN_FEATURES),
+            "work": _py(classic_plan.WORK), "steps_per_part": _py(STEPS_PER_EVENT)}
 
 
 def _transformer_values(spec: dict[str, Any]) -> dict[str, str]:

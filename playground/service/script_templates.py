@@ -304,13 +304,19 @@ folder beside it, or point at the files with --train, --validation and --test.
 
 The CSV files need a 'text' and a 'label' column. The script prints the test accuracy and
 macro-F1 and saves the model with pickle in --output-dir.
+
+It bounds the model's cost as the playground did: a large file is sampled per label, many
+labels keep fewer n-grams, and the solver's steps are capped (see "Cost" below).
 """
 
 import argparse
 import pickle
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
@@ -324,17 +330,67 @@ OUTPUT_DIR = Path(${output_dir})  # relative to where you run the script
 LABELS = ${labels}  # the labels macro-F1 averages over
 
 # --- Settings --------------------------------------------------------------------------
-SEED = ${seed}  # the logistic regression's random state
+SEED = ${seed}  # the random state of the sample and of the logistic regression
 # Word-boundary-aware character 1-4 grams catch stems, typos and Chinese words alike
 # (no tokenizer needed); sublinear tf damps repeated characters.
 VECTORIZER = ${vectorizer}
 # C=10 fits short texts with many labels; max_iter gives the solver room to converge.
 REGRESSION = ${regression}
 
+# --- Cost (the playground's limits, so this script fits the model its run did) ---------
+TEXT_CHARS = ${text_chars}  # each text is read up to this many characters
+MAX_ROWS = ${max_rows}  # more rows than this: a sample with the same share of each label
+MEMORY = ${memory}  # bytes the fit may take: many labels keep fewer n-grams
+LBFGS_COPIES = ${lbfgs_copies}  # the solver holds about this many n-grams x labels matrices
+ROW_COPIES = ${row_copies}  # and this many numbers per row and label
+MIN_FEATURES = ${min_features}  # fewer n-grams than this are not worth fitting
+WORK = ${work}  # multiply-adds the solver may spend: heavy steps get fewer of them
+STEPS_PER_PART = ${steps_per_part}  # the solver runs in parts (each from the last one's weights)
+
 
 def read_split(path: Path) -> pd.DataFrame:
     """A CSV file's 'text' and 'label' columns, read as text (an empty cell stays '')."""
     return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def sample_rows(labels: list[str], rows: int) -> np.ndarray:
+    """Indices of about ``rows`` of ``labels``, the same share of each label and at least
+    one row of each, in their original order (all of them when there are few enough)."""
+    if len(labels) <= rows:
+        return np.arange(len(labels))
+    _, which = np.unique(np.asarray(labels, dtype=str), return_inverse=True)
+    by_label = np.split(np.argsort(which, kind="stable"), np.cumsum(np.bincount(which))[:-1])
+    rng, share = np.random.default_rng(SEED), rows / len(labels)
+    kept = [rng.choice(where, size=max(1, round(len(where) * share)), replace=False)
+            for where in by_label]
+    return np.sort(np.concatenate(kept))
+
+
+def most_features(rows: int, labels: int) -> int:
+    """The n-grams the fit may keep within MEMORY (8 bytes a number)."""
+    spare = MEMORY - 8 * labels * ROW_COPIES * rows
+    features = min(VECTORIZER["max_features"], spare // (8 * labels * LBFGS_COPIES))
+    if features < MIN_FEATURES:
+        raise SystemExit(f"{labels:,} labels are too many to learn from {rows:,} rows within "
+                         f"{MEMORY / 2**30:.0f} GB: merge related labels.")
+    return int(features)
+
+
+def fit_classifier(features, labels: list[str]) -> LogisticRegression:
+    """The logistic regression, at most max_iter steps (fewer when each step is heavy),
+    fitted STEPS_PER_PART at a time, each part from the last one's weights."""
+    steps = int(min(REGRESSION["max_iter"],
+                    max(100, WORK // max(1, 2 * features.nnz * len(set(labels))))))
+    classifier = LogisticRegression(**{**REGRESSION, "max_iter": STEPS_PER_PART},
+                                    warm_start=True, random_state=SEED)
+    for done in range(0, steps, STEPS_PER_PART):
+        print(f"fitting: {done:,} of at most {steps:,} steps done")
+        with warnings.catch_warnings():  # a part that stops short of converging is expected
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            classifier.fit(features, labels)
+        if classifier.n_iter_.max() < STEPS_PER_PART:  # converged within this part
+            break
+    return classifier
 
 
 def main() -> None:
@@ -349,17 +405,25 @@ def main() -> None:
 
     # The model picks no checkpoint, so it learns from the validation rows too.
     seen = pd.concat([read_split(args.train), read_split(args.validation)])
-    vectorizer = TfidfVectorizer(**VECTORIZER)
+    texts = [text[:TEXT_CHARS] for text in seen["text"]]
+    labels = seen["label"].tolist()
+    rows = min(len(texts), MAX_ROWS)
+    settings = {**VECTORIZER, "max_features": most_features(rows, len(set(labels)))}
+    kept = sample_rows(labels, rows)
+    texts, labels = [texts[i] for i in kept], [labels[i] for i in kept]
+    print(f"learning from {len(texts):,} of {len(seen):,} rows, "
+          f"at most {settings['max_features']:,} n-grams")
+    vectorizer = TfidfVectorizer(**settings)
     try:
-        features = vectorizer.fit_transform(seen["text"])
+        features = vectorizer.fit_transform(texts)
     except ValueError:  # min_df=2 leaves no n-gram at all in a tiny data set
-        vectorizer = TfidfVectorizer(**{**VECTORIZER, "min_df": 1})
-        features = vectorizer.fit_transform(seen["text"])
-    classifier = LogisticRegression(**REGRESSION, random_state=SEED)
-    classifier.fit(features, seen["label"])
+        vectorizer = TfidfVectorizer(**{**settings, "min_df": 1})
+        features = vectorizer.fit_transform(texts)
+    classifier = fit_classifier(features, labels)
 
     test = read_split(args.test)
-    predicted = classifier.predict(vectorizer.transform(test["text"]))
+    predicted = classifier.predict(vectorizer.transform(
+        [text[:TEXT_CHARS] for text in test["text"]]))
     accuracy = accuracy_score(test["label"], predicted)
     macro_f1 = f1_score(test["label"], predicted, labels=LABELS, average="macro",
                         zero_division=0)

@@ -39,6 +39,7 @@ class TaskSpec:
     floor_name: tuple[str, str]  # what scoring without learning is called (en, zh)
     ready: tuple[str, str]  # the Data tab's "ready" line; {rows}, {labels} (en, zh)
     card_words: tuple[str, str]  # what a gallery card's score is (en, zh)
+    not_useful: tuple[str, str]  # a card's warning when the agent is no better than floor
     metric_note: str = ""  # how its scores are counted, where a reader would ask
     run_suffix: tuple[str, str] = ("", "")  # added to a run's default name (en, zh)
     phases: dict[str, tuple[str, str]] = field(default_factory=dict)  # own phase words

@@ -10,11 +10,23 @@ the gap between how sure the agent says it is and how often it is right.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # T between 1/20 and 20: wide enough for any model seen so far, finite either way.
 LOG_T_BOUNDS = (-3.0, 3.0)
 ECE_BINS = 10
+
+
+def is_fitted_temperature(value: object) -> bool:
+    """Whether ``value`` is a temperature ``fit_temperature`` can give (a number between
+    1/20 and 20): what an imported agent's labels.json may say. T near 0 would make every
+    answer 100% sure, and 0 or a word would break every answer."""
+    if type(value) not in (int, float) or not math.isfinite(value) or value <= 0:
+        return False
+    low, high = LOG_T_BOUNDS  # and the 4 decimals fit_temperature rounds to
+    return low - 1e-3 <= math.log(value) <= high + 1e-3
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:

@@ -35,9 +35,12 @@ class RunEvents(TrainerCallback):
     steps' own and those costs are shown apart.
     """
 
-    def __init__(self, run: RunFolder, started_at: float) -> None:
+    def __init__(self, run: RunFolder, started_at: float, may_stop_early: bool = False) -> None:
         self.run = run
         self.started_at = started_at  # when the worker started, for time-to-first-loss
+        # With early stopping the run may end before its planned steps: the ETA, which
+        # counts them all, is then the most it can take, and the events say so.
+        self.may_stop_early = may_stop_early
         self.train_started_at = 0.0
         self.first_step_at: float | None = None  # the ETA's clock starts here
         self.first_loss_s: float | None = None
@@ -53,6 +56,7 @@ class RunEvents(TrainerCallback):
                                   * args.gradient_accumulation_steps)
         if state.is_world_process_zero:
             self.run.append_event({"type": "train_begin", "total_steps": state.max_steps,
+                                   "may_stop_early": self.may_stop_early,
                                    "epochs": args.num_train_epochs,
                                    "examples_per_step": self.examples_per_step})
 
@@ -109,4 +113,4 @@ class RunEvents(TrainerCallback):
                 "examples_per_s": round(self.examples_per_step * step / max(steps_s, 1e-9), 1),
                 "eta_s": eta_seconds(step, state.max_steps,
                                      time.time() - (self.first_step_at or self.train_started_at)),
-                "total_steps": state.max_steps})
+                "may_stop_early": self.may_stop_early, "total_steps": state.max_steps})

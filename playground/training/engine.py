@@ -165,7 +165,7 @@ def run_callbacks(run: RunFolder, config: dict[str, Any], started_at: float):
     """The run's live events (and Stop), plus early stopping when the config asks for it."""
     from transformers import EarlyStoppingCallback
 
-    events = RunEvents(run, started_at)
+    events = RunEvents(run, started_at, may_stop_early=config["early_stopping_patience"] > 0)
     callbacks: list[Any] = [events]
     if config["early_stopping_patience"] > 0:
         callbacks.append(EarlyStoppingCallback(config["early_stopping_patience"]))

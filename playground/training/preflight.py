@@ -64,4 +64,6 @@ def estimate(load: Callable[[], tuple[Any, Any]], batch_of: Callable[[Any], Any]
     memory = WORKER_BASE_MB + max(_rss_mb() - before, 0.0)
     del model, optimizer
     return {"per_step_s": per_step, "steps": steps, "total_s": total, "memory_mb": memory,
-            "free_mb": psutil.virtual_memory().available / 2**20}
+            "free_mb": psutil.virtual_memory().available / 2**20,
+            # Every planned step is counted: early stopping may end the run sooner.
+            "may_stop_early": config["early_stopping_patience"] > 0}

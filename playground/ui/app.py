@@ -10,6 +10,7 @@ import secrets
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from playground.errors import PlaygroundError
 from playground.service.jobs import TrainingService
@@ -17,7 +18,7 @@ from playground.service.prepare import preflight, prepare
 from playground.ui import tab_data, tab_gallery, tab_model, tab_settings, tab_test, tab_train
 from playground.ui.context import Context
 from playground.ui.http_api import API_PREFIX, KEY_ENV, add_api_routes, needs_key
-from playground.ui.logins import Logins
+from playground.ui.logins import ClientAddress, Logins
 from playground.ui.session import Session
 from playground.ui.texts import error_for, i18n, lang_of, say
 from playground.ui.visitor import browser_state, identify
@@ -153,6 +154,8 @@ def launch(service: TrainingService, host: str = "127.0.0.1", port: int | None =
         # Agent bundles of a fine-tuned encoder are 90 MB and more; the data tab checks its
         # own, smaller limit (max_upload_mb) itself.
         max_file_size=f"{max(max_upload_mb, BUNDLE_UPLOAD_MB)}mb", css=CSS, theme=gr.themes.Soft(),
+        # The login check counts wrong passwords per client address too: this says whose.
+        app_kwargs={"middleware": [Middleware(ClientAddress)]},
         footer_links=["api"], prevent_thread_lock=True, quiet=True)
     add_api_routes(app.app, service, api_key, checked, web_calls)
     if block:  # gradio's own banner speaks of launch(share=True); say it for this command

@@ -37,9 +37,10 @@ def needs_key(host: str, share: bool) -> bool:
     return share or host not in LOCAL_HOSTS
 
 
-def _authorized(headers: Any, api_key: str | None, logins: Logins | None) -> bool | None:
-    """Whether the call may go on; None while a login it names must wait after wrong
-    passwords (see logins.py)."""
+def _authorized(headers: Any, api_key: str | None, logins: Logins | None,
+                client: str = "") -> bool | None:
+    """Whether the call may go on; None while a login it names, or its ``client``
+    address, must wait after wrong passwords (see logins.py)."""
     if api_key is None and not logins:
         return True
     given = headers.get("x-api-key") or ""
@@ -53,7 +54,7 @@ def _authorized(headers: Any, api_key: str | None, logins: Logins | None) -> boo
             user, _, password = base64.b64decode(authorization[6:]).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             return False
-        return logins.check_now(user, password)
+        return logins.check_now(user, password, client)
     return False
 
 
@@ -63,14 +64,20 @@ def add_api_routes(app: Any, service: TrainingService, api_key: str | None,
     router = APIRouter(prefix=API_PREFIX)
 
     def check(request: Request) -> None:
-        allowed = _authorized(request.headers, api_key, logins)
+        client = request.client.host if request.client else ""
+        allowed = _authorized(request.headers, api_key, logins, client)
         if allowed is None:
-            raise HTTPException(429, {"error": "Too many wrong passwords for this login.",
-                                      "hint": "Wait a little, then try again."})
+            raise _http(429, PlaygroundError(
+                "Too many wrong passwords for this login, or from this client.",
+                "Wait a little, then try again.",
+                zh="这个登录名（或这台设备）输错密码的次数太多。请稍等片刻再试。"))
         if not allowed:
-            raise HTTPException(401, {"error": "This API needs a key.",
-                                      "hint": f"Send it in the X-API-Key header; the host "
-                                              f"sets it with --api-key or {KEY_ENV}."})
+            raise _http(401, PlaygroundError(
+                "This API needs a key.",
+                f"Send it in the X-API-Key header; the host sets it with --api-key or "
+                f"{KEY_ENV}.",
+                zh=f"这个 API 需要密钥。请放在 X-API-Key 请求头中发送；密钥由主持人用 --api-key "
+                   f"或 {KEY_ENV} 设置。"))
 
     @router.get("/agents")
     def agents(request: Request) -> dict[str, Any]:
@@ -81,8 +88,8 @@ def add_api_routes(app: Any, service: TrainingService, api_key: str | None,
     def ask_agent(run_id: str, question: Question, request: Request) -> dict[str, Any]:
         check(request)
         if not question.text.strip():
-            raise HTTPException(400, {"error": "The text is empty.",
-                                      "hint": 'Send {"text": "your question"}.'})
+            raise _http(400, DataError("The text is empty.", 'Send {"text": "your question"}.',
+                                       zh='问题是空的。请发送 {"text": "你的问题"}。'))
         if not has_agent(service, run_id):
             raise _http(404, RunError(f"There is no finished agent called '{run_id}'.",
                                       f"List them with GET {API_PREFIX}/agents.",

@@ -15,6 +15,7 @@ from typing import Any
 
 import gradio as gr
 
+from playground import tasks
 from playground.errors import PlaygroundError
 from playground.recipes import Recipe, load_recipe, recipes
 from playground.service.agents import has_agent
@@ -24,7 +25,7 @@ from playground.service.names import rename
 from playground.ui.context import Context
 from playground.ui.safe import md_text
 from playground.ui.tab_test import picker
-from playground.ui.texts import error_for, lang_of, say
+from playground.ui.texts import duration, error_for, lang_of, say
 from playground.ui.visitor import person
 
 
@@ -48,18 +49,28 @@ def recipe_texts() -> dict[str, dict[str, str]]:
     return {"en": en, "zh": zh}
 
 
+def not_useful_key(row: dict[str, Any]) -> str | None:
+    """The text key of a card's warning when its agent is no better than always giving the
+    most common label (finding no entities), as the Train tab says; else None."""
+    if row.get("verdict") != "no_better_than_majority":
+        return None
+    return f"card_not_useful_{tasks.spec(row.get('task')).name}"
+
+
 def recipe_status(recipe: Recipe, run: dict[str, Any] | None, lang: str) -> str:
-    """The newest run's score, else what a run on a laptop gave (entity F1 for entities)."""
+    """The newest run's score (and a warning when it is no use), else what a run on a
+    laptop gave (entity F1 for entities)."""
     if run is not None:
         score = run["score"]
         if score is not None:
-            return say(lang, "last_run", name=md_text(run["name"]), acc=score)
+            said = say(lang, "last_run", name=md_text(run["name"]), acc=score)
+            warning = not_useful_key(run)
+            return f"{said} {say(lang, warning)}" if warning else said
     expected = recipe.expected
     if expected:
-        seconds = expected["seconds"]
-        took = f"{seconds} s" if seconds < 60 else f"{round(seconds / 60)} min"
         key = "expected_ner" if "f1" in expected else "expected"
-        return say(lang, key, acc=expected.get("f1", expected.get("accuracy")), time=took)
+        return say(lang, key, acc=expected.get("f1", expected.get("accuracy")),
+                   time=duration(expected["seconds"], lang, rough=True))
     return say(lang, "not_trained")
 
 
@@ -134,6 +145,25 @@ def build(ctx: Context) -> GalleryTab:
                   api_name="import_bundle")
     ctx.on_load.append((refresh_cards, [], [agents, *statuses]))
     return tab
+
+
+def agent_card(t: Any, row: dict[str, Any]) -> gr.Button:
+    """One agent's card (inside a render): name, model and data, the held-out score, a
+    warning when the agent is no use, and its Chat now button (returned, to wire)."""
+    with gr.Column(variant="panel", min_width=240, elem_classes="agent-card"):
+        score = row["score"]
+        shown = f"{score:.1%}" if score is not None else "-"
+        badge = "📦 " if row.get("imported_from") else ""
+        # Names and file names are the user's (or a bundle's): shown as text.
+        gr.Markdown(f"{badge}**{md_text(row['name'])}**  \n"
+                    f"{md_text(row['model'])} · {md_text(row['data'])}",
+                    elem_classes="agent-card-title")
+        gr.Markdown(t(f"card_{row['task']}"))
+        gr.Markdown(f"**{shown}**")
+        warning = not_useful_key(row)
+        if warning:  # a score alone reads like a success
+            gr.Markdown(t(warning), elem_classes="agent-card-warning")
+        return gr.Button(t("chat_now"), size="sm", elem_id=f"chat-agent-{row['run_id']}")
 
 
 def card_values(ctx: Context, request: gr.Request) -> tuple[Any, ...]:

@@ -11,7 +11,7 @@ from playground.config import RunConfig, field_specs, load_preset, preset_names
 from playground.errors import PlaygroundError
 from playground.ui.context import Context
 from playground.ui.downloads import download_path
-from playground.ui.texts import TEXTS, error_for, lang_of, say
+from playground.ui.texts import TEXTS, duration, error_for, lang_of, say
 
 # Chosen on the Model and Data tabs, not in this form.
 ELSEWHERE = ("model", "task", "text_column", "label_column")
@@ -70,11 +70,12 @@ def config_from_form(values: dict[str, Any], lang: str) -> RunConfig:
 def format_estimate(found: dict[str, Any], lang: str) -> str:
     if found.get("classic"):
         return say(lang, "estimate_classic")
-    minutes = found["total_s"] / 60
-    text = say(lang, "estimate", minutes=f"{minutes:.0f} min" if minutes >= 1 else
-               f"{found['total_s']:.0f} s", steps=found["steps"],
-               per_step=found["per_step_s"], memory=f"{found['memory_mb'] / 1024:.1f} GB",
+    text = say(lang, "estimate", minutes=duration(found["total_s"], lang, rough=True),
+               steps=found["steps"], per_step=found["per_step_s"],
+               memory=f"{found['memory_mb'] / 1024:.1f} GB",
                free=f"{found['free_mb'] / 1024:.1f} GB")
+    if found.get("may_stop_early"):  # the steps counted are all the planned ones
+        text += " " + say(lang, "estimate_at_most")
     if found["total_s"] > TOO_LONG_S:
         text += "\n\n" + say(lang, "too_slow")
     if found["memory_mb"] > found["free_mb"] * 0.8:

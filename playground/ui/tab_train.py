@@ -24,7 +24,7 @@ from playground.ui.context import Context
 from playground.ui.session import Curve, Session
 from playground.ui.tab_model import model_setting
 from playground.ui.tab_settings import config_from_form
-from playground.ui.texts import TEXTS, error_for, lang_of, say
+from playground.ui.texts import TEXTS, duration, error_for, lang_of, say
 from playground.ui.visitor import owner_label, person
 
 TICK_S = 1.5
@@ -52,13 +52,6 @@ class TrainTab:
     browser_run: gr.BrowserState
     followed: gr.State  # the run this window follows (the gallery's Train this sets it)
     finished: gr.State  # the followed run's id once it has finished with an agent
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:  # the worker gives no ETA until it means something
-        return "…"
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
 def read_new_events(ctx: Context, run_id: str | None, curve: Curve) -> Curve:
@@ -110,8 +103,10 @@ def _running_text(curve: Curve, lang: str) -> tuple[str, int, int]:
         return say(lang, "starting"), 0, 1
     last = curve.last_train
     done, total = last["step"], max(last["total_steps"], 1)
-    eta = last.get("eta_s")
-    left = say(lang, "eta_left", time=_duration(eta)) if eta is not None else \
+    eta = last.get("eta_s")  # None until enough of the run is timed to mean something
+    # It counts every planned step: with early stopping on, that is the most it can take.
+    said = "eta_at_most" if last.get("may_stop_early") else "eta_left"
+    left = say(lang, said, time=duration(eta, lang)) if eta is not None else \
         say(lang, "eta_measuring")
     return say(lang, "running", step=done, total=total, epoch=last["epoch"], loss=last["loss"],
                eta=left), done, total

@@ -71,6 +71,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "estimate": ("About {minutes} to train ({steps} steps at {per_step:.2f} s each) and about "
                  "{memory} of memory; this machine has {free} free.",
                  "预计训练约 {minutes}（{steps} 步，每步 {per_step:.2f} 秒），需要约 {memory} 内存；本机可用 {free}。"),
+    "estimate_at_most": ("That is the most it takes: early stopping may end the run sooner.",
+                         "这是最长用时：提前停止可能让训练更早结束。"),
     "estimating": ("⏳ Timing a few training steps on this machine (10-30 s)…",
                    "⏳ 正在本机试跑几步训练来计时（10-30 秒）…"),
     "estimate_classic": ("The classic model trains in seconds and needs little memory.",
@@ -100,6 +102,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "running": ("Training: step {step} of {total}, epoch {epoch:.1f}, loss {loss:.3f} · {eta}",
                 "训练中：第 {step}/{total} 步，第 {epoch:.1f} 轮，损失 {loss:.3f} · {eta}"),
     "eta_left": ("about {time} left", "约剩 {time}"),
+    "eta_at_most": ("at most about {time} left (early stopping may end it sooner)",
+                    "最多约剩 {time}（提前停止可能让训练更早结束）"),
     "starting": ("Starting: the training process is loading…", "正在启动：训练进程正在加载…"),
     "done": ("✅ Done. {text}", "✅ 完成。{text}"),
     "succeeded": ("{metric} {acc:.1%} on {held_out}. {floor}: {maj:.1%}.",
@@ -182,6 +186,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     # each task's name in the picker, and what a gallery card's score of it is
     **{f"task_{spec.name}": spec.title for spec in tasks.specs()},
     **{f"card_{spec.name}": spec.card_words for spec in tasks.specs()},
+    **{f"card_not_useful_{spec.name}": spec.not_useful for spec in tasks.specs()},
 }
 
 
@@ -220,6 +225,25 @@ def lang_of(request: Any) -> str:
     if request is not None:
         header = (request.headers.get("accept-language") or "").lower()
     return "zh" if header.startswith("zh") else "en"
+
+
+def duration(seconds: float, lang: str, rough: bool = False) -> str:
+    """``seconds`` in the page's language: "1 min 08 s" / "1 分 08 秒", "45 s" / "45 秒",
+    "2 h 05 min" / "2 小时 05 分"; ``rough``: whole minutes from a minute on ("4 min" /
+    "4 分钟"), for an expected time."""
+    zh = lang == "zh"
+    seconds = max(0, int(round(seconds)))
+    if rough and seconds >= 60:
+        seconds = round(seconds / 60) * 60
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} 小时 {minutes:02d} 分" if zh else f"{hours} h {minutes:02d} min"
+    if minutes and rough:
+        return f"{minutes} 分钟" if zh else f"{minutes} min"
+    if minutes:
+        return f"{minutes} 分 {secs:02d} 秒" if zh else f"{minutes} min {secs:02d} s"
+    return f"{secs} 秒" if zh else f"{secs} s"
 
 
 def say(lang: str, key: str, **values: Any) -> str:

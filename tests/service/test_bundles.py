@@ -312,6 +312,12 @@ def _classic_meta(good: Path, **vectorizer) -> bytes:
     return json.dumps(meta).encode()
 
 
+def _labels_json(good: Path, **changes) -> bytes:
+    with zipfile.ZipFile(good) as archive:
+        saved = json.loads(archive.read("model/labels.json"))
+    return json.dumps({**saved, **changes}).encode()
+
+
 PICKLE = pickle.dumps({"weight": [0.1, 0.2]})  # written, never loaded
 BAD_BUNDLES = {
     # name: (build(good, target), words of the message, which good bundle)
@@ -375,6 +381,14 @@ BAD_BUNDLES = {
         "model/classic.json": _classic_meta(g, max_features=10**9)}), "never writes"),
     "min_df of true": (lambda g, t: _rebuild(g, t, replace={
         "model/classic.json": _classic_meta(g, min_df=True)}), "never writes"),
+    # The temperature divides every answer's logits: 0 breaks them, a tiny one makes the
+    # agent 100% sure of everything, a word fails each question.
+    "a temperature of zero": (lambda g, t: _rebuild(g, t, replace={
+        "model/labels.json": _labels_json(g, temperature=0)}), r"temperature .*\(0\)"),
+    "a temperature that makes every answer sure": (lambda g, t: _rebuild(g, t, replace={
+        "model/labels.json": _labels_json(g, temperature=1e-6)}), "not one training fits"),
+    "a temperature that is a word": (lambda g, t: _rebuild(g, t, replace={
+        "model/labels.json": _labels_json(g, temperature="warm")}), "not one training fits"),
     "weights that do not fit": (lambda g, t: _rebuild(
         g, t, replace={"model/classic.safetensors": _wrong_shape_weights()}),
         "does not load"),

@@ -25,8 +25,8 @@ from playground.service.script import training_script, write_training_script
 from playground.tasks.classify.classic import ClassicModel
 from playground.training.job import run_job
 
-ALLOWED_IMPORTS = {"argparse", "pickle", "shutil", "pathlib", "numpy", "pandas", "torch",
-                   "datasets", "sklearn", "transformers", "peft"}
+ALLOWED_IMPORTS = {"argparse", "pickle", "shutil", "pathlib", "warnings", "numpy", "pandas",
+                   "torch", "datasets", "sklearn", "transformers", "peft"}
 SCORES = re.compile(r"test accuracy ([0-9.]+)  macro-F1 ([0-9.]+)")
 
 
@@ -197,6 +197,49 @@ def test_classic_script_matches_the_classic_run(make_run, intent_csv: Path,
     assert _printed_scores(stdout) == (model_scores["accuracy"], model_scores["macro_f1"])
     with (tmp_path / "out" / "model.pkl").open("rb") as fh:  # written by this test's script
         saved = pickle.load(fh)
+    texts = pd.read_csv(run.split_path("test"), dtype=str, keep_default_na=False)["text"].tolist()
+    predicted = saved["classifier"].predict(saved["vectorizer"].transform(texts)).tolist()
+    assert predicted == ClassicModel.load(run.model_dir).predict(texts)
+
+
+def test_classic_script_samples_and_keeps_the_ngrams_the_run_did(
+        monkeypatch, tmp_path: Path) -> None:
+    """A large file with many n-grams: the run learned from a sample per label with a
+    capped vocabulary (``classic_plan``), and so does its script."""
+    import random
+
+    from playground.config import RunConfig
+    from playground.service.prepare import create_run, prepare
+    from playground.tasks.classify import classic_plan
+
+    # A small "large file" and a small machine, for speed: 1,200 rows, 300 of them sampled,
+    # with room for about 2,000 of its 3,000 n-grams. Two labels share each topic word, so
+    # the answers depend on which n-grams each model kept.
+    monkeypatch.setattr(classic_plan, "MAX_ROWS", 300)
+    monkeypatch.setattr(classic_plan, "MEMORY", 8 << 20)
+    rng = random.Random(0)
+    rows = [(f"topic{label // 2} " + " ".join("".join(rng.choice("abcdefghijkl") for _ in range(6))
+                                        for _ in range(4)), f"label {label}")
+            for label in range(20) for _ in range(60)]
+    data = tmp_path / "large.csv"
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(data, index=False)
+    prep = prepare(data, RunConfig(model="classic"))
+    prep.raise_for_errors()
+    run = create_run(tmp_path / "runs", prep)
+    report = run_job(run, time.time())
+    served = ClassicModel.load(run.model_dir).vectorizer
+    seen = len(prep.splits.train) + len(prep.splits.validation)
+    assert served.max_features == classic_plan.plan(seen, 20).max_features == \
+        len(served.vocabulary) < 3_000  # the cap took n-grams away
+
+    script = write_training_script(run.path)  # in the run folder, beside its data
+    stdout = _run_script(script, tmp_path, "--output-dir", str(tmp_path / "out"))
+    assert f"learning from 300 of {seen:,} rows" in stdout
+    model_scores = report["scores"]["model"]
+    assert _printed_scores(stdout) == (model_scores["accuracy"], model_scores["macro_f1"])
+    with (tmp_path / "out" / "model.pkl").open("rb") as fh:  # written by this test's script
+        saved = pickle.load(fh)
+    assert saved["vectorizer"].vocabulary_ == served.vocabulary
     texts = pd.read_csv(run.split_path("test"), dtype=str, keep_default_na=False)["text"].tolist()
     predicted = saved["classifier"].predict(saved["vectorizer"].transform(texts)).tolist()
     assert predicted == ClassicModel.load(run.model_dir).predict(texts)

@@ -70,3 +70,30 @@ def test_the_agent_applies_its_temperature_and_loads_without_one(
     assert np.allclose(warm.probabilities(texts), softmax(np.log(raw), 2.0))
     assert warm.predict(texts)[0].confidence < old.predict(texts)[0].confidence
     assert warm.predict(texts)[0].label == old.predict(texts)[0].label == "lost_card"
+
+
+def test_a_classic_agent_is_calibrated_on_held_out_rows_and_answers_with_it(
+        make_run, tmp_path: Path) -> None:
+    """The classic model serves with the temperature fitted on the validation rows (saved
+    beside it, reported in report.json); on the held-out rows it is no worse calibrated."""
+    import pandas as pd
+
+    from playground.tasks.classify.classic import ClassicModel
+    from playground.training.calibration import is_fitted_temperature
+
+    assets = Path(__file__).resolve().parents[2] / "assets"
+    run = make_run(assets / "banking_intents_en.csv", model="classic")
+    report = run_job(run, time.time())
+    calibration = report["calibration"]
+    assert report["agent"]["kind"] == "classic"
+    assert calibration["ece_after"] <= calibration["ece_before"]
+    saved = json.loads((run.model_dir / "labels.json").read_text())
+    assert saved["temperature"] == calibration["temperature"] != 1.0
+    assert is_fitted_temperature(saved["temperature"])
+
+    texts = pd.read_csv(run.split_path("test"), dtype=str, keep_default_na=False)["text"]
+    agent, classic = load_agent(run.path), ClassicModel.load(run.model_dir)
+    order = [classic.labels.index(label) for label in agent.labels]
+    expected = softmax(classic.logits(texts)[:, order], saved["temperature"])
+    assert np.allclose(agent.probabilities(texts), expected)
+    assert not np.allclose(agent.probabilities(texts), softmax(classic.logits(texts)[:, order]))

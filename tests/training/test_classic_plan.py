@@ -16,6 +16,7 @@ from playground.service.prepare import create_run, prepare
 from playground.tasks.classify import classic_plan
 from playground.tasks.classify.classic import MIN_FEATURES, VECTORIZER, ClassicModel
 from playground.tasks.classify.classic_plan import max_steps, plan, sample_rows
+from playground.tasks.entities.classic import token_features
 from playground.training.job import run_job
 
 WORDS = ["card", "refund", "loan", "rate", "fee", "atm", "pin", "limit", "app", "cash"]
@@ -111,3 +112,68 @@ def test_a_large_file_is_sampled_and_its_fit_reports_progress(tmp_path: Path,
     assert "0 of at most 2,000 steps done" in fitting[0]["message"]
     assert all(int(e["message"].split(" on ")[1].split(" texts")[0].replace(",", "")) <= 300
                + 20 for e in fitting)  # the sample, give or take one row per label
+
+
+def _many_types(path: Path, types: int, per_type: int) -> Path:
+    """A CoNLL file of ``types`` entity types, each tagged in ``per_type`` two-token
+    sentences (a name, then a plain word)."""
+    lines = []
+    for kind in range(types):
+        for i in range(per_type):
+            lines += [f"name{kind}x{i}\tB-T{kind}", f"said{i % 7}\tO", ""]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_entity_plan_keeps_fewer_columns_for_more_types_and_refuses_too_many() -> None:
+    from playground.tasks.classify.classic_plan import entity_plan, most_entity_types
+    from playground.tasks.entities.classic import N_FEATURES
+
+    wnut = entity_plan(61_000, 13)  # WNUT-17: 6 types, every hashed column
+    assert wnut.max_features == N_FEATURES
+    many = entity_plan(20_000, 601)  # 300 types asked L-BFGS for 30 GB with every column
+    assert MIN_FEATURES <= many.max_features < N_FEATURES
+    assert many.need_bytes() <= classic_plan.MEMORY < many.need_bytes(N_FEATURES)
+    assert entity_plan(10_000, 2 * 2_500 + 1) is None
+    assert 300 < most_entity_types(10_000) < 2_500 and most_entity_types(10**8) == 0
+
+
+def test_a_file_of_2500_entity_types_is_refused_before_a_run_with_a_sentence(
+        tmp_path: Path) -> None:
+    from playground.tasks.entities.classic import ClassicEntityModel
+    from playground.ui.tab_data import analyse_entities
+
+    data = _many_types(tmp_path / "many.conll", 2_500, 2)
+    prep = prepare(data, RunConfig(task="ner", model="classic"))
+    refused = [p for p in prep.report.errors if p.code == "too_many_types"]
+    assert refused and prep.splits is None
+    assert "2,500 entity types" in refused[0].message and "10,000 tokens" in refused[0].message
+    assert "Merge related types into at most" in refused[0].message
+    assert "2,500 种实体类型" in refused[0].message_zh and "合并" in refused[0].message_zh
+    with pytest.raises(DataError, match="too many for the classic entity model"):
+        prep.raise_for_errors()
+    checks = analyse_entities(str(data), None, None, "zh", "auto")[-1]
+    assert "❌ 该文件有 2,500 种实体类型" in checks and "✅" not in checks
+    tags = ["O"] + [f"{p}-T{k}" for k in range(2_500) for p in "BI"]
+    with pytest.raises(DataError, match="2,500 entity types"):  # and if a run got this far
+        ClassicEntityModel.fit([["name", "said"]] * 5_000, [["B-T0", "O"]] * 5_000, tags)
+
+
+def test_many_entity_types_train_with_the_columns_the_plan_allows(tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    from playground.tasks.classify.classic_plan import entity_plan
+    from playground.tasks.entities.checks import bio_tags, check_entities, entity_types
+    from playground.tasks.entities.classic import ClassicEntityModel
+    from playground.tasks.entities.reading import read_entities
+
+    monkeypatch.setattr(classic_plan, "MEMORY", 40 << 20)  # a small machine, for speed
+    sentences, _ = check_entities(read_entities(_many_types(tmp_path / "t.conll", 30, 20)))
+    tags = bio_tags(entity_types(sentences))
+    tokens = sum(len(s.tokens) for s in sentences)
+    allowed = entity_plan(tokens, len(tags)).max_features
+    model = ClassicEntityModel.fit([s.tokens for s in sentences], [s.tags for s in sentences],
+                                   tags)
+    used = len(set(model._hasher().transform(
+        [row for s in sentences for row in token_features(s.tokens)]).indices))
+    assert len(model.columns) == allowed < used  # the most frequent columns, no more
+    assert model.predict([["name3x4", "said4"]]) == [["B-T3", "O"]]

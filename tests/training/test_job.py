@@ -124,3 +124,13 @@ def test_a_classic_run_reports_its_agent_and_verdict(make_run, intent_csv: Path)
         ["loading", "training", "calibrating", "saving"]
     said = [e["message"].split()[0] for e in events if e["phase"] == "training"]
     assert said[:2] == ["Fitting", "Reading"] and set(said[2:]) == {"Fitting"}
+
+
+def test_events_say_when_early_stopping_may_end_the_run_sooner(
+        make_run, intent_csv: Path, tiny_model_dir: Path) -> None:
+    for patience, said in ((2, True), (0, False)):
+        run = make_run(intent_csv, **tiny_settings(tiny_model_dir, epochs=2,
+                                                   early_stopping_patience=patience))
+        run_job(run, time.time())
+        events = [e for e in run.read_events(0)[0] if e["type"] in ("train_begin", "train")]
+        assert events and all(e["may_stop_early"] is said for e in events)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 import shutil
 import time
 from pathlib import Path
@@ -126,6 +127,56 @@ def test_the_wait_after_wrong_passwords_grows() -> None:
     assert logins.wait_s("anyone-else") > 0 and logins.wait_s("teacher") == 0
 
 
+def test_the_wait_counts_per_client_address_too() -> None:
+    from playground.ui.logins import CLIENT
+
+    logins = Logins([("teacher", "secret"), ("helper", "other"), ("guest", "x")], first_s=0.05)
+    assert logins.check_now("teacher", "guess", "10.0.0.7") is False
+    # The same client trying another name waits; another client does not.
+    assert logins.wait_s("helper", "10.0.0.7") > 0 and logins.check_now(
+        "helper", "other", "10.0.0.7") is None
+    assert logins.wait_s("helper", "10.0.0.8") == 0
+    time.sleep(delay_s(1, 0.05))
+    assert logins.check_now("helper", "guess", "10.0.0.7") is False  # the 2nd from there
+    assert logins.wait_s("guest", "10.0.0.7") > delay_s(1, 0.05)  # grows with the client
+    time.sleep(delay_s(2, 0.05))
+    assert logins.check_now("guest", "x", "10.0.0.7") is True  # a right one clears it
+    assert logins.wait_s("guest", "10.0.0.7") == 0
+
+    check = logins.gradio_auth()  # the login page: the client comes from ClientAddress
+
+    async def guesses_from(client: str) -> list[bool]:  # side by side, a name each
+        CLIENT.set(client)
+        return list(await asyncio.gather(*[check(name, "guess")
+                                           for name in ("teacher", "helper", "guest")]))
+
+    started = time.monotonic()
+    assert asyncio.run(guesses_from("10.0.0.9")) == [False] * 3
+    assert time.monotonic() - started >= delay_s(1, 0.05) + delay_s(2, 0.05)
+
+
+def test_the_login_page_counts_wrong_passwords_per_client(tmp_path: Path) -> None:
+    from playground.service.jobs import TrainingService
+    from playground.ui.app import launch
+
+    from .conftest import free_port
+
+    service = TrainingService(tmp_path / "runs", gpu_count=0)
+    port = free_port()
+    app = launch(service, port=port, block=False,
+                 auth=[("teacher", "secret"), ("helper", "other")])
+    try:
+        login = f"http://127.0.0.1:{port}/login"
+        started = time.monotonic()  # before the wrong try: its wait ends after started + 0.5
+        wrong = httpx.post(login, data={"username": "teacher", "password": "guess"})
+        assert wrong.status_code == 400
+        other = httpx.post(login, data={"username": "helper", "password": "other"})
+        assert other.status_code == 200 and time.monotonic() - started >= delay_s(1)
+    finally:
+        app.close()
+        service.shutdown()
+
+
 def test_the_api_refuses_guesses_while_a_login_waits(live_app) -> None:
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
@@ -144,6 +195,30 @@ def test_the_api_refuses_guesses_while_a_login_waits(live_app) -> None:
     assert api.get(f"/{API}", headers=basic("guess")).status_code == 401
     refused = api.get(f"/{API}", headers=basic("secret"))
     assert refused.status_code == 429 and "wrong passwords" in refused.text
+
+
+def test_the_api_counts_wrong_passwords_per_client(live_app) -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from playground.ui.http_api import add_api_routes
+
+    _, service = live_app
+    app = FastAPI()
+    add_api_routes(app, service, "a-key", Logins([("teacher", "secret"), ("helper", "other")],
+                                                 first_s=60))
+
+    def basic(user: str, password: str) -> dict[str, str]:
+        return {"Authorization": "Basic " + base64.b64encode(
+            f"{user}:{password}".encode()).decode()}
+
+    guesser = TestClient(app, client=("10.0.0.7", 50000))
+    assert guesser.get(f"/{API}", headers=basic("teacher", "guess")).status_code == 401
+    # Another name from the same client waits; the same name from elsewhere waits too.
+    assert guesser.get(f"/{API}", headers=basic("helper", "other")).status_code == 429
+    elsewhere = TestClient(app, client=("10.0.0.8", 50000))
+    assert elsewhere.get(f"/{API}", headers=basic("helper", "other")).status_code == 200
+    assert elsewhere.get(f"/{API}", headers=basic("teacher", "secret")).status_code == 429
 
 
 def test_sentences_for_the_page_quote_markup_as_text() -> None:
@@ -179,3 +254,27 @@ def test_the_login_page_checks_with_the_wait(tmp_path: Path) -> None:
     finally:
         app.close()
         service.shutdown()
+
+
+def test_every_api_refusal_says_it_in_chinese_too(live_app) -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from playground.ui.http_api import add_api_routes
+
+    _, service = live_app
+    app = FastAPI()
+    add_api_routes(app, service, "a-key", Logins([("teacher", "secret")], first_s=60))
+    api = TestClient(app)
+    wrong = {"Authorization": "Basic " + base64.b64encode(b"teacher:guess").decode()}
+    answers = [(401, api.get(f"/{API}")),  # no key
+               (401, api.get(f"/{API}", headers=wrong)),  # a wrong password
+               (429, api.get(f"/{API}", headers=wrong)),  # the next try, during the wait
+               (400, api.post(f"/{API}/nope/ask", json={"text": "  "},
+                              headers={"X-API-Key": "a-key"}))]  # an empty question
+    for status, answer in answers:
+        assert answer.status_code == status, answer.text
+        detail = answer.json()["detail"]
+        assert detail["error"] and detail["hint"], detail
+        assert re.search(r"[\u4e00-\u9fff]", detail["zh"]), detail
+    assert "X-API-Key" in answers[0][1].json()["detail"]["zh"]

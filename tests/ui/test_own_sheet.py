@@ -127,3 +127,68 @@ def test_runs_get_readable_names_that_can_be_changed(live_app, intent_csv: Path)
     assert stored == "Hotel reviews" and service.status(made[1].run_id)["name"] == stored
     with pytest.raises(AppError, match="名字不能为空"):
         client(url, "zh-CN").predict(made[1].run_id, "   ", api_name="/rename_run")
+
+
+def test_a_useless_agent_shows_as_a_warning_in_the_gallery(tmp_path: Path) -> None:
+    import random
+
+    import gradio as gr
+
+    from playground.recipes import recipes
+    from playground.service.gallery import cards
+    from playground.service.jobs import TrainingService
+    from playground.service.prepare import create_run, prepare
+    from playground.ui.tab_gallery import agent_card, recipe_status
+    from playground.ui.texts import say
+
+    rng = random.Random(0)  # texts that say nothing of their labels: no model beats majority
+    data = tmp_path / "noise.csv"
+    pd.DataFrame([(f"note {rng.randrange(10**6)}", "common" if i % 3 else "rare")
+                  for i in range(60)], columns=["text", "label"]).to_csv(data, index=False)
+    service = TrainingService(tmp_path / "runs", poll_s=0.1, gpu_count=0)
+    try:
+        run = create_run(service.runs_dir, prepare(data, RunConfig(model="classic")))
+        service.submit(run)
+        assert service.wait(run.run_id, timeout_s=120)["state"] == "succeeded"
+        row = cards(service)["agents"][0]
+    finally:
+        service.shutdown()
+    assert row["verdict"] == "no_better_than_majority"
+    for lang in ("en", "zh"):
+        with gr.Blocks() as page:
+            agent_card(lambda key, lang=lang: say(lang, key), row)
+        shown = " ".join(str(block.value) for block in page.blocks.values()
+                         if isinstance(block, gr.Markdown))
+        assert say(lang, "card_not_useful_text-classification") in shown
+        status = recipe_status(recipes()[0], row, lang)
+        assert status.endswith(say(lang, "card_not_useful_text-classification"))
+    assert "还不能使用" in say("zh", "card_not_useful_text-classification")
+    useful = {**row, "verdict": "ok"}
+    with gr.Blocks() as page:
+        agent_card(lambda key: say("en", key), useful)
+    assert "Not ready" not in " ".join(str(block.value) for block in page.blocks.values()
+                                       if isinstance(block, gr.Markdown))
+    assert "Not ready" not in recipe_status(recipes()[0], useful, "en")
+
+
+def test_times_left_speak_the_pages_language_and_say_at_most_with_early_stopping() -> None:
+    from playground.ui.tab_settings import format_estimate
+    from playground.ui.tab_train import _running_text
+    from playground.ui.texts import duration
+
+    assert duration(68, "zh") == "1 分 08 秒" and duration(68, "en") == "1 min 08 s"
+    assert duration(45, "zh") == "45 秒" and duration(7500, "zh") == "2 小时 05 分"
+    assert duration(230, "zh", rough=True) == "4 分钟" and duration(230, "en", rough=True) == "4 min"
+    step = {"step": 40, "total_steps": 200, "epoch": 1.0, "loss": 0.5, "eta_s": 68.0}
+    for stops_early, zh, en in ((True, "最多约剩 1 分 08 秒", "at most about 1 min 08 s left"),
+                                (False, "约剩 1 分 08 秒", "about 1 min 08 s left")):
+        curve = Curve(run_id="r", last_train={**step, "may_stop_early": stops_early})
+        shown_zh, shown_en = _running_text(curve, "zh")[0], _running_text(curve, "en")[0]
+        assert zh in shown_zh and "min" not in shown_zh and " s" not in shown_zh
+        assert en in shown_en and ("at most" in shown_en) is stops_early
+    found = {"total_s": 1380.0, "steps": 600, "per_step_s": 2.1, "memory_mb": 2048.0,
+             "free_mb": 8192.0, "may_stop_early": True}
+    said = format_estimate(found, "zh")
+    assert "约 23 分钟" in said and "min" not in said and "提前停止" in said
+    assert "early stopping may end the run sooner" in format_estimate(found, "en")
+    assert "early stopping" not in format_estimate({**found, "may_stop_early": False}, "en")

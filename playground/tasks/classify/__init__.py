@@ -16,6 +16,9 @@ SPEC = TaskSpec(
     floor_name=("most common label", "总答最常见标签"),
     ready=("✅ Ready to train: {rows} rows, {labels} labels.",
            "✅ 可以训练：{rows} 行，{labels} 个标签。"),
+    not_useful=("⚠️ Not ready to use: no better than always giving the most common "
+                        "label. Add more examples per label.",
+                        "⚠️ 还不能使用：并不比“总答最常见标签”更好。请为每个标签补充更多样本。"),
     card_words=("Accuracy on held-out texts", "留出文本上的准确率"),
     has_rules=True,
     exports_script=True,

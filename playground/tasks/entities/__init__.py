@@ -22,6 +22,9 @@ SPEC = TaskSpec(
     floor_name=("finding nothing", "不标任何实体"),
     ready=("✅ Ready to train: {rows} sentences, {labels} entity types.",
            "✅ 可以训练：{rows} 个句子，{labels} 种实体。"),
+    not_useful=("⚠️ Not ready to use: it finds entities no better than finding "
+                            "none. Tag more examples.",
+                            "⚠️ 还不能使用：找实体的效果并不比“不标任何实体”更好。请标注更多样本。"),
     card_words=("Entity F1 on held-out sentences", "留出句子上的实体 F1"),
     gives_entities=True,
     phases={"training": ("Fine-tuning {model} to tag entities.", "正在微调 {model} 以标注实体。"),

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from playground.errors import DataError
 from playground.tasks.entities.metrics import decode
 
 FILE_JSON = "classic_entities.json"
@@ -83,14 +84,28 @@ class ClassicEntityModel:
     @classmethod
     def fit(cls, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
             all_tags: list[str], seed: int = 42) -> ClassicEntityModel:
-        """Learn from tokenised sentences and their BIO tags."""
+        """Learn from tokenised sentences and their BIO tags, within what ``classic_plan``
+        allows: many tags keep only the most frequent hashed columns, the solver's steps
+        are capped, and too many tags for any (a DataError) are refused."""
         from sklearn.linear_model import LogisticRegression
+
+        from playground.tasks.classify.classic_plan import entity_plan, entity_refusal, max_steps
 
         rows = [row for tokens in sentences for row in token_features(tokens)]
         targets = [all_tags.index(tag) for sentence_tags in tags for tag in sentence_tags]
+        chosen = entity_plan(len(rows), len(all_tags))
+        if chosen is None:  # prepare() refuses it first
+            refused = entity_refusal((len(all_tags) - 1) // 2, len(rows))
+            raise DataError(refused.message, "Fix the file and try again.",
+                            zh=f"{refused.message_zh}请修正文件后重试。")
         features = cls._hasher().transform(rows)
-        columns = np.unique(features.indices)
-        classifier = LogisticRegression(**REGRESSION, random_state=seed)
+        used = np.bincount(features.indices, minlength=N_FEATURES)
+        columns = np.flatnonzero(used)
+        if len(columns) > chosen.max_features:  # the most frequent ones, in column order
+            columns = np.sort(np.argsort(-used, kind="stable")[:chosen.max_features])
+        steps = max_steps(features.nnz, len(all_tags), REGRESSION["max_iter"])
+        classifier = LogisticRegression(**{**REGRESSION, "max_iter": steps},
+                                        random_state=seed)
         classifier.fit(features[:, columns], targets)
         return cls(classifier, all_tags, columns)
 

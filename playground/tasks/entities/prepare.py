@@ -19,6 +19,7 @@ from playground.runfolder import SPLITS, RunFolder
 from playground.service.prepare import Preparation, choose_model, fit_to_data
 from playground.tasks.base import Preview
 from playground.tasks.entities.checks import (
+    EntityReport,
     EntitySplits,
     bio_tags,
     check_entities,
@@ -41,6 +42,7 @@ def prepare(data_path: str | Path, config: RunConfig,
     raw = read_entities(data_path, tokens_column=config.text_column,
                         tags_column=config.label_column)
     sentences, report = check_entities(raw, max_length=config.max_length)
+    check_classic_entity_cost(report)
     prep = Preparation(config=config, data_name=data_path.name, report=report)
     eval_sentences = None
     if eval_path is not None:
@@ -75,12 +77,26 @@ def write_splits(run: RunFolder, splits: EntitySplits) -> dict[str, Any]:
             "rows": {name: len(part) for name, part in parts.items()}}
 
 
+def check_classic_entity_cost(report: EntityReport) -> None:
+    """Add to ``report`` an error when the classic entity model, which every entity run
+    fits, cannot learn its entity types from its tokens within its memory
+    (``classic_plan.entity_plan``)."""
+    from playground.tasks.classify.classic_plan import entity_plan, entity_refusal
+
+    types = len(report.label_counts)
+    if not types or report.errors:
+        return
+    if entity_plan(report.tokens, 2 * types + 1) is None:
+        report.problems.append(entity_refusal(types, report.tokens))
+
+
 def preview(path: str | Path, tokens_column: str | None, tags_column: str | None,
             model: str, rows: int) -> Preview:
     """The Data tab's view of an entity file: sentences with their entities, the
     columns of a table (a CoNLL file has none), and every check."""
     found = read_entities(path, tokens_column=tokens_column, tags_column=tags_column)
     sentences, report = check_entities(found)
+    check_classic_entity_cost(report)
     shown = []
     for sentence in sentences[:rows]:
         joiner = "" if is_cjk("".join(sentence.tokens)) else " "
