@@ -141,7 +141,7 @@ def test_the_entity_plan_keeps_fewer_columns_for_more_types_and_refuses_too_many
 def test_a_file_of_2500_entity_types_is_refused_before_a_run_with_a_sentence(
         tmp_path: Path) -> None:
     from playground.tasks.entities.classic import ClassicEntityModel
-    from playground.ui.tab_data import analyse_entities
+    from playground.ui.tab_data import analyse
 
     data = _many_types(tmp_path / "many.conll", 2_500, 2)
     prep = prepare(data, RunConfig(task="ner", model="classic"))
@@ -152,7 +152,7 @@ def test_a_file_of_2500_entity_types_is_refused_before_a_run_with_a_sentence(
     assert "2,500 种实体类型" in refused[0].message_zh and "合并" in refused[0].message_zh
     with pytest.raises(DataError, match="too many for the classic entity model"):
         prep.raise_for_errors()
-    checks = analyse_entities(str(data), None, None, "zh", "auto")[-1]
+    checks = analyse(str(data), None, None, "zh", 50, "auto", "ner")[-1]
     assert "❌ 该文件有 2,500 种实体类型" in checks and "✅" not in checks
     tags = ["O"] + [f"{p}-T{k}" for k in range(2_500) for p in "BI"]
     with pytest.raises(DataError, match="2,500 entity types"):  # and if a run got this far
