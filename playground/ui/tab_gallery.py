@@ -104,20 +104,9 @@ def build(ctx: Context) -> GalleryTab:
             return
         with gr.Row(equal_height=True):
             for row in rows:
-                with gr.Column(variant="panel", min_width=240, elem_classes="agent-card"):
-                    score = row["score"]
-                    shown = f"{score:.1%}" if score is not None else "-"
-                    badge = "📦 " if row.get("imported_from") else ""
-                    # Names and file names are the user's (or a bundle's): shown as text.
-                    gr.Markdown(f"{badge}**{md_text(row['name'])}**  \n"
-                                f"{md_text(row['model'])} · {md_text(row['data'])}",
-                                elem_classes="agent-card-title")
-                    gr.Markdown(t(f"card_{row['task']}"))
-                    gr.Markdown(f"**{shown}**")
-                    button = gr.Button(t("chat_now"), size="sm",
-                                       elem_id=f"chat-agent-{row['run_id']}")
-                    button.click(lambda run_id=row["run_id"]: _open_chat(ctx, run_id), None,
-                                 [tab.targets["run"], tab.targets["tabs"]])
+                button = agent_card(t, row)
+                button.click(lambda run_id=row["run_id"]: _open_chat(ctx, run_id), None,
+                             [tab.targets["run"], tab.targets["tabs"]])
 
     bundle = gr.File(label=t("import_bundle"), height=150,
                      elem_id="import-bundle")
