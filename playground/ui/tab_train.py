@@ -16,6 +16,7 @@ import pandas as pd
 
 from playground import tasks
 from playground.catalog import CLASSIC
+from playground.data.writing import safe_frame
 from playground.errors import PlaygroundError
 from playground.service.owners import Owner, Person, owner_of
 from playground.service.prepare import create_run, prepare
@@ -223,7 +224,10 @@ def runs_table(ctx: Context, viewer: Person | None = None, lang: str = "en"
              else row["state"]} for row in ctx.service.list_runs()]
     table = pd.DataFrame(rows, columns=list(RUN_COLUMNS))
     choices = list(zip(table["name"], table["run_id"]))
-    return table.rename(columns={key: names[zh] for key, names in RUN_COLUMNS.items()}), choices
+    # Names are anyone's to edit, and the table has a copy button: no cell runs as a formula.
+    shown = safe_frame(table.rename(columns={key: names[zh]
+                                             for key, names in RUN_COLUMNS.items()}))
+    return shown, choices
 
 
 def start_run(ctx: Context, session: Session, model: str, task: str, text_column: str | None,

@@ -25,7 +25,7 @@ from playground.service.prepare import create_run, prepare
 from playground.training.job import run_job
 from playground.ui.logins import Logins, delay_s
 
-from .test_app_api import client
+from .test_app_api import client, value
 
 API = "agent-api/v1/agents"
 
@@ -278,3 +278,57 @@ def test_every_api_refusal_says_it_in_chinese_too(live_app) -> None:
         assert detail["error"] and detail["hint"], detail
         assert re.search(r"[\u4e00-\u9fff]", detail["zh"]), detail
     assert "X-API-Key" in answers[0][1].json()["detail"]["zh"]
+
+
+FORMULA = '=HYPERLINK("http://evil.example","lost my card")'
+
+
+def test_tables_a_user_can_copy_run_no_formula(live_app, classic_run, tmp_path) -> None:
+    """The mistakes of a test, the examples of a labelled file and the runs table have a
+    copy button: a cell a spreadsheet would run comes quoted, as in the files written."""
+    from playground.service.names import rename
+    from playground.ui.context import Context
+    from playground.ui.tab_train import runs_table
+
+    url, service = live_app
+    c = client(url)
+    labelled = tmp_path / "hostile.csv"
+    hostile = [(FORMULA, "refund"), ("@SUM(1+1) refund my order", "greeting"), ("-2", "refund")]
+    pd.DataFrame(hostile + intent_rows(per_label=3), columns=["text", "intent"]).to_csv(
+        labelled, index=False)
+    *_, mistakes = c.predict(classic_run.run_id, handle_file(str(labelled)),
+                             api_name="/test_file")
+    cells = [cell for row in value(mistakes)["data"] for cell in row]
+    assert "'" + FORMULA in cells and "'@SUM(1+1) refund my order" in cells
+    assert not any(str(cell).startswith(("=", "@")) for cell in cells)
+
+    *_, examples, _ = c.predict(classic_run.run_id, handle_file(str(labelled)),
+                                api_name="/label_file")
+    cells = [cell for row in value(examples)["data"] for cell in row]
+    assert "'" + FORMULA in cells and "-2" in cells  # a plain number runs nothing
+
+    rename(service, classic_run.run_id, "=1+2")
+    try:
+        table, choices = runs_table(Context(service=service, t=None, session=None,
+                                            browser_run=None))
+        assert "'=1+2" in table.iloc[:, 0].tolist()
+        assert ("=1+2", classic_run.run_id) in choices  # the picker names it as it is
+    finally:
+        rename(service, classic_run.run_id, "intents")
+
+
+def test_an_entity_agents_mistakes_run_no_formula(make_run, tmp_path: Path) -> None:
+    from ner_samples import write_conll
+
+    from playground.tasks.entities.views import test_file as test_entities
+
+    run = make_run(write_conll(tmp_path / "people.conll", count=60), task="ner",
+                   model="classic")
+    run_job(run, time.time())
+    tagged = write_conll(tmp_path / "test.conll", count=12, seed=1)
+    with tagged.open("a", encoding="utf-8") as fh:  # a place where people stand: missed
+        fh.write("\n=cmd|calc\tB-LOC\nlives\tO\nin\tO\nparis\tB-LOC\n\n")
+    *_, mistakes = test_entities(run, str(tagged), "en")
+    cells = [cell for row in mistakes["value"].itertuples(index=False) for cell in row]
+    assert any(str(cell).startswith("'=cmd|calc") for cell in cells), cells
+    assert not any(str(cell).startswith("=") for cell in cells)

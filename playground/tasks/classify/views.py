@@ -8,7 +8,7 @@ import pandas as pd
 
 from playground.data import read_table
 from playground.data.limits import long_rows_note
-from playground.data.writing import write_csv
+from playground.data.writing import safe_frame, write_csv
 from playground.errors import PlaygroundError
 from playground.runfolder import RunFolder
 from playground.service.agents import agent_for
@@ -37,9 +37,11 @@ def test_file(run: RunFolder, path: str, lang: str):
                   rows=found["rows"], maj=found["majority_accuracy"])
     per_label = pd.DataFrame([{"label": label, **values}
                               for label, values in result["per_label"].items()])
-    return (summary, gr.update(value=per_label, visible=True),
+    # The tables have a copy button: a text or label that a spreadsheet would run as a
+    # formula is shown (and copied) quoted, as in the files the playground writes.
+    return (summary, gr.update(value=safe_frame(per_label), visible=True),
             gr.update(value=confusion_figure(result["confusion_matrix"], lang), visible=True),
-            gr.update(value=found["mistakes"], visible=True))
+            gr.update(value=safe_frame(found["mistakes"]), visible=True))
 
 
 def label_file(run: RunFolder, frame: pd.DataFrame, stem: str, lang: str):
@@ -59,4 +61,5 @@ def label_file(run: RunFolder, frame: pd.DataFrame, stem: str, lang: str):
         ["predicted_label", "confidence", column]].sort_values("predicted_label")
     spread = confidence_histogram(labelled["confidence"], lang)
     return (str(out), count_bars(counts, lang), gr.update(value=spread, visible=True),
-            gr.update(value=examples, visible=True), trend_lines(trend_frame(labelled)))
+            gr.update(value=safe_frame(examples), visible=True),
+            trend_lines(trend_frame(labelled)))

@@ -9,7 +9,7 @@ import gradio as gr
 import pandas as pd
 
 from playground.data.limits import long_rows_note
-from playground.data.writing import write_csv
+from playground.data.writing import safe_frame, write_csv
 from playground.errors import PlaygroundError
 from playground.tasks.entities.evaluate import entity_agent, evaluate_file
 from playground.ui.charts import confidence_histogram, count_bars
@@ -28,8 +28,9 @@ def test_file(run, path: str, lang: str):
                   r=scores["recall"], rows=found["rows"], entities=scores["entities"])
     per_type = pd.DataFrame([{"type": kind, **values}
                              for kind, values in scores["per_type"].items()])
-    return (summary, gr.update(value=per_type, visible=True), gr.update(visible=False),
-            gr.update(value=found["mistakes"], visible=True))
+    # Copyable tables: formula-like cells quoted, as in the files written (data.writing).
+    return (summary, gr.update(value=safe_frame(per_type), visible=True),
+            gr.update(visible=False), gr.update(value=safe_frame(found["mistakes"]), visible=True))
 
 
 def label_file(run, frame: pd.DataFrame, stem: str, lang: str):
@@ -49,5 +50,5 @@ def label_file(run, frame: pd.DataFrame, stem: str, lang: str):
     examples = labelled[labelled["entities"] != ""].head(9)[[column, "entities"]]
     spread = confidence_histogram(found["confidence"], lang) if len(found) else None
     return (str(out), count_bars(counts, lang), gr.update(value=spread, visible=spread is not None),
-            gr.update(value=examples, visible=True),
+            gr.update(value=safe_frame(examples), visible=True),
             gr.update(visible=False))
