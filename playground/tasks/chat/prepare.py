@@ -92,3 +92,19 @@ def preview(path: str | Path, text_column: str | None, label_column: str | None,
     return Preview(rows=pd.DataFrame(shown, columns=["conversation"]), columns=columns,
                    text_column=found.columns.get("question"),
                    label_column=found.columns.get("answer"), report=report)
+
+
+def estimate(prep: Preparation) -> dict[str, float]:
+    """Seconds and memory of a fine-tuning run, from a few timed steps of a batch."""
+    from playground.tasks.chat.finetune import load_for_chat
+    from playground.training.preflight import estimate as timed
+
+    config = prep.config
+    texts = [" ".join(m["content"] for m in c.messages)
+             for c in prep.splits.train[:config.batch_size]] or ["x"]
+    return timed(lambda: load_for_chat(prep.choice.card.location),
+                 lambda tokenizer: tokenizer(texts, truncation=True, padding=True,
+                                             max_length=config.max_length,
+                                             return_tensors="pt"),
+                 lambda batch: batch["input_ids"].shape, config.to_dict(),
+                 len(prep.splits.train), "CAUSAL_LM")
