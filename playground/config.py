@@ -295,7 +295,8 @@ class RunConfig:
 def best_metric(config: dict[str, Any]) -> str:
     """``early_stopping_metric`` of a config dict (as run folders hold it), 'auto' resolved."""
     metric = config.get("early_stopping_metric", "auto")
-    return tasks.of_config(config).headline if metric == "auto" else metric
+    task = tasks.of_config(config)
+    return (task.auto_checkpoint or task.headline) if metric == "auto" else metric
 
 
 def trainer_optimizer(optimizer: str) -> str:

@@ -9,7 +9,8 @@ Layout (every file name lives here and nowhere else)::
         report.json     the final held-out scores and data statistics
         worker.log      the worker's stdout and stderr
         data/           train.csv, validation.csv, test.csv as the worker will read them
-                        (named entities: train.jsonl... one {"tokens", "tags"} per line)
+                        (named entities: train.jsonl... one {"tokens", "tags"} per line;
+                        chat: train.jsonl... one {"messages": [{"role", "content"}...]})
         model/          the agent: weights, tokenizer or vectorizer, labels.json, config
         finetuned/      the fine-tuned model, kept for comparison when the classic model
                         scored higher on the validation rows and serves as the agent
@@ -51,6 +52,7 @@ SCRIPT = "train_{run_id}.py"  # the exported training script, when one was asked
 TOOLS = "tools"
 SPLITS = ("train", "validation", "test")
 ENTITY_SPLIT_SUFFIX = ".jsonl"  # the data/ files of a named-entity run
+CONVERSATION_SPLIT_SUFFIX = ".jsonl"  # the data/ files of a chat run
 
 
 def new_run_id(prefix: str = "") -> str:
@@ -131,6 +133,10 @@ class RunFolder:
     def entity_split_path(self, split: str) -> Path:
         """A named-entity run's sentences of one split (JSON lines)."""
         return self.path / DATA / f"{split}{ENTITY_SPLIT_SUFFIX}"
+
+    def conversation_split_path(self, split: str) -> Path:
+        """A chat run's conversations of one split (JSON lines of {"messages": [...]})."""
+        return self.path / DATA / f"{split}{CONVERSATION_SPLIT_SUFFIX}"
 
     def exists(self) -> bool:
         return self.config_path.exists()

@@ -20,10 +20,15 @@ AGENT_NAMES = ("load", "classic_fault", "CLASSIC_FILES", "OUTPUTS")
 
 
 def _task_strings(path: Path) -> list[tuple[int, str]]:
-    """(line, string) of every string constant in ``path`` that is a task's name."""
+    """(line, string) of every string constant in ``path`` that is a task's name (an API
+    endpoint's name, ``api_name=...``, may be the same word: it names no task)."""
     names = set(tasks.names())
-    return [(node.lineno, node.value) for node in ast.walk(ast.parse(path.read_text()))
-            if isinstance(node, ast.Constant) and node.value in names]
+    tree = ast.parse(path.read_text())
+    endpoints = {id(k.value) for k in ast.walk(tree) if isinstance(k, ast.keyword)
+                 and k.arg == "api_name"}
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and node.value in names
+            and id(node) not in endpoints]
 
 
 def test_no_module_outside_tasks_names_a_task() -> None:

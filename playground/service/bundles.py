@@ -85,6 +85,12 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
 
     run = RunFolder(Path(run_dir).expanduser().resolve())
     spec, labels, report = _finished(run)
+    task = tasks.of_config(spec["config"])
+    if not task.bundles:
+        raise BundleError(f"Agents of the task '{task.title[0]}' cannot go into a bundle yet.",
+                          "Share the run folder instead, or train it again where it is needed.",
+                          zh=f"“{task.title[1]}”任务的智能体目前还不能打包。"
+                             "请改为共享训练记录文件夹，或在需要的地方重新训练。")
     rules = load_rules(run, labels)
     if rules.entity_run:
         raise BundleError(f"The agent's replies use the entity agent {rules.entity_run}, which "

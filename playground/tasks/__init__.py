@@ -19,6 +19,7 @@ __all__ = ["DEFAULT", "PARTS", "TaskSpec", "get", "names", "of_config", "part", 
 _REGISTERED = {
     "text-classification": "playground.tasks.classify",
     "ner": "playground.tasks.entities",
+    "chat": "playground.tasks.chat",
 }
 DEFAULT = "text-classification"
 

@@ -40,6 +40,7 @@ class TaskSpec:
     ready: tuple[str, str]  # the Data tab's "ready" line; {rows}, {labels} (en, zh)
     card_words: tuple[str, str]  # what a gallery card's score is (en, zh)
     not_useful: tuple[str, str]  # a card's warning when the agent is no better than floor
+    auto_checkpoint: str = ""  # what "auto" picks the checkpoint by (default: the headline)
     metric_note: str = ""  # how its scores are counted, where a reader would ask
     run_suffix: tuple[str, str] = ("", "")  # added to a run's default name (en, zh)
     phases: dict[str, tuple[str, str]] = field(default_factory=dict)  # own phase words
@@ -48,6 +49,7 @@ class TaskSpec:
     gives_entities: bool = False  # its agent can fill another agent's reply slots
     streams: bool = False  # its answers arrive piece by piece (``TaskAgent.stream``)
     exports_script: bool = False  # "Export training script" knows how to write its run
+    bundles: bool = True  # its agents export to and import from an .agent.zip
 
     @property
     def headline(self) -> str:

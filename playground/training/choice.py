@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 METRIC_WORDS = {"accuracy": ("accuracy", "准确率"), "macro_f1": ("macro-F1", "宏平均 F1"),
-                "f1": ("entity F1", "实体 F1")}
+                "f1": ("entity F1", "实体 F1"), "chrf": ("chrF", "chrF")}
 
 
 def comparison_metric(best_metric: str) -> str:

@@ -40,6 +40,13 @@ class Recipe:
     # (trained model, tokenizer, precision) -> outputs of the best checkpoint per part
     outputs: Callable[[Any, Any, str], dict[str, Any]]
     lora_task: str = "SEQ_CLS"  # peft's task type: which head LoRA keeps trainable
+    # The trainer and its settings class when a task trains through a library built on
+    # the Trainer (TRL's SFTTrainer and SFTConfig); None: transformers' own. ``settings``
+    # are the task's own fields of that class.
+    trainer_class: Any = None
+    args_class: Any = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    merge: bool = True  # save LoRA merged into the model; False: the adapter alone
 
 
 @dataclass
@@ -85,15 +92,19 @@ def _logging_steps(total_steps: int) -> int:
 
 
 def training_arguments(config: dict[str, Any], run: RunFolder, precision: str, device: str,
-                       train_rows: int) -> Any:
-    """The Trainer's settings for a run config (kept apart so tests can read them)."""
+                       train_rows: int, args_class: Any = None,
+                       **settings: Any) -> Any:
+    """The Trainer's settings for a run config (kept apart so tests can read them), as
+    ``args_class`` (TrainingArguments unless a task trains with a subclass) with the
+    task's own ``settings`` added."""
     from transformers import TrainingArguments
 
+    args_class = args_class or TrainingArguments
     per_step = config["batch_size"] * config["gradient_accumulation"]
     total_steps = max(1, int(np.ceil(train_rows / per_step) * config["epochs"]))
     by_steps = config["eval_every_steps"] > 0
     metric = best_metric(config)
-    return TrainingArguments(
+    return args_class(
         output_dir=str(run.checkpoints_dir),
         per_device_train_batch_size=config["batch_size"],
         per_device_eval_batch_size=config["batch_size"] * 2,
@@ -125,6 +136,7 @@ def training_arguments(config: dict[str, Any], run: RunFolder, precision: str, d
         report_to="none",
         disable_tqdm=True,
         dataloader_num_workers=0,
+        **settings,
     )
 
 
@@ -146,15 +158,17 @@ def finetune(run: RunFolder, config: dict[str, Any], started_at: float, recipe: 
                          lora_task=recipe.lora_task)
     train, validation = recipe.encode(tokenizer, "train"), recipe.encode(tokenizer, "validation")
     events, callbacks = run_callbacks(run, config, started_at)
-    args = training_arguments(config, run, precision, device, len(train))
-    trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=validation,
-                      processing_class=tokenizer, data_collator=recipe.collator(tokenizer),
-                      compute_metrics=recipe.compute_metrics, callbacks=callbacks)
+    args = training_arguments(config, run, precision, device, len(train), recipe.args_class,
+                              **recipe.settings)
+    trainer = (recipe.trainer_class or Trainer)(
+        model=model, args=args, train_dataset=train, eval_dataset=validation,
+        processing_class=tokenizer, data_collator=recipe.collator(tokenizer),
+        compute_metrics=recipe.compute_metrics, callbacks=callbacks)
     announce("training")
     output = trainer.train()
     outputs = recipe.outputs(trainer.model, tokenizer, precision)
     parameters = count_parameters(model)
-    save_trained(trainer, tokenizer, run, config["method"])
+    save_trained(trainer, tokenizer, run, config["method"], recipe.merge)
     return Tuned(cancelled=events.cancelled, precision=precision, device=device,
                  parameters=parameters, speed=events.speed(output.metrics),
                  first_loss_s=events.first_loss_s, best_validation=trainer.state.best_metric,
@@ -172,9 +186,12 @@ def run_callbacks(run: RunFolder, config: dict[str, Any], started_at: float):
     return events, callbacks
 
 
-def save_trained(trainer: Any, tokenizer: Any, run: RunFolder, method: str) -> None:
-    """Save the best model (adapters merged) and tokenizer as the agent; drop checkpoints."""
+def save_trained(trainer: Any, tokenizer: Any, run: RunFolder, method: str,
+                 merge: bool = True) -> None:
+    """Save the best model (adapters merged, unless ``merge`` is False: then a LoRA run
+    saves its adapter alone) and tokenizer as the agent; drop checkpoints."""
     if trainer.is_world_process_zero():
-        finish_method(trainer.model, method).save_pretrained(run.model_dir)
+        model = finish_method(trainer.model, method) if merge else trainer.model
+        model.save_pretrained(run.model_dir)
         tokenizer.save_pretrained(run.model_dir)
         shutil.rmtree(run.checkpoints_dir, ignore_errors=True)

@@ -47,7 +47,11 @@ def apply_method(model: Any, method: str, *, freeze_layers: int = 0, lora_rank: 
     if method == "lora":
         from peft import LoraConfig, TaskType, get_peft_model
 
-        if lora_task == "TOKEN_CLS":
+        if lora_task == "CAUSAL_LM":  # a language model: adapters on every linear layer
+            config = LoraConfig(task_type=TaskType.CAUSAL_LM, r=lora_rank,
+                                lora_alpha=lora_alpha, lora_dropout=0.05,
+                                target_modules="all-linear")
+        elif lora_task == "TOKEN_CLS":
             # The token classifier is trained whole (modules_to_save), so no adapter on it.
             config = LoraConfig(task_type=TaskType.TOKEN_CLS, r=lora_rank,
                                 lora_alpha=lora_alpha, lora_dropout=0.1,

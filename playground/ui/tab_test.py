@@ -111,7 +111,7 @@ def build(ctx: Context) -> TestTab:
         refresh = gr.Button(t("refresh"), size="sm", scale=1, elem_id="agents-refresh")
     with gr.Row():
         with gr.Column(scale=3):
-            chatbot = gr.Chatbot(label=t("chat"), height=320, elem_id="chatbot")
+            chatbot = gr.Chatbot(label=t("chat_box"), height=320, elem_id="chatbot")
             with gr.Row():
                 message = gr.Textbox(label=t("message"), scale=4, lines=1, elem_id="chat-input")
                 send = gr.Button(t("send"), variant="primary", scale=1)

@@ -145,7 +145,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "test_next": ("Pick a finished run and talk to it, or test it on a labeled file.",
                   "选择已完成的训练记录与它对话，或用带标签的文件测试。"),
     "pick_run": ("Agent (a finished run)", "智能体（已完成的训练）"),
-    "chat": ("Chat", "对话"),
+    "chat_box": ("Chat", "对话"),
     "message": ("Type a message and press Enter", "输入一句话并按回车"),
     "top3": ("The three most likely labels", "最可能的三个标签"),
     "run_name": ("Name", "名字"),
@@ -172,6 +172,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "per_label": ("Per-label scores", "各标签得分"),
     "confusion": ("Confusion matrix", "混淆矩阵"),
     "insights": ("What the agent found", "智能体的发现"),
+    "test_score_chat": ("chrF {chrf:.1%} and exact match {exact:.1%} on {rows} questions "
+                        "(chrF counts the character n-grams an answer shares with the "
+                        "reference: 100% is the same text).",
+                        "在 {rows} 个问题上 chrF 为 {chrf:.1%}，完全一致 {exact:.1%}"
+                        "（chrF 统计回答与参考答案共有的字符 n-gram：100% 即文字相同）。"),
     "test_score": ("Accuracy {acc:.1%} on {rows} rows, and macro-F1 {f1:.1%} (the average "
                    "of the labels' scores, so a rare label counts as much as a common one). "
                    "Always answering the most common label would score {maj:.1%}.",

@@ -1,0 +1,38 @@
+"""Chat: a small language model fine-tuned on a question/answer sheet (or chat JSON
+lines), answering in its own words, streaming.
+
+The floor is the base model before fine-tuning and the classic model is retrieval (the
+answer of the most similar training question); scores are chrF and exact match of the
+greedy answers, and the loss and perplexity of the reference answers.
+"""
+
+from playground.tasks.base import TaskSpec
+
+SPEC = TaskSpec(
+    name="chat",
+    title=("Chat (a model that answers in its own words, from question/answer pairs)",
+           "对话（从问答对学习、用自己的话回答的模型）"),
+    help=("chat fine-tunes a small language model on questions and answers, to answer "
+          "in its own words",
+          "chat 用问答对微调一个小型语言模型，让它用自己的话回答"),
+    metrics=(("chrf", "chrF", "chrF"), ("exact_match", "exact match", "完全一致"),
+             ("loss", "held-out loss", "留出损失"), ("perplexity", "perplexity", "困惑度")),
+    checkpoint_metrics=(),
+    auto_checkpoint="loss",  # only the loss is known while it trains
+    floor_name=("base model", "微调前的基础模型"),
+    ready=("✅ Ready to train: {rows} conversations.", "✅ 可以训练：{rows} 段对话。"),
+    card_words=("chrF of the answers on held-out questions", "留出问题上回答的 chrF"),
+    not_useful=("⚠️ Not ready to use: its answers are no closer to yours than the base "
+                "model's. Add more question/answer pairs.",
+                "⚠️ 还不能使用：它的回答并不比基础模型更接近你的答案。请补充更多问答对。"),
+    metric_note="chrF and exact match of greedy answers",
+    run_suffix=(" · chat", " · 对话"),
+    phases={"training": ("Fine-tuning {model} on your conversations.",
+                         "正在用你的对话微调 {model}。"),
+            "baselines": ("Scoring the base model and the retrieval baseline.",
+                          "正在计算基础模型和检索基线的得分。"),
+            "calibrating": ("Comparing the fine-tuned model and retrieval on the validation "
+                            "questions.", "正在用验证问题比较微调模型和检索。")},
+    streams=True,
+    bundles=False,  # an adapter bundle names its base model: not written yet
+)

@@ -1,0 +1,117 @@
+"""A trained chat agent: a language model (its LoRA adapter on the base model it names,
+or whole weights) that answers, streams, and labels a file with answers; or, when
+retrieval scored higher on the validation conversations, the retrieval model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from playground.data.columns import text_column_of
+from playground.data.limits import cut
+from playground.runfolder import LABELS, RUN_CONFIG, read_json
+from playground.tasks.chat.classic import FILE_JSON, RetrievalModel, saved_fault
+from playground.tasks.chat.reading import QUESTION_NAMES
+
+CLASSIC_FILES = (FILE_JSON, FILE_JSON)  # retrieval keeps its questions and answers in one
+OUTPUTS = ""  # a language model has no output per label: nothing to count
+
+
+def classic_fault(meta: dict, labels: list[str]) -> str | None:
+    """The first part of a saved retrieval model the playground never writes, or None."""
+    return saved_fault(meta)
+
+
+def _messages(text: str | list[dict[str, str]], system: str = "") -> list[dict[str, str]]:
+    messages = [{"role": "user", "content": text}] if isinstance(text, str) else list(text)
+    if system and not any(m["role"] == "system" for m in messages):
+        messages.insert(0, {"role": "system", "content": system})
+    return messages
+
+
+class ChatAgent:
+    """Answers a conversation with a fine-tuned language model, or by retrieval."""
+
+    task = "chat"
+    file_kind = "answers"  # a labelled file is saved as NAME.answers.csv
+
+    def __init__(self, model_dir: Path) -> None:
+        self.model_dir = model_dir
+        saved = json.loads((model_dir / LABELS).read_text(encoding="utf-8"))
+        self.labels: list[str] = []
+        self.base_model: str = saved.get("base_model", "")
+        self.kind = "classic" if RetrievalModel.is_saved_in(model_dir) else "transformer"
+        if self.kind == "classic":
+            self._retrieval = RetrievalModel.load(model_dir)
+            return
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self._tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
+        if (model_dir / "adapter_config.json").exists():  # LoRA: the adapter on its base
+            from peft import PeftModel
+
+            base = AutoModelForCausalLM.from_pretrained(self.base_model, trust_remote_code=False)
+            self._model = PeftModel.from_pretrained(base, model_dir).eval()
+        else:
+            self._model = AutoModelForCausalLM.from_pretrained(
+                model_dir, trust_remote_code=False).eval()
+        self._max_length = read_json(model_dir / RUN_CONFIG)["config"]["max_length"]
+
+    def generate(self, text: str | list[dict[str, str]], *, system: str = "",
+                 max_new_tokens: int = 128, temperature: float = 0.0,
+                 top_p: float = 1.0) -> str:
+        """The answer to a question or a conversation (greedy at temperature 0)."""
+        messages = _messages(text, system)
+        if self.kind == "classic":
+            users = [m["content"] for m in messages if m["role"] == "user"]
+            return self._retrieval.nearest([users[-1] if users else ""])[0][0]
+        from playground.tasks.chat.generation import generate
+
+        return generate(self._model, self._tokenizer, messages, max_new_tokens, temperature,
+                        top_p)
+
+    def stream(self, text: str | list[dict[str, str]], *, system: str = "",
+               max_new_tokens: int = 256, temperature: float = 0.7,
+               top_p: float = 0.9) -> Iterator[str]:
+        """The answer piece by piece as the model writes it (retrieval: in one piece)."""
+        if self.kind == "classic":
+            yield self.generate(text, system=system)
+            return
+        from playground.tasks.chat.generation import stream
+
+        yield from stream(self._model, self._tokenizer, _messages(text, system),
+                          max_new_tokens, temperature, top_p)
+
+    def answer(self, text: str) -> dict[str, Any]:
+        """The greedy answer, as plain data."""
+        return {"text": self.generate(cut([text])[0])}
+
+    @staticmethod
+    def answer_lines(answer: dict[str, Any]) -> list[str]:
+        return [answer["text"]]
+
+    def reply(self, text: str) -> dict[str, Any]:
+        """A chat reply of its own: the model's (or retrieval's) answer."""
+        said = self.answer(text)["text"]
+        source = "retrieval" if self.kind == "classic" else "model"
+        return {"text": said, "label": "", "confidence": None, "source": source,
+                "detail": "the fine-tuned model" if self.kind != "classic"
+                else "the answer of the most similar training question",
+                "detail_zh": "微调后的模型" if self.kind != "classic" else "最相似训练问题的答案",
+                "probabilities": {}, "entities": []}
+
+    def label_frame(self, frame, text_column: str | None = None):
+        """``frame`` with an ``answer`` column (greedy), and the question column read."""
+        named = {str(c).strip().lower(): c for c in frame.columns}
+        asked = next((named[n] for n in QUESTION_NAMES if n in named), None)
+        column = text_column_of(frame, text_column or asked)
+        out = frame.copy()
+        out["answer"] = [self.generate(t) for t in cut(frame[column].astype(str).tolist())]
+        return out, column
+
+
+def load(model_dir: Path) -> ChatAgent:
+    """The agent saved in a run's model folder."""
+    return ChatAgent(model_dir)

@@ -1,0 +1,39 @@
+"""A chat agent on a user's file of questions and answers: its scores, and a table of
+the questions with the reference, the agent's answer and the base model's answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from playground.errors import DataError
+from playground.runfolder import RunFolder
+from playground.service.agents import agent_for
+from playground.tasks.chat.checks import check_chat_eval
+from playground.tasks.chat.classic import question_of
+from playground.tasks.chat.reading import read_conversations
+
+MAX_ROWS = 200  # greedy answers take a moment each: a test file is scored on its start
+
+
+def evaluate_file(run: RunFolder, path: str | Path, max_mistakes: int = 200) -> dict[str, Any]:
+    """chrF and exact match of the agent's greedy answers on a chat file (any chat form),
+    and the table of questions, references and answers (the first ``MAX_ROWS``)."""
+    from playground.tasks.chat.training import score
+
+    agent = agent_for(run.path)
+    conversations, report = check_chat_eval(read_conversations(path))
+    if report.errors:
+        raise DataError(" ".join(p.message for p in report.errors),
+                        "Fix the file and test again.",
+                        zh="".join(p.message_zh or p.message for p in report.errors)
+                           + "请修正文件后重新测试。")
+    messages = [c.messages for c in conversations[:MAX_ROWS]]
+    said = [agent.generate(m[:-1]) for m in messages]
+    scores = score(messages, {"answers": said, "loss": None}, {})
+    table = pd.DataFrame([{"question": question_of(m), "reference": m[-1]["content"],
+                           "answer": a} for m, a in zip(messages, said)],
+                         columns=["question", "reference", "answer"])
+    return {"rows": len(messages), "scores": scores, "answers": table.head(max_mistakes)}

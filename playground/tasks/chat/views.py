@@ -1,0 +1,40 @@
+"""What the Test & chat tab shows for a chat agent: its scores on a question/answer file
+with each question's reference and answer, and a file of questions with answers added."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pandas as pd
+
+from playground.data.writing import safe_frame, write_csv
+from playground.errors import PlaygroundError
+from playground.runfolder import RunFolder
+from playground.service.agents import agent_for
+from playground.tasks.chat.evaluate import evaluate_file
+from playground.ui.downloads import download_path
+from playground.ui.texts import error_for, say
+
+
+def test_file(run: RunFolder, path: str, lang: str):
+    """chrF and exact match on a chat file, and the questions with both answers."""
+    try:
+        found = evaluate_file(run, path)
+    except PlaygroundError as exc:
+        raise error_for(exc, lang) from exc
+    scores = found["scores"]
+    summary = say(lang, "test_score_chat", chrf=scores["chrf"],
+                  exact=scores["exact_match"], rows=found["rows"])
+    return (summary, gr.update(value=safe_frame(found["answers"]), visible=True),
+            gr.update(visible=False), gr.update(visible=False))
+
+
+def label_file(run: RunFolder, frame: pd.DataFrame, stem: str, lang: str):
+    """The file with an answer to each question (to download), and its first rows."""
+    try:
+        answered, column = agent_for(run.path).label_frame(frame)
+    except PlaygroundError as exc:
+        raise error_for(exc, lang) from exc
+    out = write_csv(answered, download_path(f"{stem}.answers.csv"))
+    return (str(out), gr.update(visible=False), gr.update(visible=False),
+            gr.update(value=safe_frame(answered[[column, "answer"]].head(20)), visible=True),
+            gr.update(visible=False))
