@@ -46,6 +46,7 @@ class TaskSpec:
     phases: dict[str, tuple[str, str]] = field(default_factory=dict)  # own phase words
     has_classic: bool = True  # fits a classic (non-neural) model, as a baseline or agent
     has_rules: bool = False  # its agent answers through reply rules per label
+    no_rules: tuple[str, str] = ("", "")  # what the rules panel says when it has none
     gives_entities: bool = False  # its agent can fill another agent's reply slots
     streams: bool = False  # its answers arrive piece by piece (``TaskAgent.stream``)
     exports_script: bool = False  # "Export training script" knows how to write its run
@@ -85,6 +86,9 @@ class TaskData(Protocol):
     def write_splits(self, run: Any, splits: Any) -> dict[str, Any]:
         """Write data/ of a new run; the config.json fields that describe the data:
         ``labels`` (what the model outputs), ``rows`` per part, and any extras."""
+
+    def example_text(self, run: Any) -> str | None:
+        """A held-out question of a run, for the "Use from code" snippet (None: none)."""
 
     def estimate(self, prep: Any) -> dict[str, float]:
         """Time and memory a prepared fine-tuning run will need (a few timed steps)."""

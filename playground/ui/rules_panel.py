@@ -95,7 +95,7 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             agent = agent_for(folder.path)
             if not tasks.spec(agent.task).has_rules:
                 return (pd.DataFrame(columns=headers(lang)), *[gr.skip()] * (len(settings) - 1),
-                        gr.update(choices=[], value=""), say(lang, "ner_no_rules"))
+                        gr.update(choices=[], value=""), tasks.spec(agent.task).no_rules[lang == "zh"])
             rules, labels = rules_for(folder), agent.labels
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
@@ -114,7 +114,7 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             folder = ctx.service.run(run_id)
             agent = agent_for(folder.path)
             if not tasks.spec(agent.task).has_rules:
-                raise gr.Error(say(lang, "ner_no_rules"))
+                raise gr.Error(tasks.spec(agent.task).no_rules[lang == "zh"])
             labels = agent.labels
             rules = AgentRules.from_dict(rules_from_frame(frame, *values), labels)
             save_rules(folder, rules, labels)

@@ -4,15 +4,14 @@ training script, delete the run, and the code that calls it over HTTP."""
 from __future__ import annotations
 
 import html
-import json
 from typing import Any
 
 import gradio as gr
 
+from playground import tasks
 from playground.errors import PlaygroundError
 from playground.service.bundles import export_bundle
 from playground.service.script import write_training_script
-from playground.tasks.entities.reading import is_cjk
 from playground.ui.context import Context
 from playground.ui.downloads import download_path
 from playground.ui.http_api import snippets
@@ -22,20 +21,9 @@ from playground.ui.visitor import person
 
 def example_text(ctx: Context, run_id: str) -> str:
     """A text from the run's held-out rows, so the snippet's call shows a real answer."""
-    import pandas as pd
-
     run = ctx.service.run(run_id)
-    path, entities = run.split_path("test"), run.entity_split_path("test")
-    if path.exists():
-        rows = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=1)
-        if len(rows) and "text" in rows:
-            return rows["text"].iloc[0]
-    if entities.exists():  # tokens of a tagged sentence: joined as the language writes them
-        with entities.open(encoding="utf-8") as fh:
-            tokens = json.loads(fh.readline() or '{"tokens": []}')["tokens"]
-        if tokens:
-            return ("" if is_cjk("".join(tokens)) else " ").join(tokens)
-    return "Hello"
+    task = tasks.of_config(run.read_config()["config"]).name
+    return tasks.part(task, "prepare").example_text(run) or "Hello"
 
 
 def build(ctx: Context, run: gr.Dropdown) -> None:

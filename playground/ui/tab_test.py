@@ -31,7 +31,8 @@ class TestTab:
     scores: gr.Label
 
 
-SOURCE_WORDS = {"lookup": ("table lookup", "查表"),
+SOURCE_WORDS = {"lookup": ("table lookup", "查表"), "model": ("the model", "模型"),
+                "retrieval": ("retrieval", "检索"),
                 "http": ("web call", "网络调用"), "entities": ("entities", "实体")}
 
 
@@ -48,6 +49,8 @@ def why_line(reply: Any, lang: str) -> str:
     if reply.source == "reply":  # its detail only repeats "reply template"
         return say(lang, "answered_reply", label=reply.label, confidence=reply.confidence)
     source = SOURCE_WORDS.get(reply.source, (reply.source, reply.source))[zh]
+    if reply.confidence is None:  # a generated (or retrieved) answer: no label to be sure of
+        return say(lang, "answered_generated", source=source, detail=detail)
     return say(lang, "answered_by", label=reply.label, confidence=reply.confidence,
                source=source, detail=detail)
 

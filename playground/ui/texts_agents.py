@@ -31,9 +31,6 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
                        "正在训练 {name}：请在 4 · 训练 中查看。"),
     "entities": ("Entities found", "找到的实体"),
     "entity_run": ("Entity agent that fills the slots (optional)", "填充槽位的实体智能体（可选）"),
-    "ner_no_rules": ("An entity agent answers with the entities it finds. To use them in "
-                     "replies, pick it as the entity agent of an intent agent.",
-                     "实体智能体直接回答它找到的实体。若要在回复中使用实体，请在意图智能体中把它选为实体智能体。"),
     # reply rules
     "rules": ("Replies and rules", "回复与规则"),
     "rules_help": ("One row per label: the **reply** may use {text}, {label}, {answer} and "
@@ -59,6 +56,7 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
     "no_tables": ("No tables yet.", "还没有表。"),
     "save_rules": ("Save rules", "保存规则"),
     "rules_saved": ("Saved: the chat uses these rules now.", "已保存：对话立即使用这些规则。"),
+    "answered_generated": ("answered by {source}: {detail}", "由{source}回答：{detail}"),
     "answered_by": ("{label} · {confidence:.0%} sure · answered by {source}: {detail}",
                     "{label} · 把握 {confidence:.0%} · 由{source}回答：{detail}"),
     "answered_reply": ("{label} · {confidence:.0%} sure · answered by its reply template",

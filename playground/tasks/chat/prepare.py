@@ -108,3 +108,13 @@ def estimate(prep: Preparation) -> dict[str, float]:
                                              return_tensors="pt"),
                  lambda batch: batch["input_ids"].shape, config.to_dict(),
                  len(prep.splits.train), "CAUSAL_LM")
+
+
+def example_text(run: RunFolder) -> str | None:
+    """The first held-out question of a run (the "Use from code" snippet asks it)."""
+    from playground.tasks.chat.classic import question_of
+    from playground.tasks.chat.reading import read_split
+
+    path = run.conversation_split_path("test")
+    conversations = read_split(path) if path.exists() else []
+    return question_of(conversations[0]) if conversations else None

@@ -137,3 +137,12 @@ def estimate(prep: Preparation) -> dict[str, float]:
                                              return_tensors="pt"),
                  lambda batch: batch["input_ids"].shape[:1], config.to_dict(), len(train),
                  "SEQ_CLS")
+
+
+def example_text(run: RunFolder) -> str | None:
+    """The first held-out text of a run (the "Use from code" snippet asks it)."""
+    path = run.split_path("test")
+    if not path.exists():  # an imported agent carries no data
+        return None
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=1)
+    return rows["text"].iloc[0] if len(rows) and "text" in rows else None

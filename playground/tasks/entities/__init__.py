@@ -27,6 +27,9 @@ SPEC = TaskSpec(
                             "⚠️ 还不能使用：找实体的效果并不比“不标任何实体”更好。请标注更多样本。"),
     card_words=("Entity F1 on held-out sentences", "留出句子上的实体 F1"),
     gives_entities=True,
+    no_rules=("An entity agent answers with the entities it finds. To use them in "
+                     "replies, pick it as the entity agent of an intent agent.",
+                     "实体智能体直接回答它找到的实体。若要在回复中使用实体，请在意图智能体中把它选为实体智能体。"),
     phases={"training": ("Fine-tuning {model} to tag entities.", "正在微调 {model} 以标注实体。"),
             "baselines": ("Scoring 'no entity at all' and the classic entity model.",
                           "正在计算“不标任何实体”和经典实体模型的得分。"),

@@ -7,6 +7,7 @@ and start both kinds of run the same way.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +138,13 @@ def _warn_overlap(eval_sentences: list, train_sentences: list, prep: Preparation
             "the test score will look better than it is. Remove them from one of the two files.",
             f"评估文件中有 {overlap:,} 个句子也出现在训练数据中，测试分数会偏高。"
             "请从两个文件之一中删除它们。"))
+
+
+def example_text(run: RunFolder) -> str | None:
+    """The first held-out sentence of a run, its tokens joined as its language writes them."""
+    path = run.entity_split_path("test")
+    if not path.exists():  # an imported agent carries no data
+        return None
+    with path.open(encoding="utf-8") as fh:
+        tokens = json.loads(fh.readline() or '{"tokens": []}').get("tokens", [])
+    return ("" if is_cjk("".join(tokens)) else " ").join(tokens) or None
