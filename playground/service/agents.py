@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,18 @@ def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
     # Questions asked at the same time share one forward pass (batching.py).
     prediction = _batcher(agent).ask(text)
     return respond(rules, text, prediction.probabilities, entities, run.tools_dir, web_calls)
+
+
+def stream_reply(run: RunFolder, messages: list[dict[str, str]]) -> Iterator[str]:
+    """A streaming agent's answer to a conversation (its last message the user's), piece
+    by piece; a message over the length limit is refused (``data.limits``)."""
+    check_question(messages[-1]["content"])
+    agent = agent_for(run.path)
+    if not tasks.spec(agent.task).streams:
+        raise RunError(f"The agent of run {run.run_id} does not write its answers piece by "
+                       "piece.", "Ask it in one go instead.",
+                       zh=f"训练记录 {run.run_id} 的智能体不逐字写出回答。请改为一次性提问。")
+    yield from agent.stream(messages)
 
 
 def finished_runs(service: TrainingService, task: str | None = None) -> list[str]:

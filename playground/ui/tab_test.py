@@ -13,7 +13,7 @@ import pandas as pd
 from playground import tasks
 from playground.data import read_table
 from playground.errors import PlaygroundError
-from playground.service.agents import agent_choices, agent_for, ask
+from playground.service.agents import agent_choices, agent_for, ask, stream_reply
 from playground.service.names import rename
 from playground.ui import rules_panel, share_panel
 from playground.ui.charts import (
@@ -53,6 +53,14 @@ def why_line(reply: Any, lang: str) -> str:
         return say(lang, "answered_generated", source=source, detail=detail)
     return say(lang, "answered_by", label=reply.label, confidence=reply.confidence,
                source=source, detail=detail)
+
+
+def conversation_of(history: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The chat so far as messages a language model reads: the page's escaped text back
+    to what was typed, without the line under each answer that says who answered."""
+    return [{"role": m["role"],
+             "content": html.unescape(str(m["content"]).split("\n\n<sub>")[0])}
+            for m in history if m.get("role") in ("user", "assistant")]
 
 
 def highlighted(text: str, entities: list[dict[str, Any]]) -> dict[str, Any]:
@@ -160,10 +168,16 @@ def build(ctx: Context) -> TestTab:
 
     def chat(run_id: str | None, text: str, history: list[dict[str, Any]],
              request: gr.Request):
+        """One turn: the answer appears as it is written when the agent's task streams
+        (a language model), at once otherwise (a label and its reply, entities)."""
         lang = lang_of(request)
         if not (text or "").strip():
-            return history, "", gr.update(), gr.update()
-        _agent(ctx, run_id, lang)
+            yield history, "", gr.update(), gr.update()
+            return
+        agent = _agent(ctx, run_id, lang)
+        if tasks.spec(agent.task).streams:
+            yield from streamed(run_id, text, history, lang)
+            return
         try:
             reply = ask(ctx.service.run(run_id), text, ctx.web_calls)
         except PlaygroundError as exc:
@@ -178,7 +192,26 @@ def build(ctx: Context) -> TestTab:
                              {"role": "assistant", "content": answer}]
         top = dict(list(reply.probabilities.items())[:3])
         marked = highlighted(text, reply.entities)
-        return history, "", top or None, gr.update(value=marked, visible=bool(reply.entities))
+        yield history, "", top or None, gr.update(value=marked, visible=bool(reply.entities))
+
+    def streamed(run_id: str, text: str, history: list[dict[str, Any]], lang: str):
+        """The conversation so far and the new message, answered piece by piece."""
+        asked = {"role": "user", "content": html.escape(text, quote=False)}
+        said = ""
+        try:
+            for piece in stream_reply(ctx.service.run(run_id), conversation_of(history) +
+                                      [{"role": "user", "content": text}]):
+                said += piece
+                yield (history + [asked, {"role": "assistant",
+                                          "content": html.escape(said, quote=False)}],
+                       "", None, gr.update(visible=False))
+        except PlaygroundError as exc:
+            raise error_for(exc, lang) from exc
+        why = html.escape(say(lang, "answered_generated", source=SOURCE_WORDS["model"][
+            lang == "zh"], detail=say(lang, "streamed")), quote=False)
+        yield (history + [asked, {"role": "assistant", "content":
+                                  f"{html.escape(said, quote=False)}\n\n<sub>{why}</sub>"}],
+               "", None, gr.update(visible=False))
 
     def show_name(run_id: str | None) -> Any:
         if not run_id:
