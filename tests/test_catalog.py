@@ -82,3 +82,87 @@ def test_every_card_and_note_has_chinese(tmp_path: Path, tiny_model_dir: Path) -
     note = language_note(choose(EMBEDDED, "en"), "zh", "zh")
     assert "MiniLM-L6" in note and "英文" in note and not english_run.search(note)
     assert "reads only English" in language_note(choose(EMBEDDED, "en"), "zh")
+
+
+# Model families: chat tasks get chat models, encoder tasks keep what they had.
+
+QWEN = "Qwen/Qwen2.5-0.5B-Instruct"
+
+
+def _cached_only(monkeypatch: pytest.MonkeyPatch, *repo_ids: str) -> None:
+    """Pretend the local Hugging Face cache holds exactly ``repo_ids``."""
+    import playground.catalog as catalog_module
+
+    monkeypatch.setattr(catalog_module, "_cached_hub_folder",
+                        lambda repo_id: f"/cache/{repo_id}" if repo_id in repo_ids else None)
+
+
+def test_every_card_names_its_family() -> None:
+    from playground.catalog import CAUSAL_LM, CLASSIC_FAMILY, EMBEDDED_CHAT, ENCODER
+
+    cards = {c.id: c for c in catalog()}
+    assert cards[EMBEDDED].family == ENCODER and cards["hfl/rbt3"].family == ENCODER
+    assert cards[CLASSIC].family == CLASSIC_FAMILY
+    chat = cards[EMBEDDED_CHAT]
+    assert chat.family == CAUSAL_LM and chat.source == "embedded" and chat.installed
+    assert chat.languages == ("en",) and chat.license == "Apache-2.0"
+    assert "cannot write Chinese" in chat.description and "不会写中文" in chat.description_zh
+    assert cards[QWEN].family == CAUSAL_LM and cards[QWEN].reads("zh")
+    assert {c.id for c in catalog(CAUSAL_LM)} >= {EMBEDDED_CHAT, QWEN}
+    assert all(c.family == ENCODER for c in catalog(ENCODER))
+    assert len(catalog()) == sum(len(catalog(f)) for f in (ENCODER, CAUSAL_LM, CLASSIC_FAMILY))
+
+
+def test_chat_auto_picks_by_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    from playground.catalog import CAUSAL_LM, EMBEDDED_CHAT
+
+    _cached_only(monkeypatch)
+    english = choose("auto", "en", CAUSAL_LM)
+    assert english.card.id == EMBEDDED_CHAT and "SmolLM2" in english.note and english.note_zh
+    with pytest.raises(ModelError, match="cannot write Chinese") as caught:
+        choose("auto", "zh", CAUSAL_LM)
+    assert QWEN in caught.value.message and QWEN in caught.value.zh
+    assert "不会写中文" in caught.value.zh and "本机上没有" in caught.value.zh
+    _cached_only(monkeypatch, QWEN)
+    chinese = choose("auto", "zh", CAUSAL_LM)
+    assert chinese.card.id == QWEN and chinese.card.location == f"/cache/{QWEN}"
+    assert "writes Chinese" in chinese.note and "中文" in chinese.note_zh
+
+
+def test_encoder_auto_never_picks_a_chat_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    _cached_only(monkeypatch, QWEN)  # a Chinese chat model, but no Chinese encoder
+    assert choose("auto", "zh").card.id == CLASSIC
+    _cached_only(monkeypatch, QWEN, "hfl/rbt3")
+    assert choose("auto", "zh").card.id == "hfl/rbt3"
+
+
+def test_a_model_of_the_wrong_family_is_refused() -> None:
+    from playground.catalog import CAUSAL_LM, EMBEDDED_CHAT
+
+    with pytest.raises(ModelError, match="needs a chat model") as caught:
+        choose(EMBEDDED, "en", CAUSAL_LM)
+    assert "对话模型" in caught.value.zh
+    with pytest.raises(ModelError, match="needs an encoder") as caught:
+        choose(EMBEDDED_CHAT, "en")
+    assert "编码器" in caught.value.zh
+    with pytest.raises(ModelError, match="no classic model") as caught:
+        choose(CLASSIC, "en", CAUSAL_LM, classic=False)
+    assert "经典模型" in caught.value.zh
+    assert choose(CLASSIC, "zh", CAUSAL_LM, classic=True).card.id == CLASSIC
+    assert choose(EMBEDDED_CHAT, "en", CAUSAL_LM).card.id == EMBEDDED_CHAT
+
+
+def test_a_chat_model_that_writes_no_chinese_gets_a_chat_note() -> None:
+    from playground.catalog import CAUSAL_LM, EMBEDDED_CHAT
+    from playground.service.prepare import language_note
+
+    choice = choose(EMBEDDED_CHAT, "zh", CAUSAL_LM)
+    assert "will not learn to answer in Chinese" in language_note(choice, "zh")
+    assert "学不会用中文回答" in language_note(choice, "zh", "zh")
+
+
+def test_label_and_entity_tasks_train_encoders() -> None:
+    from playground import tasks
+
+    assert tasks.spec("text-classification").model_family == "encoder"
+    assert tasks.spec("ner").model_family == "encoder"

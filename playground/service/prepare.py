@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from playground import tasks
-from playground.catalog import Choice, choose
+from playground.catalog import CAUSAL_LM, Choice, choose
 from playground.config import RunConfig
 from playground.data.report import DataReport
 from playground.errors import DataError
@@ -67,6 +67,14 @@ def language_note(choice: Choice, language: str, lang: str = "en") -> str | None
     card = choice.card
     if card.reads(language) or language != "zh":
         return None
+    if card.family == CAUSAL_LM:  # a chat model that writes no Chinese
+        if lang == "zh":
+            return (f"你的数据是中文，但 {card.name_in('zh')} 只会写{card.language_names_zh}："
+                    "它学不会用中文回答。请选择 auto，或 Qwen/Qwen2.5-0.5B-Instruct "
+                    "这样会写中文的对话模型。")
+        return (f"Your data is Chinese, but {card.name} writes only {card.language_names}: "
+                "it will not learn to answer in Chinese. Choose 'auto', or a chat model "
+                "that writes Chinese such as Qwen/Qwen2.5-0.5B-Instruct.")
     if "unknown" in card.languages:  # a folder or hub id the catalog does not know
         if lang == "zh":
             return (f"你的数据是中文，但不知道 {card.name_in('zh')} 能读哪些语言（请看模型页面）："
@@ -89,7 +97,8 @@ def choose_model(prep: Preparation, language: str) -> None:
     """Pick the config's model for data in ``language``, for every task alike: a classic
     model reads every text whole (no cut-off at the max length, so no warning that the
     ends are cut), and a model that cannot read the language gets a note."""
-    prep.choice = choose(prep.config.model, language)
+    spec = tasks.spec(prep.config.task)
+    prep.choice = choose(prep.config.model, language, spec.model_family, spec.has_classic)
     if prep.choice.card.is_classic:
         for checked in filter(None, (prep.report, prep.eval_report)):
             checked.problems = [p for p in checked.problems if p.code != "long_texts"]

@@ -45,6 +45,9 @@ class TaskSpec:
     run_suffix: tuple[str, str] = ("", "")  # added to a run's default name (en, zh)
     phases: dict[str, tuple[str, str]] = field(default_factory=dict)  # own phase words
     has_classic: bool = True  # fits a classic (non-neural) model, as a baseline or agent
+    # The kind of model it fine-tunes: "encoder" (reads and scores a text) or "causal-lm"
+    # (writes an answer); the catalog's ``choose`` and the Model tab offer only that kind.
+    model_family: str = "encoder"
     has_rules: bool = False  # its agent answers through reply rules per label
     no_rules: tuple[str, str] = ("", "")  # what the rules panel says when it has none
     gives_entities: bool = False  # its agent can fill another agent's reply slots

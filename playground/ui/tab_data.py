@@ -39,10 +39,11 @@ def samples() -> dict[str, Path]:
     return {p.name: p for p in sorted([*folder.glob("*.csv"), *folder.glob("*.conll")])}
 
 
-def _model_line(model: str, language: str, lang: str) -> str:
+def _model_line(model: str, language: str, lang: str, task: str) -> str:
     """Which model will read this data, and a warning when it cannot read the language."""
+    spec = tasks.spec(task)
     try:
-        choice = choose(model, language)
+        choice = choose(model, language, spec.model_family, spec.has_classic)
     except PlaygroundError as exc:  # it quotes the model typed on the Model tab
         return f"❌ {html.escape(exc.text(lang), quote=False)}"
     note = language_note(choice, language, lang)
@@ -64,7 +65,7 @@ def _checks_markdown(report, lang: str, model: str, task: str) -> str:
         ready = tasks.spec(task).ready[lang == "zh"]
         lines.insert(0, ready.format(rows=f"{report.rows_used:,}",
                                      labels=len(report.label_counts)))
-        lines.append(_model_line(model, report.language, lang))
+        lines.append(_model_line(model, report.language, lang, task))
     summary = report.summary_lines_zh() if lang == "zh" else report.summary_lines()
     lines += [f"- {html.escape(line, quote=False)}" for line in summary]
     return "\n\n".join(lines)

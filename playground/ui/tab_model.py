@@ -9,7 +9,7 @@ import gradio as gr
 import psutil
 
 from playground import tasks
-from playground.catalog import AUTO, ModelCard, catalog, choose
+from playground.catalog import AUTO, CLASSIC_FAMILY, ModelCard, catalog, choose
 from playground.errors import PlaygroundError
 from playground.ui.context import Context
 from playground.ui.safe import md_text
@@ -37,12 +37,19 @@ def fits_here(card: ModelCard) -> bool:
     return need < psutil.virtual_memory().available / 2
 
 
-def cards_markdown(lang: str) -> str:
+def task_cards(task: str | None) -> list[ModelCard]:
+    """The catalog cards a task can train: its model family, and classic when it has one."""
+    spec = tasks.spec(task)
+    return [card for card in catalog() if card.family == spec.model_family
+            or card.family == CLASSIC_FAMILY and spec.has_classic]
+
+
+def cards_markdown(lang: str, task: str | None = None) -> str:
     zh = lang == "zh"
     head = ("| 模型 | 大小 | 语言 | 许可 | 本机 | 说明 |" if zh else
             "| Model | Size | Languages | License | This machine | About |")
     rows = [head, "|---|---|---|---|---|---|"]
-    for card in catalog():
+    for card in task_cards(task):
         size = f"{card.params_millions:.0f}M" if card.params_millions else ("秒级" if zh else "tiny")
         langs = ", ".join(LANGUAGE_NAMES.get(code, (code, code))[zh] for code in card.languages)
         where = ("✅ " + say(lang, "fits_here")) if fits_here(card) else "⚠️"
@@ -84,20 +91,22 @@ def build(ctx: Context) -> ModelTab:
     with gr.Accordion(t("model_cards"), open=True):
         cards = gr.Markdown(elem_id="model-cards")
 
-    def check_model(name: str, picked: str, request: gr.Request) -> str:
+    def check_model(name: str, picked: str, task_name: str, request: gr.Request) -> str:
         lang = lang_of(request)
         wanted = (name or "").strip() or picked
+        spec = tasks.spec(task_name)
         try:
-            found = choose(wanted, "en")
+            found = choose(wanted, "en", spec.model_family, spec.has_classic)
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
         return say(lang, "model_ok", name=md_text(found.card.name_in(lang)))  # typed here
 
-    def show_cards(request: gr.Request) -> str:
-        return cards_markdown(lang_of(request))
+    def show_cards(task_name: str, request: gr.Request) -> str:
+        return cards_markdown(lang_of(request), task_name)
 
-    check.click(check_model, [custom, choice], verdict, api_name="check_model")
-    ctx.on_load.append((show_cards, [], [cards]))
+    check.click(check_model, [custom, choice, task], verdict, api_name="check_model")
+    task.change(show_cards, [task], [cards])
+    ctx.on_load.append((show_cards, [task], [cards]))
     return ModelTab(choice=choice, custom=custom, task=task)
 
 
