@@ -42,6 +42,7 @@ class ChatAgent:
         saved = json.loads((model_dir / LABELS).read_text(encoding="utf-8"))
         self.labels: list[str] = []
         self.base_model: str = saved.get("base_model", "")
+        self.base_model_id: str = saved.get("base_model_id", "")
         self.kind = "classic" if RetrievalModel.is_saved_in(model_dir) else "transformer"
         if self.kind == "classic":
             self._retrieval = RetrievalModel.load(model_dir)
@@ -50,9 +51,14 @@ class ChatAgent:
 
         self._tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
         if (model_dir / "adapter_config.json").exists():  # LoRA: the adapter on its base
+            import torch
             from peft import PeftModel
 
-            base = AutoModelForCausalLM.from_pretrained(self.base_model, trust_remote_code=False)
+            from playground.tasks.chat.finetune import model_location
+
+            base = AutoModelForCausalLM.from_pretrained(
+                model_location(self.base_model_id, self.base_model), trust_remote_code=False,
+                dtype=torch.float32)
             self._model = PeftModel.from_pretrained(base, model_dir).eval()
         else:
             self._model = AutoModelForCausalLM.from_pretrained(

@@ -13,14 +13,30 @@ from playground.training.engine import Recipe
 Messages = list[dict[str, str]]
 
 
-def load_for_chat(location: str) -> tuple[Any, Any]:
-    """Tokenizer (with a padding token) and the causal language model at ``location``."""
+def model_location(model_id: str, location: str) -> str:
+    """Where a chat model's folder is: the embedded model is converted from its package
+    into the user's cache the first time (a minute), and found there afterwards."""
+    from playground.catalog import EMBEDDED_CHAT
+
+    if model_id == EMBEDDED_CHAT:
+        from playground.tasks.chat.model import embedded_chat_model_dir
+
+        return str(embedded_chat_model_dir())
+    return location
+
+
+def load_for_chat(location: str, model_id: str = "") -> tuple[Any, Any]:
+    """Tokenizer (with a padding token) and the causal language model at ``location``,
+    in fp32 (the embedded model's folder holds bf16 weights, which a CPU trains badly)."""
+    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    location = model_location(model_id, location)
     tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=False)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(location, trust_remote_code=False)
+    model = AutoModelForCausalLM.from_pretrained(location, trust_remote_code=False,
+                                                 dtype=torch.float32)
     return tokenizer, model
 
 
@@ -42,8 +58,8 @@ def outputs_of(model: Any, tokenizer: Any, conversations: list[Messages],
             "loss": answer_loss(model, tokenizer, conversations, max_length)}
 
 
-def recipe(config: dict[str, Any], location: str,
-           splits: dict[str, list[Messages]]) -> Recipe:
+def recipe(config: dict[str, Any], location: str, splits: dict[str, list[Messages]],
+           model_id: str = "") -> Recipe:
     """The engine's recipe: SFT of a causal language model on ``splits``."""
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
@@ -53,7 +69,7 @@ def recipe(config: dict[str, Any], location: str,
                 for part in ("validation", "test")}
 
     return Recipe(
-        load=lambda: load_for_chat(location),
+        load=lambda: load_for_chat(location, model_id),
         encode=lambda tokenizer, part: Dataset.from_list(examples(splits[part])),
         collator=lambda tokenizer: None,  # TRL pads and masks the prompt itself
         compute_metrics=None, outputs=outputs, lora_task="CAUSAL_LM",

@@ -102,7 +102,8 @@ def estimate(prep: Preparation) -> dict[str, float]:
     config = prep.config
     texts = [" ".join(m["content"] for m in c.messages)
              for c in prep.splits.train[:config.batch_size]] or ["x"]
-    return timed(lambda: load_for_chat(prep.choice.card.location),
+    card = prep.choice.card
+    return timed(lambda: load_for_chat(card.location, card.id),
                  lambda tokenizer: tokenizer(texts, truncation=True, padding=True,
                                              max_length=config.max_length,
                                              return_tensors="pt"),

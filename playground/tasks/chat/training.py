@@ -32,8 +32,9 @@ def finetune(run: RunFolder, spec: dict[str, Any], splits: Parts, started_at: fl
     from playground.training.engine import finetune as train
 
     config = spec["config"]
-    return train(run, config, started_at, recipe(config, spec["model"]["location"], splits),
-                 announce)
+    model = spec["model"]
+    return train(run, config, started_at,
+                 recipe(config, model["location"], splits, model["id"]), announce)
 
 
 def join(*parts: list[Messages]) -> list[Messages]:
@@ -44,7 +45,7 @@ def floor(splits: Parts, spec: dict[str, Any]) -> dict[str, Any]:
     """The base model's scores, before any fine-tuning: what the agent has to beat."""
     from playground.tasks.chat.finetune import load_for_chat, outputs_of
 
-    tokenizer, model = load_for_chat(spec["model"]["location"])
+    tokenizer, model = load_for_chat(spec["model"]["location"], spec["model"]["id"])
     return {"label": "base model", **score(splits["test"], outputs_of(
         model, tokenizer, splits["test"], spec["config"]["max_length"]), spec)}
 
