@@ -157,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # ----- train ---------------------------------------------------------------------------
+_EVAL_SCORES = (("f1", "entity F1"), ("precision", "precision"), ("recall", "recall"),
+                ("accuracy", "accuracy"), ("macro_f1", "macro-F1"))
+
+
 def _progress_line(event: dict[str, Any]) -> str | None:
     kind = event.get("type")
     if kind == "train":
@@ -167,19 +171,16 @@ def _progress_line(event: dict[str, Any]) -> str | None:
         return (f"step {event['step']}/{event['total_steps']}  epoch {event['epoch']:.2f}  "
                 f"loss {event['loss']:.4f}  lr {event['learning_rate']:.2e}  "
                 f"{event['examples_per_s']:.0f} ex/s  ETA {eta}")
-    if kind == "eval" and event.get("f1") is not None:  # an entity run
-        return (f"validation at epoch {event['epoch']:.2f}: loss {event['eval_loss']:.4f}  "
-                f"entity F1 {event['f1']:.4f}  precision {event['precision']:.4f}  "
-                f"recall {event['recall']:.4f}")
-    if kind == "eval":
-        return (f"validation at epoch {event['epoch']:.2f}: loss {event['eval_loss']:.4f}  "
-                f"accuracy {event['accuracy']:.4f}  macro-F1 {event['macro_f1']:.4f}")
-    if kind == "baselines" and event.get("majority_f1") is not None:
-        return (f"baselines: finding no entities F1 {event['majority_f1']:.4f}, classic model "
-                f"F1 {event['classic_f1']:.4f} ({event['classic_s']:.1f} s)")
-    if kind == "baselines":
-        return (f"baselines: majority label {event['majority_accuracy']:.4f}, classic model "
-                f"{event['classic_accuracy']:.4f} ({event['classic_s']:.1f} s)")
+    if kind == "eval":  # the loss, and whichever scores the task computes while training
+        scores = "".join(f"  {name} {event[key]:.4f}" for key, name in _EVAL_SCORES
+                         if isinstance(event.get(key), (int, float)))
+        return f"validation at epoch {event['epoch']:.2f}: loss {event['eval_loss']:.4f}{scores}"
+    if kind == "baselines":  # the floor (most common label, no entity, base model), classic
+        scores = ", ".join(f"{who.replace('majority', 'floor')} {key} {value:.4f}"
+                           for name, value in event.items()
+                           if isinstance(value, (int, float)) and name != "classic_s"
+                           for who, _, key in [name.partition("_")])
+        return f"baselines: {scores} ({event.get('classic_s', 0):.1f} s)"
     if kind in ("phase", "failed"):
         return event.get("message")
     return None
