@@ -8,6 +8,7 @@ can show it before the user commits to a run. ``create_run`` then writes the run
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,19 @@ def prepare(data_path: str | Path, config: RunConfig,
     that cannot be used; other data problems are listed in the result (see ``errors``)."""
     config.validate()
     return tasks.part(config.task, "prepare").prepare(data_path, config, eval_path)
+
+
+def split_when_clean(prep: Preparation, split: Callable[[], Any]) -> Preparation:
+    """The end every task's ``prepare`` shares: unless the checks found errors, choose the
+    model (which may add its own), split with ``split()``, fit the settings to the split."""
+    if any(r.errors for r in filter(None, (prep.report, prep.eval_report))):
+        return prep
+    choose_model(prep, prep.report.language)
+    if prep.errors:
+        return prep
+    prep.splits = split()
+    fit_to_data(prep)
+    return prep
 
 
 def fit_to_data(prep: Preparation) -> None:

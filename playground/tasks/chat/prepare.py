@@ -16,7 +16,7 @@ import pandas as pd
 from playground.config import RunConfig
 from playground.data import read_table
 from playground.runfolder import SPLITS, RunFolder
-from playground.service.prepare import Preparation, choose_model, fit_to_data
+from playground.service.prepare import Preparation, split_when_clean
 from playground.tasks.base import Preview
 from playground.tasks.chat.checks import (
     ChatSplits,
@@ -51,18 +51,11 @@ def prepare(data_path: str | Path, config: RunConfig,
                                         answer_column=config.label_column)
         eval_conversations, prep.eval_report = check_chat_eval(
             eval_found, conversations, max_length=config.max_length)
-    if report.errors or (prep.eval_report is not None and prep.eval_report.errors):
-        return prep
-    choose_model(prep, report.language)
-    if prep.errors:
-        return prep
-    prep.splits = make_chat_splits(
+    return split_when_clean(prep, lambda: make_chat_splits(
         conversations, eval_conversations=eval_conversations,
         validation_fraction=config.validation_fraction, test_fraction=config.test_fraction,
         seed=config.seed, source_name=prep.data_name, eval_name=prep.eval_name,
-        max_train=config.max_train_rows)
-    fit_to_data(prep)
-    return prep
+        max_train=config.max_train_rows))
 
 
 def write_splits(run: RunFolder, splits: ChatSplits) -> dict[str, Any]:

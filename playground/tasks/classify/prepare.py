@@ -12,7 +12,7 @@ from playground.config import RunConfig
 from playground.data import DataReport, Problem, guess_columns, read_table
 from playground.errors import DataError
 from playground.runfolder import SPLITS, RunFolder
-from playground.service.prepare import Preparation, choose_model, fit_to_data
+from playground.service.prepare import Preparation, split_when_clean
 from playground.tasks.base import Preview
 from playground.tasks.classify.checks import check_dataset, check_eval_table
 from playground.tasks.classify.splits import make_splits
@@ -98,19 +98,15 @@ def prepare(data_path: str | Path, config: RunConfig,
             read_table(eval_path), report.label_counts, report.text_column,
             report.label_column, train_texts=clean["text"], max_length=config.max_length)
     check_classic_cost(report)
-    if report.errors:
-        return prep
-    choose_model(prep, report.language)
-    if prep.errors:
-        return prep
-    splits = make_splits(clean, eval_df=clean_eval if eval_path else None,
-                         validation_fraction=config.validation_fraction,
-                         test_fraction=config.test_fraction, seed=config.seed,
-                         source_name=prep.data_name, eval_name=prep.eval_name)
-    splits.train = _limit_rows(splits.train, config.max_train_rows, config.seed)
-    prep.splits = splits
-    fit_to_data(prep)
-    return prep
+    def split() -> Any:
+        splits = make_splits(clean, eval_df=clean_eval if eval_path else None,
+                             validation_fraction=config.validation_fraction,
+                             test_fraction=config.test_fraction, seed=config.seed,
+                             source_name=prep.data_name, eval_name=prep.eval_name)
+        splits.train = _limit_rows(splits.train, config.max_train_rows, config.seed)
+        return splits
+
+    return split_when_clean(prep, split)
 
 
 def write_splits(run: RunFolder, splits: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from playground.config import RunConfig
 from playground.data import read_table
 from playground.data.report import Problem
 from playground.runfolder import SPLITS, RunFolder
-from playground.service.prepare import Preparation, choose_model, fit_to_data
+from playground.service.prepare import Preparation, split_when_clean
 from playground.tasks.base import Preview
 from playground.tasks.entities.checks import (
     EntityReport,
@@ -54,18 +54,11 @@ def prepare(data_path: str | Path, config: RunConfig,
         eval_sentences, prep.eval_report = check_entity_eval(
             eval_raw, list(report.label_counts), max_length=config.max_length)
         _warn_overlap(eval_sentences, sentences, prep)
-    if report.errors:
-        return prep
-    choose_model(prep, report.language)
-    if prep.errors:
-        return prep
-    prep.splits = make_entity_splits(
+    return split_when_clean(prep, lambda: make_entity_splits(
         sentences, eval_sentences=eval_sentences,
         validation_fraction=config.validation_fraction, test_fraction=config.test_fraction,
         seed=config.seed, source_name=prep.data_name, eval_name=prep.eval_name,
-        max_train=config.max_train_rows)
-    fit_to_data(prep)
-    return prep
+        max_train=config.max_train_rows))
 
 
 def write_splits(run: RunFolder, splits: EntitySplits) -> dict[str, Any]:
