@@ -218,6 +218,12 @@ class RunConfig:
         """Check every value against its spec; raise ConfigError naming the first bad one."""
         for f in dataclasses.fields(self):
             _check_value(f.name, getattr(self, f.name), f.metadata["spec"], f.type)
+        allowed = tasks.spec(self.task).methods
+        if self.method not in allowed:
+            raise ConfigError(f"The method '{self.method}' does not fit the task "
+                              f"'{self.task}'.", f"Choose {', '.join(allowed)}.",
+                              zh=f"微调方式“{self.method}”不适用于任务“{self.task}”。"
+                                 f"请选择 {'、'.join(allowed)}。", field="method")
         if self.method != "freeze" and self.freeze_layers:
             raise ConfigError(
                 f"'{label('freeze_layers')}' is {self.freeze_layers} but the method is "

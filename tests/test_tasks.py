@@ -86,3 +86,17 @@ def test_parts_are_imported_only_when_asked() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"  # no tasks.<task>.<part> module yet
+
+
+def test_a_method_a_task_does_not_allow_is_refused_naming_the_field() -> None:
+    from playground.config import RunConfig
+    from playground.errors import ConfigError
+
+    for spec in tasks.specs():
+        RunConfig(task=spec.name, method=spec.methods[0]).validate()
+        refused = [m for m in ("full", "head", "freeze", "lora", "bitfit")
+                   if m not in spec.methods]
+        for method in refused:
+            with pytest.raises(ConfigError) as caught:
+                RunConfig(task=spec.name, method=method).validate()
+            assert caught.value.field == "method" and caught.value.text("zh")

@@ -48,6 +48,7 @@ class TaskSpec:
     # The kind of model it fine-tunes: "encoder" (reads and scores a text) or "causal-lm"
     # (writes an answer); the catalog's ``choose`` and the Model tab offer only that kind.
     model_family: str = "encoder"
+    methods: tuple[str, ...] = ("full", "head", "freeze", "lora", "bitfit")  # it allows
     has_rules: bool = False  # its agent answers through reply rules per label
     no_rules: tuple[str, str] = ("", "")  # what the rules panel says when it has none
     gives_entities: bool = False  # its agent can fill another agent's reply slots
