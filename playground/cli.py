@@ -161,7 +161,9 @@ _EVAL_SCORES = (("f1", "entity F1"), ("precision", "precision"), ("recall", "rec
                 ("accuracy", "accuracy"), ("macro_f1", "macro-F1"))
 
 
-def _progress_line(event: dict[str, Any]) -> str | None:
+def _progress_line(event: dict[str, Any], floor: str = "floor") -> str | None:
+    """A line for an event of the run (``floor``: what the task's floor baseline is
+    called: the most common label, finding nothing, the base model)."""
     kind = event.get("type")
     if kind == "train":
         eta = "--:--" if event.get("eta_s") is None else \
@@ -176,7 +178,7 @@ def _progress_line(event: dict[str, Any]) -> str | None:
                          if isinstance(event.get(key), (int, float)))
         return f"validation at epoch {event['epoch']:.2f}: loss {event['eval_loss']:.4f}{scores}"
     if kind == "baselines":  # the floor (most common label, no entity, base model), classic
-        scores = ", ".join(f"{who.replace('majority', 'floor')} {key} {value:.4f}"
+        scores = ", ".join(f"{floor if who == 'majority' else who} {key} {value:.4f}"
                            for name, value in event.items()
                            if isinstance(value, (int, float)) and name != "classic_s"
                            for who, _, key in [name.partition("_")])
@@ -253,12 +255,13 @@ def _supervise(service: Any, run: Any, stop: _StopSignals, say: Any) -> dict[str
     from playground.service.states import State
 
     offset, asked_at, forced = 0, None, False
+    floor = tasks.of_config(run.read_config()["config"]).floor_name[0]
     while True:
         status = service.status(run.run_id)
         finished = State(status.get("state", "queued")).finished
         events, offset = run.read_events(offset)  # after the status: the last ones too
         for event in events:
-            line = _progress_line(event)
+            line = _progress_line(event, floor)
             if line:
                 say(line)
         if finished:

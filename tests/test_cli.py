@@ -71,7 +71,7 @@ def test_train_json_then_predict_and_list(tmp_path: Path, intent_csv: Path) -> N
     assert summary["metrics"]["accuracy"] > summary["metrics"]["baseline_accuracy"]
     assert set(summary["timings"]) == {"total_s", "train_s", "first_loss_s", "examples_per_s"}
     assert summary["peak_rss_mb"] > 0 and "held out" in summary["held_out"]
-    assert "majority label" in result.stderr  # progress went to stderr
+    assert "most common label accuracy" in result.stderr  # progress went to stderr
     owner = RunFolder(Path(summary["run_dir"])).read_status()["owner"]
     assert owner == {"cli": getpass.getuser()}  # a page may not stop it; the host may
 

@@ -42,7 +42,7 @@ def test_predict_and_runs_on_an_entity_agent(tmp_path: Path) -> None:
     trained = playground("train", "--task", "ner", "--data", str(data), "--model", "classic",
                          "--runs-dir", str(runs), "--json")
     assert trained.returncode == 0, trained.stderr
-    assert "floor f1 0.0000" in trained.stderr
+    assert "finding nothing f1 0.0000" in trained.stderr
     run_dir = json.loads(trained.stdout.strip().splitlines()[-1])["run_dir"]
     said = playground("predict", run_dir, "yesterday maria flew to madrid", "--json")
     assert said.returncode == 0, said.stderr
