@@ -42,9 +42,14 @@ def join(*parts: list[Messages]) -> list[Messages]:
 
 
 def floor(splits: Parts, spec: dict[str, Any]) -> dict[str, Any]:
-    """The base model's scores, before any fine-tuning: what the agent has to beat."""
+    """The base model's scores, before any fine-tuning: what the agent has to beat. A run
+    of retrieval alone ("classic") has no base model: its floor is answering nothing."""
+    from playground.catalog import CLASSIC
     from playground.tasks.chat.finetune import load_for_chat, outputs_of
 
+    if spec["model"]["id"] == CLASSIC:
+        return {"label": "no answer", **score(splits["test"], {
+            "answers": [""] * len(splits["test"]), "loss": None}, spec)}
     tokenizer, model = load_for_chat(spec["model"]["location"], spec["model"]["id"])
     return {"label": "base model", **score(splits["test"], outputs_of(
         model, tokenizer, splits["test"], spec["config"]["max_length"]), spec)}
