@@ -184,15 +184,15 @@ class RunConfig:
         "每隔多少步在验证集上评估一次（0 表示每轮一次）。", minimum=0, maximum=1_000_000))
     freeze_layers: int = _f(0, FieldSpec(
         "With method 'freeze': how many bottom layers (and the embeddings) stay fixed.",
-        "method 为 'freeze' 时：固定底部多少层（以及词嵌入）。", minimum=0, maximum=128))
+        "微调方式为 freeze 时：固定底部多少层（以及词嵌入）。", minimum=0, maximum=128))
     lora_rank: int = _f(8, FieldSpec(
         "With method 'lora', only a small add-on to the model is trained; this is its size: "
         "larger can learn more but is slower (8 suits most data).",
-        "method 为 'lora' 时只训练模型上的一个小附加部分；这是它的大小：越大能学得越多，但更慢"
+        "微调方式为 lora 时只训练模型上的一个小附加部分；这是它的大小：越大能学得越多，但更慢"
         "（大多数数据用 8 即可）。",
         minimum=1, maximum=256))
     lora_alpha: int = _f(16, FieldSpec(
-        "With method 'lora': scale of the adapter's update.", "method 为 'lora' 时：适配更新的缩放。",
+        "With method 'lora': scale of the adapter's update.", "微调方式为 lora 时：适配更新的缩放。",
         minimum=1, maximum=1024))
     validation_fraction: float = _f(0.1, FieldSpec(
         "Share of the training file kept aside to check the model as it learns and keep "

@@ -119,16 +119,17 @@ def _succeeded_text(report: dict[str, Any], lang: str) -> str:
     scores = report.get("scores", {})
     task = tasks.spec(report.get("task"))
     key, zh = task.headline, lang == "zh"
+    gap = "" if zh else " "  # Chinese sentences follow each other with no space
     held_out = report.get("held_out_zh") if zh else None
     text = say(lang, "succeeded", metric=_first_up(task.metric_title(key, lang)),
                acc=scores["model"][key], held_out=held_out or report.get("held_out", ""),
                floor=_first_up(task.floor_name[zh]), maj=scores["majority"][key])
     if scores.get("classic"):
-        text += " " + say(lang, "succeeded_classic", classic=scores["classic"][key])
+        text += gap + say(lang, "succeeded_classic", classic=scores["classic"][key])
     agent = report.get("agent") or {}
     reason = agent.get("reason_zh") if lang == "zh" else agent.get("reason")
     if reason:
-        text += " " + reason
+        text += gap + reason
     useful = report.get("verdict") != "no_better_than_majority"
     return say(lang, "done" if useful else "not_useful", text=text)
 
