@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playground.tasks.chat.generation import answer_loss, answers, prompt_of
+from playground.tasks.chat.generation import answer_loss, answers
 from playground.training.engine import Recipe
 
 Messages = list[dict[str, str]]
@@ -81,5 +81,3 @@ def recipe(config: dict[str, Any], location: str, splits: dict[str, list[Message
                   "packing": False, "gradient_checkpointing": False},
         merge=False)  # an agent keeps its LoRA adapter (a few MB) and names its base
 
-
-__all__ = ["examples", "load_for_chat", "prompt_of", "recipe"]
