@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from playground import tasks
 from playground.data.limits import check_question
-from playground.errors import PlaygroundError, RunError
+from playground.errors import DataError, PlaygroundError, RunError
 from playground.runfolder import LABELS, RunFolder
 from playground.service.batching import Batcher
 from playground.service.jobs import TrainingService
@@ -91,16 +92,48 @@ def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
     return respond(rules, text, prediction.probabilities, entities, run.tools_dir, web_calls)
 
 
-def stream_reply(run: RunFolder, messages: list[dict[str, str]]) -> Iterator[str]:
+MAX_NEW_TOKENS = 1024  # about a page: each token costs the server a forward pass
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How a language model writes a chat answer: the instructions it is given and how
+    freely it picks words. Every field is bounded, since each costs server time."""
+
+    system: str = ""
+    temperature: float = 0.7
+    top_p: float = 0.9
+    max_new_tokens: int = 256
+
+    def checked(self) -> Sampling:
+        """These settings, or a DataError naming the field that is out of range."""
+        check_question(self.system)
+        for field, low, high in (("temperature", 0.0, 2.0), ("top_p", 0.0, 1.0),
+                                 ("max_new_tokens", 1, MAX_NEW_TOKENS)):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, int | float) or \
+                    not low <= value <= high:
+                raise DataError(f"{field} is {value!r}; it must be between {low} and {high}.",
+                                f"Set {field} within that range and ask again.",
+                                zh=f"{field} 的值是 {value!r}，必须在 {low} 到 {high} 之间。"
+                                   f"请在这个范围内设置 {field} 后再问。")
+        return self
+
+
+def stream_reply(run: RunFolder, messages: list[dict[str, str]],
+                 sampling: Sampling = Sampling()) -> Iterator[str]:
     """A streaming agent's answer to a conversation (its last message the user's), piece
-    by piece; a message over the length limit is refused (``data.limits``)."""
+    by piece, written as ``sampling`` says; a message over the length limit, or a
+    setting out of range, is refused with a sentence."""
     check_question(messages[-1]["content"])
+    sampling.checked()
     agent = agent_for(run.path)
     if not tasks.spec(agent.task).streams:
         raise RunError(f"The agent of run {run.run_id} does not write its answers piece by "
                        "piece.", "Ask it in one go instead.",
                        zh=f"训练记录 {run.run_id} 的智能体不逐字写出回答。请改为一次性提问。")
-    yield from agent.stream(messages)
+    yield from agent.stream(messages, system=sampling.system, temperature=sampling.temperature,
+                            top_p=sampling.top_p, max_new_tokens=sampling.max_new_tokens)
 
 
 def finished_runs(service: TrainingService, task: str | None = None) -> list[str]:
