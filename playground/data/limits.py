@@ -17,6 +17,10 @@ from playground.errors import DataError
 # About two pages: a long e-mail fits, and a question costs milliseconds to read.
 MAX_TEXT_CHARS = 5_000
 MAX_ROWS_NAMED = 10
+# A conversation sent to a chat agent: each message within MAX_TEXT_CHARS, and together
+# about eight pages, which a small model reads in a few seconds on a CPU.
+MAX_MESSAGES = 64
+MAX_CONVERSATION_CHARS = 4 * MAX_TEXT_CHARS
 
 
 def check_question(text: str) -> str:
@@ -28,6 +32,21 @@ def check_question(text: str) -> str:
                         zh=f"这个问题有 {len(text):,} 个字符，智能体最多读 {MAX_TEXT_CHARS:,} 个。"
                            "请只保留关键部分后再问。")
     return text
+
+
+def recent(messages: Sequence[dict[str, str]]) -> list[dict[str, str]]:
+    """The newest ``messages`` within the conversation limits (a chat that goes on
+    forgets its oldest turns), starting with a user's message."""
+    kept: list[dict[str, str]] = []
+    size = 0
+    for message in reversed(messages):
+        size += len(message["content"])
+        if len(kept) == MAX_MESSAGES or size > MAX_CONVERSATION_CHARS:
+            break
+        kept.insert(0, message)
+    while kept and kept[0]["role"] != "user":
+        kept.pop(0)
+    return kept
 
 
 def cut(texts: Sequence[str]) -> list[str]:

@@ -19,6 +19,7 @@ from playground.ui import tab_data, tab_gallery, tab_model, tab_settings, tab_te
 from playground.ui.context import Context
 from playground.ui.http_api import API_PREFIX, KEY_ENV, add_api_routes, needs_key
 from playground.ui.logins import ClientAddress, Logins
+from playground.ui.openai_api import OPENAI_PREFIX, add_openai_routes
 from playground.ui.session import Session
 from playground.ui.texts import error_for, i18n, lang_of, say
 from playground.ui.visitor import browser_state, identify
@@ -142,7 +143,8 @@ def launch(service: TrainingService, host: str = "127.0.0.1", port: int | None =
     api_key = api_key or os.environ.get(KEY_ENV) or None
     if api_key is None and shared:
         api_key = secrets.token_urlsafe(18)
-        print(f"API key for {API_PREFIX}: {api_key}  (set {KEY_ENV} to choose your own)",
+        print(f"API key for {API_PREFIX} and {OPENAI_PREFIX}: {api_key}  (set {KEY_ENV} to "
+              "choose your own)",
               flush=True)
     app = build_app(service, max_upload_mb, api_locked=api_key is not None,
                     web_calls=web_calls, admins=frozenset(user for user, _ in admins or []),
@@ -158,6 +160,7 @@ def launch(service: TrainingService, host: str = "127.0.0.1", port: int | None =
         app_kwargs={"middleware": [Middleware(ClientAddress)]},
         footer_links=["api"], prevent_thread_lock=True, quiet=True)
     add_api_routes(app.app, service, api_key, checked, web_calls)
+    add_openai_routes(app.app, service, api_key, checked, web_calls)
     if block:  # gradio's own banner speaks of launch(share=True); say it for this command
         print(f"Agent Playground is on {app.local_url}"
               + (f" and {app.share_url}" if app.share_url else " (--share for a public link)"),

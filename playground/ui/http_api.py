@@ -58,26 +58,37 @@ def _authorized(headers: Any, api_key: str | None, logins: Logins | None,
     return False
 
 
+def refusal(request: Request, api_key: str | None,
+            logins: Logins | None) -> tuple[int, PlaygroundError] | None:
+    """None when the call may go on; else its HTTP status (401 without the right key, 429
+    while a login or client must wait after wrong passwords) and the sentence why. Every
+    API of the app (this one, the OpenAI-compatible /v1) asks this."""
+    client = request.client.host if request.client else ""
+    allowed = _authorized(request.headers, api_key, logins, client)
+    if allowed is None:
+        return 429, PlaygroundError(
+            "Too many wrong passwords for this login, or from this client.",
+            "Wait a little, then try again.",
+            zh="这个登录名（或这台设备）输错密码的次数太多。请稍等片刻再试。")
+    if not allowed:
+        return 401, PlaygroundError(
+            "This API needs a key.",
+            f"Send it in the X-API-Key header (or as Authorization: Bearer KEY, the api_key "
+            f"of an OpenAI client); the host sets it with --api-key or {KEY_ENV}.",
+            zh=f"这个 API 需要密钥。请放在 X-API-Key 请求头中发送（或作为 Authorization: Bearer "
+               f"KEY，即 OpenAI 客户端的 api_key）；密钥由主持人用 --api-key 或 {KEY_ENV} 设置。")
+    return None
+
+
 def add_api_routes(app: Any, service: TrainingService, api_key: str | None,
                    logins: Logins | None = None, web_calls: bool = True) -> None:
     """Add the routes to the app's FastAPI server."""
     router = APIRouter(prefix=API_PREFIX)
 
     def check(request: Request) -> None:
-        client = request.client.host if request.client else ""
-        allowed = _authorized(request.headers, api_key, logins, client)
-        if allowed is None:
-            raise _http(429, PlaygroundError(
-                "Too many wrong passwords for this login, or from this client.",
-                "Wait a little, then try again.",
-                zh="这个登录名（或这台设备）输错密码的次数太多。请稍等片刻再试。"))
-        if not allowed:
-            raise _http(401, PlaygroundError(
-                "This API needs a key.",
-                f"Send it in the X-API-Key header; the host sets it with --api-key or "
-                f"{KEY_ENV}.",
-                zh=f"这个 API 需要密钥。请放在 X-API-Key 请求头中发送；密钥由主持人用 --api-key "
-                   f"或 {KEY_ENV} 设置。"))
+        refused = refusal(request, api_key, logins)
+        if refused:
+            raise _http(*refused)
 
     @router.get("/agents")
     def agents(request: Request) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from playground.service.script import write_training_script
 from playground.ui.context import Context
 from playground.ui.downloads import download_path
 from playground.ui.http_api import snippets
+from playground.ui.openai_api import openai_snippets
 from playground.ui.texts import error_for, lang_of, say
 from playground.ui.visitor import person
 
@@ -24,6 +25,18 @@ def example_text(ctx: Context, run_id: str) -> str:
     run = ctx.service.run(run_id)
     task = tasks.of_config(run.read_config()["config"]).name
     return tasks.part(task, "prepare").example_text(run) or "Hello"
+
+
+def code_for(ctx: Context, run_id: str, base_url: str, lang: str) -> tuple[str, str, str]:
+    """(the note, Python, curl) that call a run's agent: an agent that writes its answers
+    through the OpenAI-compatible API and its client, streaming; others through the ask
+    route."""
+    run = ctx.service.run(run_id)
+    streams = tasks.of_config(run.read_config()["config"]).streams
+    make = openai_snippets if streams else snippets
+    python_code, curl_code = make(base_url, run_id, example_text(ctx, run_id), ctx.api_locked)
+    note = say(lang, "code_help_openai" if streams else "code_help")
+    return note + (say(lang, "code_locked") if ctx.api_locked else ""), python_code, curl_code
 
 
 def build(ctx: Context, run: gr.Dropdown) -> None:
@@ -73,12 +86,8 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
     def code(run_id: str | None, request: gr.Request):
         if not run_id:
             return "", "", ""
-        lang = lang_of(request)
         base = str(getattr(request, "request", request).base_url)
-        python_code, curl_code = snippets(base, run_id, example_text(ctx, run_id),
-                                          ctx.api_locked)
-        note = say(lang, "code_help") + (say(lang, "code_locked") if ctx.api_locked else "")
-        return note, python_code, curl_code
+        return code_for(ctx, run_id, base, lang_of(request))
 
     bundle_button.click(export, run, download, api_name="export_bundle")
     script_button.click(script, run, download, api_name="export_script")

@@ -80,6 +80,10 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
     "use_from_code": ("Use from code", "代码调用"),
     "code_help": ("Call this agent over HTTP: POST {{\"text\": ...}} to the address below.",
                   "通过 HTTP 调用该智能体：向下面的地址 POST {{\"text\": ...}}。"),
+    "code_help_openai": ("Call this agent with any OpenAI client: the address ends in /v1 "
+                         "and the model is the run's id. pip install openai, then:",
+                         "可用任何 OpenAI 客户端调用该智能体：地址以 /v1 结尾，模型名是训练记录的 ID。"
+                         "先 pip install openai，然后："),
     "code_locked": (" This app needs an API key: put it in the PLAYGROUND_API_KEY environment "
                     "variable (the host sees it when the app starts).",
                     " 本应用需要 API 密钥：请放入环境变量 PLAYGROUND_API_KEY（主持人在启动应用时可以看到）。"),

@@ -83,6 +83,17 @@ def test_recipe_rules_export_delete_import_and_http(live_app, tmp_path: Path) ->
                             timeout=60)
     assert curled.returncode == 0 and '"reply"' in curled.stdout, curled.stderr
 
+    # an OpenAI client hears the same answer: a classifier answers in one piece
+    from openai import OpenAI
+
+    llm = OpenAI(base_url=f"{url}v1", api_key="none", max_retries=0)
+    asked = {"model": imported, "messages": [{"role": "user", "content": QUESTIONS[1]}]}
+    said = llm.chat.completions.create(**asked).choices[0].message.content
+    assert said.startswith("Your card is on its way!")
+    pieces = [c.choices[0].delta.content for c in llm.chat.completions.create(**asked,
+                                                                               stream=True)]
+    assert [p for p in pieces if p] == [said]
+
 
 @pytest.fixture(scope="module")
 def locked_app(tmp_path_factory: pytest.TempPathFactory):
@@ -110,6 +121,23 @@ def test_the_api_asks_for_its_key(locked_app) -> None:
     assert missing.status_code == 404 and "no finished agent" in missing.text
 
 
+def test_the_openai_api_asks_for_the_same_key(locked_app) -> None:
+    from openai import AuthenticationError, OpenAI
+
+    url, _ = locked_app
+    for key in ("guess", "none"):
+        llm = OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0)
+        with pytest.raises(AuthenticationError, match="needs a key") as caught:
+            llm.models.list()
+        assert caught.value.body["code"] == "invalid_api_key" and caught.value.body["zh"]
+        with pytest.raises(AuthenticationError):
+            llm.chat.completions.create(model="x", messages=[{"role": "user", "content": "hi"}])
+    allowed = OpenAI(base_url=f"{url}/v1", api_key="open-sesame", max_retries=0)
+    assert list(allowed.models.list()) == []
+    refused = httpx.get(f"{url}/v1/models")  # no key at all
+    assert refused.status_code == 401 and refused.json()["error"]["type"]
+
+
 
 def test_snippets_send_the_key_when_the_api_is_locked() -> None:
     from playground.ui.http_api import snippets
@@ -121,3 +149,17 @@ def test_snippets_send_the_key_when_the_api_is_locked() -> None:
     compile(python_code, "snippet", "exec")
     open_code, open_curl = snippets("http://h:1", "r1", "hi", locked=False)
     assert "X-API-Key" not in open_code + open_curl and "import os" not in open_code
+
+
+def test_openai_snippets_send_the_key_when_the_api_is_locked() -> None:
+    from playground.ui.openai_api import openai_snippets
+
+    python_code, curl_code = openai_snippets("http://h:1/", "r1", "it's 5€", locked=True)
+    assert 'api_key=os.environ["PLAYGROUND_API_KEY"]' in python_code
+    assert "base_url='http://h:1/v1'" in python_code and "model='r1'" in python_code
+    assert '"Authorization: Bearer $PLAYGROUND_API_KEY"' in curl_code
+    assert "http://h:1/v1/chat/completions" in curl_code
+    compile(python_code, "snippet", "exec")
+    open_code, open_curl = openai_snippets("http://h:1", "r1", "hi", locked=False)
+    assert "PLAYGROUND_API_KEY" not in open_code + open_curl and "import os" not in open_code
+    compile(open_code, "snippet", "exec")

@@ -1,13 +1,18 @@
 """A chat agent in the running app: its answer streams into the chat piece by piece,
 the conversation so far goes with each message, and the line under the answer says the
-model wrote it (in the page's language)."""
+model wrote it (in the page's language). The official ``openai`` client talks to it
+through the app's OpenAI-compatible /v1 API, and so does the code the app shows."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import httpx
 import pandas as pd
+import pytest
 from conftest import INTENTS, tiny_settings
 
 from playground import tasks
@@ -30,13 +35,27 @@ def _chat_run(runs: Path, folder: Path, model: Path) -> str:
     run = create_run(runs, prep)
     run_job(run, time.time())
     run.update_status(state="succeeded")
+    if run.finetuned_dir.exists():
+        # Retrieval answers this tiny sheet word for word, so it won on validation and the
+        # fine-tuned model was kept beside it: serve the fine-tuned model, as a run whose
+        # model scored higher does, since what is tested here is a model writing.
+        run.model_dir.rename(run.path / "retrieval")
+        run.finetuned_dir.rename(run.model_dir)
     return run.run_id
 
 
-def test_a_chat_agent_streams_its_answer(live_app, tmp_path: Path,
-                                         tiny_chat_model_dir: Path) -> None:
+@pytest.fixture(scope="module")
+def chat_run(live_app, tmp_path_factory: pytest.TempPathFactory,
+             tiny_chat_model_dir: Path) -> str:
+    """The run id of a fine-tuned chat agent in the live app (trained once per module)."""
+    _, service = live_app
+    return _chat_run(service.runs_dir, tmp_path_factory.mktemp("chat-data"),
+                     tiny_chat_model_dir)
+
+
+def test_a_chat_agent_streams_its_answer(live_app, chat_run: str) -> None:
     url, service = live_app
-    run_id = _chat_run(service.runs_dir, tmp_path, tiny_chat_model_dir)
+    run_id = chat_run
     for lang, said in (("en-US", "written as you watched"), ("zh-CN", "边写边显示")):
         job = client(url, lang).submit(run_id, "what is your name", [], api_name="/chat")
         history = job.result()[0]
@@ -57,6 +76,68 @@ def test_a_chat_agent_streams_its_answer(live_app, tmp_path: Path,
         "what is your name", max_new_tokens=24), pieces
     if folder == run.model_dir:
         assert list(stream_reply(run, [{"role": "user", "content": "what is your name"}]))
+
+
+def test_the_openai_client_lists_and_hears_the_agent(live_app, chat_run: str) -> None:
+    from openai import OpenAI
+
+    url, _ = live_app
+    llm = OpenAI(base_url=f"{url}v1", api_key="none", max_retries=0)
+    assert chat_run in [model.id for model in llm.models.list()]
+    asked = {"model": chat_run, "temperature": 0.0, "max_tokens": 24,
+             "messages": [{"role": "system", "content": "You are Ada."},
+                          {"role": "user", "content": "hello there"},
+                          {"role": "assistant", "content": "hello how can i help"},
+                          {"role": "user", "content": "what is your name"}]}
+    chunks = list(llm.chat.completions.create(**asked, stream=True))
+    assert chunks[0].choices[0].delta.role == "assistant"
+    pieces = [c.choices[0].delta.content for c in chunks if c.choices[0].delta.content]
+    assert len(pieces) >= 3, pieces  # the answer came as the model wrote it
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    whole = llm.chat.completions.create(**asked)  # greedy: the same answer in one piece
+    assert whole.object == "chat.completion" and whole.model == chat_run
+    assert whole.choices[0].message.content == "".join(pieces)
+    assert whole.choices[0].finish_reason == "stop"
+
+
+def test_the_openai_api_names_the_field_at_fault(live_app, chat_run: str) -> None:
+    from openai import BadRequestError, NotFoundError, OpenAI
+
+    url, _ = live_app
+    llm = OpenAI(base_url=f"{url}v1", api_key="none", max_retries=0)
+    hello = [{"role": "user", "content": "hello"}]
+    for bad, param in (({"temperature": 5}, "temperature"),
+                       ({"max_tokens": 100_000}, "max_tokens"),
+                       ({"messages": [{"role": "tool", "content": "x"}]}, "messages[0].role"),
+                       ({"messages": hello + [{"role": "assistant", "content": "hi"}]},
+                        "messages[1].role"),
+                       ({"messages": hello * 65}, "messages"),
+                       ({"messages": [{"role": "user", "content": "x" * 5_001}]},
+                        "messages[0].content")):
+        with pytest.raises(BadRequestError) as caught:
+            llm.chat.completions.create(**{"model": chat_run, "messages": hello, **bad})
+        error = caught.value.body
+        assert error["param"] == param and param in error["message"], error
+        assert error["zh"] and "Traceback" not in str(error)
+    with pytest.raises(NotFoundError, match="GET /v1/models"):
+        llm.chat.completions.create(model="no-such-run", messages=hello)
+    missing = httpx.post(f"{url}v1/chat/completions", json={"model": chat_run})
+    assert missing.status_code == 400 and missing.json()["error"]["param"] == "messages"
+
+
+def test_the_code_the_app_shows_calls_the_chat_agent(live_app, chat_run: str,
+                                                     tmp_path: Path) -> None:
+    url, _ = live_app
+    note, python_code, curl_code = client(url).predict(chat_run, api_name="/code")
+    assert "OpenAI" in note and f"{url}v1" in python_code and repr(chat_run) in python_code
+    script = tmp_path / "call.py"
+    script.write_text(python_code)
+    called = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=120)
+    assert called.returncode == 0 and called.stdout.strip(), called.stderr
+    curled = subprocess.run(["bash", "-c", curl_code], capture_output=True, text=True,
+                            timeout=120)
+    assert curled.returncode == 0 and '"chat.completion"' in curled.stdout, curled.stderr
 
 
 def test_the_conversation_so_far_is_what_was_typed() -> None:
