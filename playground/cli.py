@@ -1,5 +1,5 @@
-"""The ``playground`` command: train, predict, list runs and models, export and import
-agents (no arguments: the app).
+"""The ``playground`` command: train, predict, chat, list runs and models, export and
+import agents (no arguments: the app).
 
 Every setting of ``RunConfig`` is an option (``--learning-rate``, ``--method``, ...),
 generated from the config's own specs, so the command line and the form never disagree.
@@ -90,6 +90,21 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--out", type=Path, help="where to write the predictions file")
     predict.add_argument("--json", action="store_true", help="answer as one JSON line")
 
+    talk = sub.add_parser("chat", help="chat with a trained agent in the terminal (a chat "
+                          "agent's answers stream as it writes them)")
+    talk.set_defaults(command_of=_chat)  # its name is also a task's: no string compares it
+    talk.add_argument("run_dir", type=Path, help="the run folder of a finished agent")
+    talk.add_argument("--system", default="", metavar="TEXT",
+                      help="instructions the agent follows (a system prompt)")
+    # Defaults (None): the app's chat settings, which Sampling holds.
+    talk.add_argument("--temperature", type=float, metavar="VALUE",
+                      help="how freely it picks words, 0 to 2 (0: always the likeliest)")
+    talk.add_argument("--top-p", type=float, metavar="VALUE",
+                      help="pick among the likeliest words that make up this share of the "
+                           "probability, 0 to 1")
+    talk.add_argument("--max-new-tokens", type=int, metavar="VALUE",
+                      help="the longest answer, in tokens")
+
     stop = sub.add_parser("stop", help="stop a queued or running run (a running one keeps "
                           "its best checkpoint as the agent)")
     stop.add_argument("run_dir", type=Path, help="the run folder, as `playground runs` lists it")
@@ -136,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             return _train(args)
         if args.command == "predict":
             return _predict(args)
+        if getattr(args, "command_of", None):
+            return args.command_of(args)
         if args.command == "runs":
             return _runs(args)
         if args.command == "stop":
@@ -368,6 +385,16 @@ def _predict(args: argparse.Namespace) -> int:
           else f"Wrote the {kind} of {len(frame):,} texts to {out} ({rows_per_s:,.0f} rows/s "
                f"once the model was loaded, in {load_s:.1f} s)")
     return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from playground.cli_chat import chat
+    from playground.service.agents import Sampling
+
+    given = {"temperature": args.temperature, "top_p": args.top_p,
+             "max_new_tokens": args.max_new_tokens}
+    return chat(args.run_dir, Sampling(system=args.system,
+                                       **{k: v for k, v in given.items() if v is not None}))
 
 
 def _say_answer(agent: Any, text: str, as_json: bool) -> None:

@@ -21,11 +21,14 @@ AGENT_NAMES = ("load", "classic_fault", "CLASSIC_FILES", "OUTPUTS")
 
 def _task_strings(path: Path) -> list[tuple[int, str]]:
     """(line, string) of every string constant in ``path`` that is a task's name (an API
-    endpoint's name, ``api_name=...``, may be the same word: it names no task)."""
+    endpoint's name, ``api_name=...``, or a command's, ``add_parser(...)``, may be the
+    same word: it names no task)."""
     names = set(tasks.names())
     tree = ast.parse(path.read_text())
     endpoints = {id(k.value) for k in ast.walk(tree) if isinstance(k, ast.keyword)
                  and k.arg == "api_name"}
+    endpoints |= {id(c.args[0]) for c in ast.walk(tree) if isinstance(c, ast.Call) and c.args
+                  and isinstance(c.func, ast.Attribute) and c.func.attr == "add_parser"}
     return [(node.lineno, node.value) for node in ast.walk(tree)
             if isinstance(node, ast.Constant) and node.value in names
             and id(node) not in endpoints]

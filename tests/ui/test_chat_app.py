@@ -16,8 +16,9 @@ import pytest
 from conftest import INTENTS, tiny_settings
 
 from playground import tasks
+from playground.cli_chat import Conversation
 from playground.config import RunConfig
-from playground.service.agents import stream_reply
+from playground.service.agents import Sampling, agent_for, stream_reply
 from playground.service.prepare import create_run, prepare
 from playground.training.job import run_job
 from playground.ui.tab_test import conversation_of
@@ -138,6 +139,41 @@ def test_the_code_the_app_shows_calls_the_chat_agent(live_app, chat_run: str,
     curled = subprocess.run(["bash", "-c", curl_code], capture_output=True, text=True,
                             timeout=120)
     assert curled.returncode == 0 and '"chat.completion"' in curled.stdout, curled.stderr
+
+
+def test_playground_chat_streams_keeps_the_conversation_and_resets(live_app,
+                                                                   chat_run: str) -> None:
+    _, service = live_app
+    run = service.run(chat_run)
+    first, then = "what is your name", "hello there"
+    model = agent_for(run.path)
+
+    def greedy(*messages: str, system: str = "") -> str:
+        turns = [{"role": ("user", "assistant")[i % 2], "content": m}
+                 for i, m in enumerate(messages)]
+        return model.generate(turns, system=system, max_new_tokens=16)
+
+    talk = Conversation(run, Sampling(temperature=0.0, max_new_tokens=16))
+    pieces = list(talk.answer(first))
+    assert len(pieces) >= 3, pieces  # handed over as the model wrote it
+    said, again = "".join(pieces), "".join(talk.answer(then))
+    assert talk.messages == [{"role": "user", "content": first},
+                             {"role": "assistant", "content": said},
+                             {"role": "user", "content": then},
+                             {"role": "assistant", "content": again}]
+    assert again.strip() == greedy(first, said, then)
+    talk.reset()
+    assert "".join(talk.answer(then)).strip() == greedy(then) and len(talk.messages) == 2
+
+    system = "You are Ada."
+    typed = f"{first}\n/reset\n{first}\n\nnot read after the empty line\n"
+    heard = subprocess.run([sys.executable, "-m", "playground", "chat", str(run.path),
+                            "--temperature", "0", "--max-new-tokens", "16", "--system", system],
+                           input=typed, capture_output=True, text=True, timeout=300)
+    assert heard.returncode == 0, heard.stderr
+    expected = greedy(first, system=system).split()
+    assert expected and heard.stdout.split() == expected * 2, heard.stdout
+    assert "(a new conversation)" in heard.stderr and "Traceback" not in heard.stderr
 
 
 def test_the_conversation_so_far_is_what_was_typed() -> None:
