@@ -6,7 +6,8 @@
 When the app listens beyond this machine (or makes a share link) every call needs the
 API key, in an ``X-API-Key`` header (or ``Authorization: Bearer``); a user of the app's
 login may also send it as HTTP basic auth. On 127.0.0.1 with neither set, calls are open,
-as the app itself is.
+as the app itself is. The OpenAI-compatible /v1 routes (openai_api.py) ask the same
+``refusal``.
 """
 
 from __future__ import annotations
