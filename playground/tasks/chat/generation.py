@@ -50,16 +50,26 @@ def generate(model: Any, tokenizer: Any, messages: Messages, max_new_tokens: int
 
 def stream(model: Any, tokenizer: Any, messages: Messages, max_new_tokens: int = 256,
            temperature: float = 0.7, top_p: float = 0.9) -> Iterator[str]:
-    """The answer as it is generated, piece by piece (a thread generates, this reads)."""
+    """The answer as it is generated, piece by piece (a thread generates, this reads);
+    a failure of the generating thread is raised here, after the pieces it wrote."""
     from transformers import TextIteratorStreamer
 
     streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
-    worker = threading.Thread(target=generate, daemon=True, kwargs=dict(
-        model=model, tokenizer=tokenizer, messages=messages, max_new_tokens=max_new_tokens,
-        temperature=temperature, top_p=top_p, streamer=streamer))
+    failed: list[Exception] = []
+
+    def write() -> None:
+        try:
+            generate(model, tokenizer, messages, max_new_tokens, temperature, top_p, streamer)
+        except Exception as exc:  # the reader waits for the streamer's end: give it one
+            failed.append(exc)
+            streamer.end()
+
+    worker = threading.Thread(target=write, daemon=True)
     worker.start()
     yield from (piece for piece in streamer if piece)
     worker.join()
+    if failed:
+        raise failed[0]
 
 
 def answers(model: Any, tokenizer: Any, conversations: Sequence[Messages],
