@@ -78,6 +78,14 @@ def test_a_damaged_agent_answers_the_api_with_a_sentence(live_app, classic_run) 
         detail = answer.json()["detail"]
         assert words in detail["error"] and run.run_id in detail["error"], detail
         assert detail["hint"] and detail["zh"]
+        asked = {"model": run.run_id, "messages": [{"role": "user", "content": "hello"}]}
+        for stream in (False, True):  # the OpenAI-compatible API, in its own shape
+            answer = httpx.post(f"{url}v1/chat/completions", json={**asked, "stream": stream},
+                                timeout=60)
+            assert answer.status_code == 500, answer.text
+            error = answer.json()["error"]
+            assert words in error["message"] and error["type"] == "server_error", error
+            assert error["zh"] and "/tmp" not in answer.text and "Traceback" not in answer.text
     good = httpx.post(f"{url}{API}/{classic_run.run_id}/ask", json={"text": "hello"}, timeout=60)
     assert good.status_code == 200
 
