@@ -85,7 +85,7 @@ def add_openai_routes(app: Any, service: TrainingService, api_key: str | None,
         try:
             text = first + await run_in_threadpool("".join, pieces)
         except Exception as exc:
-            return _error(500, _failed(asked.model, exc), "server_error", "agent_failed")
+            return _error(500, _sentence(asked.model, exc), "server_error", "agent_failed")
         return reply.completion(text)
 
     app.include_router(router)
@@ -141,9 +141,8 @@ class _Reply:
             for piece in pieces:
                 yield self._chunk({"content": piece})
         except Exception as exc:  # the answer had begun: the error is the last event
-            error = exc if isinstance(exc, PlaygroundError) else _failed(self.model, exc)
-            yield f"data: {json.dumps(_error_body(error, 'server_error', 'agent_failed'))}\n\n" \
-                .encode()
+            error = _error_body(_sentence(self.model, exc), "server_error", "agent_failed")
+            yield f"data: {json.dumps(error, ensure_ascii=False)}\n\n".encode()
             return
         yield self._chunk({}, "stop")
         yield b"data: [DONE]\n\n"
@@ -157,6 +156,11 @@ def _model(service: TrainingService, run_id: str) -> dict[str, Any]:
     except OSError:  # deleted since the list was read
         created = 0
     return {"id": run_id, "object": "model", "created": created, "owned_by": OWNER}
+
+
+def _sentence(model: str, exc: Exception) -> PlaygroundError:
+    """What to tell the caller of an agent that failed while writing its answer."""
+    return exc if isinstance(exc, PlaygroundError) else _failed(model, exc)
 
 
 def _failed(model: str, exc: Exception) -> RunError:

@@ -15,6 +15,7 @@ from playground.errors import DataError
 from playground.service.agents import MAX_NEW_TOKENS, Sampling
 
 ROLES = ("system", "user", "assistant")
+MAX_MODEL_CHARS = 200  # a run id is about 25: a longer name is no run's
 # The longest conversation allowed, as JSON, with room for escapes (\u4e2d is 6 bytes).
 MAX_BODY_BYTES = 8 * MAX_CONVERSATION_CHARS + 64_000
 # (field, lowest, highest, whole numbers only): the bounds of Sampling, by OpenAI's names
@@ -57,10 +58,11 @@ def read_body(body: bytes) -> ChatRequest:
                        zh='请求不是 JSON 对象。请发送 {"model": "RUN_ID", "messages": '
                           '[{"role": "user", "content": "..."}]}。')
     model = data.get("model")
-    if not isinstance(model, str) or not model.strip():
-        raise BadField("model", "The field model is missing.",
+    if not isinstance(model, str) or not model.strip() or len(model) > MAX_MODEL_CHARS:
+        raise BadField("model", "The field model is missing, or is not a run id.",
                        "Name the agent's run id; GET /v1/models lists them.",
-                       zh="缺少字段 model。请写上智能体的训练记录 ID；GET /v1/models 可列出它们。")
+                       zh="缺少字段 model，或它不是训练记录 ID。请写上智能体的训练记录 ID；"
+                          "GET /v1/models 可列出它们。")
     system, messages = _conversation(data.get("messages"))
     settings = _settings(data)
     if data.get("n") not in (None, 1):

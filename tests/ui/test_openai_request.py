@@ -43,6 +43,7 @@ def test_a_conversation_and_its_settings_are_read() -> None:
     (b"{not json", "body", "not a JSON object"),
     (b"[1, 2]", "body", "not a JSON object"),
     (json.dumps({"messages": []}).encode(), "model", "model is missing"),
+    (_body(model="x" * 201), "model", "not a run id"),
     (_body(messages=None), "messages", "missing or empty"),
     (_body(messages=[{"role": "user"}]), "messages[0].content", "not text"),
     (_body(messages=[{"role": "user", "content": [{"type": "image_url"}]}]),
