@@ -5,9 +5,11 @@ through the app's OpenAI-compatible /v1 API, and so does the code the app shows.
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,6 +18,7 @@ import pytest
 from conftest import INTENTS, tiny_settings
 
 from playground import tasks
+from playground.cli import main as cli_main
 from playground.cli_chat import Conversation
 from playground.config import RunConfig
 from playground.service.agents import Sampling, agent_for, stream_reply
@@ -141,38 +144,61 @@ def test_the_code_the_app_shows_calls_the_chat_agent(live_app, chat_run: str,
     assert curled.returncode == 0 and '"chat.completion"' in curled.stdout, curled.stderr
 
 
-def test_playground_chat_streams_keeps_the_conversation_and_resets(live_app,
-                                                                   chat_run: str) -> None:
+def test_playground_chat_streams_keeps_the_conversation_and_resets(
+        live_app, chat_run: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture) -> None:
+    import torch
+
     _, service = live_app
     run = service.run(chat_run)
-    first, then = "what is your name", "hello there"
+    first, then, system = "what is your name", "hello there", "You are Ada."
     model = agent_for(run.path)
+    # This tiny model's greedy answers are mostly blank lines, whatever it is asked, so
+    # it samples here, from the same seed each time: an answer then shows what the
+    # model was given (the same conversation, the same words).
+    settings = {"temperature": 1.0, "top_p": 1.0, "max_new_tokens": 16}
 
-    def greedy(*messages: str, system: str = "") -> str:
+    def seeded(pieces: Iterator[str]) -> list[str]:
+        torch.manual_seed(0)
+        return list(pieces)
+
+    def written(*messages: str, system: str = "") -> str:
         turns = [{"role": ("user", "assistant")[i % 2], "content": m}
                  for i, m in enumerate(messages)]
-        return model.generate(turns, system=system, max_new_tokens=16)
+        return "".join(seeded(model.stream(turns, system=system, **settings)))
 
-    talk = Conversation(run, Sampling(temperature=0.0, max_new_tokens=16))
-    pieces = list(talk.answer(first))
+    talk = Conversation(run, Sampling(**settings))
+    pieces = seeded(talk.answer(first))
     assert len(pieces) >= 3, pieces  # handed over as the model wrote it
-    said, again = "".join(pieces), "".join(talk.answer(then))
+    said, again = "".join(pieces), "".join(seeded(talk.answer(then)))
     assert talk.messages == [{"role": "user", "content": first},
                              {"role": "assistant", "content": said},
                              {"role": "user", "content": then},
                              {"role": "assistant", "content": again}]
-    assert again.strip() == greedy(first, said, then)
+    remembered, alone = written(first, said, then), written(then)
+    assert remembered != alone  # so the answers below tell whether the chat remembered
+    assert (said, again) == (written(first), remembered)
     talk.reset()
-    assert "".join(talk.answer(then)).strip() == greedy(then) and len(talk.messages) == 2
+    assert "".join(seeded(talk.answer(then))) == alone and len(talk.messages) == 2
 
-    system = "You are Ada."
+    # the command's options reach the model
+    instructed = written(first, system=system)
+    assert instructed != written(first)
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{first}\n"))
+    capsys.readouterr()
+    torch.manual_seed(0)
+    assert cli_main(["chat", str(run.path), "--system", system, "--temperature", "1",
+                     "--top-p", "1", "--max-new-tokens", "16"]) == 0
+    assert capsys.readouterr().out == f"{instructed}\n"
+
+    # the command as a user runs it: answers on stdout, the rest on stderr
     typed = f"{first}\n/reset\n{first}\n\nnot read after the empty line\n"
     heard = subprocess.run([sys.executable, "-m", "playground", "chat", str(run.path),
-                            "--temperature", "0", "--max-new-tokens", "16", "--system", system],
+                            "--temperature", "0", "--max-new-tokens", "4"],
                            input=typed, capture_output=True, text=True, timeout=300)
     assert heard.returncode == 0, heard.stderr
-    expected = greedy(first, system=system).split()
-    assert expected and heard.stdout.split() == expected * 2, heard.stdout
+    greedy = "".join(model.stream(first, temperature=0.0, max_new_tokens=4))
+    assert heard.stdout == f"{greedy}\n" * 2, heard.stdout
     assert "(a new conversation)" in heard.stderr and "Traceback" not in heard.stderr
 
 
