@@ -83,25 +83,40 @@ def test_a_chat_agent_streams_its_answer(live_app, chat_run: str) -> None:
 
 
 def test_the_openai_client_lists_and_hears_the_agent(live_app, chat_run: str) -> None:
+    import torch
     from openai import OpenAI
 
-    url, _ = live_app
+    url, service = live_app
     llm = OpenAI(base_url=f"{url}v1", api_key="none", max_retries=0)
     assert chat_run in [model.id for model in llm.models.list()]
-    asked = {"model": chat_run, "temperature": 0.0, "max_tokens": 24,
-             "messages": [{"role": "system", "content": "You are Ada."},
-                          {"role": "user", "content": "hello there"},
-                          {"role": "assistant", "content": "hello how can i help"},
-                          {"role": "user", "content": "what is your name"}]}
+    turns = [{"role": "user", "content": "hello there"},
+             {"role": "assistant", "content": "hello how can i help"},
+             {"role": "user", "content": "what is your name"}]
+    system = "You are Ada."
+    # This tiny model's greedy answers are blank lines whatever it is asked: it samples,
+    # from the same seed each time (the server runs in this process), so the same
+    # conversation gets the same words and another conversation others.
+    settings = {"temperature": 1.0, "top_p": 1.0, "max_tokens": 24}
+    asked = {"model": chat_run, **settings,
+             "messages": [{"role": "system", "content": system}, *turns]}
+    torch.manual_seed(0)
     chunks = list(llm.chat.completions.create(**asked, stream=True))
     assert chunks[0].choices[0].delta.role == "assistant"
     pieces = [c.choices[0].delta.content for c in chunks if c.choices[0].delta.content]
     assert len(pieces) >= 3, pieces  # the answer came as the model wrote it
     assert chunks[-1].choices[0].finish_reason == "stop"
-    whole = llm.chat.completions.create(**asked)  # greedy: the same answer in one piece
+    torch.manual_seed(0)
+    whole = llm.chat.completions.create(**asked)  # the same answer in one piece
     assert whole.object == "chat.completion" and whole.model == chat_run
     assert whole.choices[0].message.content == "".join(pieces)
     assert whole.choices[0].finish_reason == "stop"
+
+    def written(system: str) -> str:  # the model's own answer to the conversation
+        torch.manual_seed(0)
+        return "".join(agent_for(service.run(chat_run).path).stream(
+            turns, system=system, temperature=1.0, top_p=1.0, max_new_tokens=24))
+
+    assert "".join(pieces) == written(system) != written("")  # the system message counted
 
 
 def test_the_openai_api_names_the_field_at_fault(live_app, chat_run: str) -> None:
@@ -131,14 +146,23 @@ def test_the_openai_api_names_the_field_at_fault(live_app, chat_run: str) -> Non
 
 def test_the_code_the_app_shows_calls_the_chat_agent(live_app, chat_run: str,
                                                      tmp_path: Path) -> None:
-    url, _ = live_app
+    import torch
+
+    url, service = live_app
+    run = service.run(chat_run)
     note, python_code, curl_code = client(url).predict(chat_run, api_name="/code")
     assert "OpenAI" in note and f"{url}v1" in python_code and repr(chat_run) in python_code
+    example = tasks.part("chat", "prepare").example_text(run)
+    assert example and repr(example) in python_code  # a held-out question
     script = tmp_path / "call.py"
     script.write_text(python_code)
+    torch.manual_seed(0)  # the server samples in this process: the words are known
     called = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                             timeout=120)
-    assert called.returncode == 0 and called.stdout.strip(), called.stderr
+    assert called.returncode == 0, called.stderr
+    torch.manual_seed(0)
+    answer = "".join(agent_for(run.path).stream(example, **vars(Sampling())))
+    assert answer.strip() and called.stdout == f"{answer}\n"  # printed as it came
     curled = subprocess.run(["bash", "-c", curl_code], capture_output=True, text=True,
                             timeout=120)
     assert curled.returncode == 0 and '"chat.completion"' in curled.stdout, curled.stderr
