@@ -149,12 +149,13 @@ def build(ctx: Context, model_tab: Any) -> DataTab:
         # Read by its name, not picked: shown when a file has such a column.
         extra_column = gr.Dropdown([], interactive=False, visible=False,
                                    elem_id="extra-column")
+    # A task's own preview (chat bubbles) takes the width: such a task has no chart.
+    bubbles = gr.HTML(label=t("preview"), show_label=True, container=True, visible=False,
+                      max_height=420, elem_id="preview-bubbles")
     with gr.Row():
         with gr.Column(scale=3):
             preview = gr.Dataframe(label=t("preview"), interactive=False, wrap=True,
                                    max_height=300, visible=False, elem_id="preview")
-            bubbles = gr.HTML(label=t("preview"), show_label=True, visible=False,
-                              max_height=420, elem_id="preview-bubbles")
         with gr.Column(scale=2):
             chart = gr.BarPlot(x="label", y="examples", label=t("label_chart"), height=260,
                                x_label_angle=-30, visible=False, elem_id="label-chart",

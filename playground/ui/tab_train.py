@@ -37,7 +37,8 @@ RUN_COLUMNS = {"name": ("name", "名称"), "state": ("state", "状态"), "owner"
                "score": ("score", "得分"), "macro_f1": ("macro-F1", "宏平均 F1"),
                "duration_s": ("seconds", "用时（秒）"), "run_id": ("run id", "记录 id")}
 # Shares of the page's width: the table fits a 1366-pixel screen, long cells wrap.
-RUN_WIDTHS = ("15%", "8%", "12%", "9%", "13%", "10%", "7%", "7%", "7%", "12%")
+RUN_WIDTHS = ("14%", "7%", "11%", "12%", "13%", "10%", "6%", "7%", "8%", "12%")
+assert len(RUN_WIDTHS) == len(RUN_COLUMNS)
 SERIES = {"train": ("train", "训练"), "validation": ("validation", "验证")}
 COLOURS = ("#4f7cac", "#e8833a")
 # Both languages' names: the plot is built before a page's language is known.
@@ -215,7 +216,10 @@ def step_span(curve: Curve) -> list[int]:
 
 
 def _first_up(words: str) -> str:
-    return words[:1].upper() + words[1:]
+    """A score's name starting a sentence: "Accuracy", "Entity F1"; a name with its own
+    capitals ("chrF", "macro-F1") stays as it is written."""
+    first = words.split(" ", 1)[0]
+    return words if first != first.lower() else words[:1].upper() + words[1:]
 
 
 def scores_frame(report: dict[str, Any], lang: str) -> pd.DataFrame:

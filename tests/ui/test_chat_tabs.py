@@ -112,8 +112,8 @@ def test_a_stopped_chat_run_shows_its_scores_and_its_loss_only(stopped_chat_run)
     loss, metric = curves(curve, "en")
     assert metric.empty and "validation" in set(loss["series"])
     en, zh = status_html(ctx, curve, "en"), status_html(ctx, curve, "zh")
-    assert "⏹ Stopped." in en and "ChrF" in en and "Base model" in en
-    assert "⏹ 已停止。" in zh and "ChrF" in zh and "微调前的基础模型" in zh
+    assert "⏹ Stopped." in en and "chrF" in en and "Base model" in en
+    assert "⏹ 已停止。" in zh and "chrF" in zh and "微调前的基础模型" in zh
 
 
 def test_a_stopped_chat_run_is_named_listed_and_carded_in_the_pages_language(
@@ -127,3 +127,12 @@ def test_a_stopped_chat_run_is_named_listed_and_carded_in_the_pages_language(
     assert en["task"].tolist() == ["Chat"]
     agents = cards(service)["agents"]
     assert [a["run_id"] for a in agents] == [run.run_id] and agents[0]["stopped_early"]
+
+
+def test_the_chinese_checkpoint_help_names_tasks_by_their_titles() -> None:
+    from playground.config import field_specs
+
+    spec = field_specs()["early_stopping_metric"]
+    for task in tasks.specs():
+        assert task.name not in spec.help_zh and task.short_title[1] in spec.help_zh
+    assert "对话用损失" in spec.help_zh and "for chat, the loss" in spec.help

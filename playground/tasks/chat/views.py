@@ -47,7 +47,9 @@ PREVIEW_CHARS = 600  # of one message: the preview shows the start of a long ans
 # Bubbles: questions on the right, answers on the left, the system message across.
 BUBBLE = ("max-width:80%;padding:6px 10px;border-radius:12px;white-space:pre-wrap;"
           "overflow-wrap:anywhere;background:{background};")
-BACKGROUNDS = {"user": "var(--color-accent-soft)", "assistant": "var(--background-fill-secondary)",
+BACKGROUNDS = {"user": "var(--color-accent-soft)",
+               "assistant": "var(--background-fill-primary);border:1px solid "
+                            "var(--border-color-primary)",
                "system": "transparent;border:1px dashed var(--border-color-primary)"}
 SIDES = {"user": "flex-end", "assistant": "flex-start", "system": "center"}
 
