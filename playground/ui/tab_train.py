@@ -36,8 +36,9 @@ RUN_COLUMNS = {"name": ("name", "名称"), "state": ("state", "状态"), "owner"
                "task": ("task", "任务"), "model": ("model", "模型"), "data": ("data", "数据"),
                "score": ("score", "得分"), "macro_f1": ("macro-F1", "宏平均 F1"),
                "duration_s": ("seconds", "用时（秒）"), "run_id": ("run id", "记录 id")}
-# Shares of the page's width: the table fits a 1366-pixel screen, long cells wrap.
-RUN_WIDTHS = ("14%", "7%", "11%", "12%", "13%", "10%", "6%", "7%", "8%", "12%")
+# Shares of the page's width: the table fits a 1366-pixel screen and long cells wrap at
+# spaces and hyphens; each column keeps room for its longest word ("classification").
+RUN_WIDTHS = ("20%", "8%", "8%", "13%", "11%", "10%", "6%", "7%", "7%", "10%")
 assert len(RUN_WIDTHS) == len(RUN_COLUMNS)
 SERIES = {"train": ("train", "训练"), "validation": ("validation", "验证")}
 COLOURS = ("#4f7cac", "#e8833a")
