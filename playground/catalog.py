@@ -248,13 +248,21 @@ def choose(model: str, language: str, family: str = ENCODER,
     if model in cards:
         card = cards[model]
         _check_family(card, family, classic)
-    elif Path(model).expanduser().is_dir():
-        card = _local_card(Path(model).expanduser())
     else:
-        card = ModelCard(model, model, "hub", None, ("unknown",), "see the model's page",
-                         "A model from the Hugging Face hub.", location=model,
-                         description_zh="来自 Hugging Face 的模型。", license_zh="请看模型页面",
-                         family="")
+        folder = Path(model).expanduser()
+        if folder.is_dir():
+            card = _local_card(folder)
+        else:  # a hub id: its config.json is read only when it is already downloaded
+            cached = _cached_hub_folder(model)
+            card = ModelCard(model, model, "hub", None, ("unknown",), "see the model's page",
+                             "A model from the Hugging Face hub.", location=model,
+                             description_zh="来自 Hugging Face 的模型。", license_zh="请看模型页面",
+                             family="")
+            folder = Path(cached) if cached else None
+        kind, named = family_of_config(folder / "config.json") if folder else ("", "")
+        if kind:
+            card = replace(card, family=kind)
+            _check_family(card, family, classic, named)
     if card.source == "embedded" and not card.installed:
         package = _PACKAGES[card.id]
         raise ModelError(f"The embedded model package '{package}' is not installed.",
@@ -293,11 +301,57 @@ def _auto(cards: dict[str, ModelCard], language: str) -> Choice:
 
 
 
-def _check_family(card: ModelCard, family: str, classic: bool) -> None:
-    """Refuse a catalog model this kind of agent cannot train, naming the kind it needs."""
+# What a config.json says a model is: its architectures' heads, else its model_type.
+CAUSAL_HEADS = ("ForCausalLM", "LMHeadModel")
+ENCODER_HEADS = ("ForSequenceClassification", "ForTokenClassification", "ForMaskedLM",
+                 "ForPreTraining", "ForQuestionAnswering", "ForMultipleChoice")
+ENCODER_TYPES = {"bert", "roberta", "distilbert", "albert", "electra", "xlm-roberta",
+                 "deberta", "deberta-v2", "camembert", "mpnet", "ernie", "megatron-bert",
+                 "modernbert", "xlm"}
+MAX_CONFIG_BYTES = 1 << 20  # a config.json is a few kB; a bigger one is not read
+
+
+def family_of_config(path: Path) -> tuple[str, str]:
+    """The family of the model a config.json describes, and the name that says so (an
+    architecture or model_type), from its text alone (no weights, no code); ("", "")
+    when it does not say, or cannot be read: loading the model tells then."""
+    import json
+
+    try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            return "", ""
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "", ""
+    if not isinstance(config, dict):
+        return "", ""
+    architectures = [a for a in config.get("architectures") or [] if isinstance(a, str)]
+    for heads, kind in ((CAUSAL_HEADS, CAUSAL_LM), (ENCODER_HEADS, ENCODER)):
+        named = next((a for a in architectures if a.endswith(heads)), None)
+        if named:
+            return kind, named
+    model_type = config.get("model_type")
+    if isinstance(model_type, str) and model_type in ENCODER_TYPES:
+        return ENCODER, model_type
+    return "", ""
+
+
+def _check_family(card: ModelCard, family: str, classic: bool, named: str = "") -> None:
+    """Refuse a model this kind of agent cannot train, naming the kind it needs and the
+    setting to change; ``named``: what its config.json calls it (a folder or hub id)."""
     if card.family == CLASSIC_FAMILY and classic or card.family == family:
         return
     needs, needs_zh = FAMILY_NAMES[family]
+    if named:
+        is_, is_zh = FAMILY_NAMES[card.family]
+        raise ModelError(
+            f"The model '{card.name}' is {is_} (its config.json names {named}), and this "
+            f"kind of agent needs {needs}.",
+            "Change the model setting (the Model tab's model, or --model): pick 'auto' or "
+            "one of the models the Model tab lists for this task.",
+            zh=f"模型“{card.name}”是{is_zh}（它的 config.json 写的是 {named}），而这类智能体需要"
+               f"{needs_zh}。请修改“模型”设置（模型页的模型，或命令行的 --model）：选择 auto，"
+               "或模型页为该任务列出的模型之一。")
     if card.family == CLASSIC_FAMILY:
         raise ModelError(f"This kind of agent has no classic model: it needs {needs}.",
                          "Pick 'auto' or one of the models the Model tab lists for it.",

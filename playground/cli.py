@@ -178,13 +178,19 @@ _EVAL_SCORES = (("f1", "entity F1"), ("precision", "precision"), ("recall", "rec
                 ("accuracy", "accuracy"), ("macro_f1", "macro-F1"))
 
 
+def _clock(seconds: float) -> str:
+    """A time left as a clock shows it: "04:05", "1:15:00" (hours are not dropped)."""
+    minutes, secs = divmod(max(0, round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
 def _progress_line(event: dict[str, Any], floor: str = "floor") -> str | None:
     """A line for an event of the run (``floor``: what the task's floor baseline is
     called: the most common label, finding nothing, the base model)."""
     kind = event.get("type")
     if kind == "train":
-        eta = "--:--" if event.get("eta_s") is None else \
-            time.strftime("%M:%S", time.gmtime(event["eta_s"]))
+        eta = "--:--" if event.get("eta_s") is None else _clock(event["eta_s"])
         if event.get("eta_s") is not None and event.get("may_stop_early"):
             eta = f"at most {eta}"  # early stopping may end the run before its planned steps
         return (f"step {event['step']}/{event['total_steps']}  epoch {event['epoch']:.2f}  "
@@ -236,9 +242,14 @@ def _train(args: argparse.Namespace) -> int:
     stop = _StopSignals()
     with stop.caught():
         service.submit(run, cli_owner())
-        say(f"run {run.run_id} in {run.path}")
-        status = _supervise(service, run, stop, say)
-    service.shutdown()
+        try:
+            say(f"run {run.run_id} in {run.path}")
+            status = _supervise(service, run, stop, say)
+        except BaseException:  # whatever broke here (the terminal, a bug), no worker stays
+            _stop_after_error(service, run)
+            raise
+        finally:
+            service.shutdown()
     if stop.count:
         _say_what_is_left(run, status, say)
     return _finish(run, status, prep, args.json, time.time() - started, say)
@@ -295,6 +306,25 @@ def _supervise(service: Any, run: Any, stop: _StopSignals, say: Any) -> dict[str
                                         "was saved." if stop.count > 1 else "Stopped by force: "
                                         "the worker did not stop in time, so no agent was saved.")
         time.sleep(service.poll_s)
+
+
+def _stop_after_error(service: Any, run: Any) -> None:
+    """Stop the run of a command that failed while it watched: at its next step (keeping
+    its best checkpoint), by force when it has not stopped in time; return once its
+    worker has exited."""
+    from playground.service.states import State
+
+    if service.cancel(run.run_id) == "stopping":
+        deadline = time.monotonic() + service.cancel_timeout_s
+        while not State(service.status(run.run_id).get("state", "queued")).finished:
+            if time.monotonic() > deadline:
+                service.force_stop(run.run_id, "Stopped by force: the command that started it "
+                                   "failed and the worker did not stop in time, so no agent "
+                                   "was saved.", "已强制停止：启动它的命令出错，且训练进程没有及时"
+                                   "停止，所以没有保存智能体。")
+                break
+            time.sleep(service.poll_s)
+    service.wait_for_exit(run.run_id)
 
 
 def _say_what_is_left(run: Any, status: dict[str, Any], say: Any) -> None:

@@ -33,9 +33,15 @@ def _task_help(lang: int) -> str:
 
 
 def _auto_help(lang: int) -> str:
-    return ("; " if lang == 0 else "；").join(
-        f"{spec.name} {'uses' if lang == 0 else '用'} {spec.metric_title(spec.headline, 'zh' if lang else 'en')}"
-        for spec in tasks.specs())
+    """What "auto" picks the checkpoint by, per task, named as the page names tasks."""
+    said = []
+    for spec in tasks.specs():
+        key = spec.auto_checkpoint or spec.headline
+        metric = ("the loss", "损失")[lang] if key == "loss" else \
+            spec.metric_title(key, "zh" if lang else "en")
+        said.append(f"for {spec.short_title[0].lower()}, {metric}" if lang == 0 else
+                    f"{spec.short_title[1]}用{metric}")
+    return ("; " if lang == 0 else "；").join(said)
 
 # Names of the settings as the form shows them (English, Chinese): errors name a setting
 # by these, so a message and the form it points to use the same words.

@@ -166,3 +166,45 @@ def test_label_and_entity_tasks_train_encoders() -> None:
 
     assert tasks.spec("text-classification").model_family == "encoder"
     assert tasks.spec("ner").model_family == "encoder"
+
+
+def _cache_hub_model(cache: Path, repo_id: str, config: dict) -> None:
+    """A model in a Hugging Face cache laid out as the hub's client writes it."""
+    import json
+
+    repo = cache / f"models--{repo_id.replace('/', '--')}"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text("abc123")
+    (repo / "snapshots" / "abc123").mkdir(parents=True)
+    (repo / "snapshots" / "abc123" / "config.json").write_text(json.dumps(config))
+
+
+def test_a_folder_or_cached_hub_model_of_the_wrong_family_is_refused_up_front(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_model_dir: Path,
+        tiny_chat_model_dir: Path) -> None:
+    """Its config.json says what it is (read as text: no weights, no code), so a BERT
+    folder for chat, or a chat model for labels, gets a sentence naming the setting."""
+    from huggingface_hub import constants
+
+    from playground.catalog import CAUSAL_LM
+
+    with pytest.raises(ModelError, match="BertForSequenceClassification") as caught:
+        choose(str(tiny_model_dir), "en", CAUSAL_LM)
+    assert "needs a chat model" in str(caught.value) and "--model" in str(caught.value)
+    assert "config.json" in caught.value.zh and "--model" in caught.value.zh
+    with pytest.raises(ModelError, match="LlamaForCausalLM.*needs an encoder"):
+        choose(str(tiny_chat_model_dir), "en")
+    assert choose(str(tiny_chat_model_dir), "en", CAUSAL_LM).card.location == \
+        str(tiny_chat_model_dir)
+    odd = tmp_path / "odd"  # a config that names no head: loading it will tell
+    odd.mkdir()
+    (odd / "config.json").write_text('{"model_type": "something-new"}')
+    assert choose(str(odd), "en", CAUSAL_LM).card.family == ""
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    _cache_hub_model(tmp_path / "hub", "someone/tiny-bert", {"model_type": "bert"})
+    with pytest.raises(ModelError, match="'someone/tiny-bert' is an encoder.*names bert"):
+        choose("someone/tiny-bert", "en", CAUSAL_LM)
+    _cache_hub_model(tmp_path / "hub", "someone/tiny-llm",
+                     {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2"})
+    assert choose("someone/tiny-llm", "en", CAUSAL_LM).card.family == CAUSAL_LM

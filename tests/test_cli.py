@@ -120,3 +120,15 @@ def test_fit_to_data_is_a_switch_on_the_command_line() -> None:
     assert config("--no-fit-to-data").fit_to_data is False
     assert config("--preset", "quick-demo", "--no-fit-to-data").fit_to_data is False
     assert config("--fit-to-data", "--bs", "16").batch_size == 16
+
+
+def test_the_eta_keeps_its_hours() -> None:
+    """75 minutes left read "1:15:00", not "15:00" (a clock of minutes and seconds)."""
+    from playground.cli import _progress_line
+
+    event = {"type": "train", "step": 3, "total_steps": 900, "epoch": 0.1, "loss": 1.0,
+             "learning_rate": 1e-4, "examples_per_s": 10.0}
+    assert _progress_line({**event, "eta_s": 75 * 60}).endswith("ETA 1:15:00")
+    assert _progress_line({**event, "eta_s": 245.4}).endswith("ETA 04:05")
+    assert _progress_line({**event, "eta_s": 75 * 60, "may_stop_early": True}).endswith(
+        "ETA at most 1:15:00")

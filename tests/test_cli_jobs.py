@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import tiny_settings
 from test_cli import playground
 
@@ -133,3 +134,31 @@ def test_listing_runs_starts_nothing(runs_dir: Path, make_run, intent_csv: Path)
     time.sleep(1)
     assert run.read_status()["state"] == "queued" and not run.log_path.exists()
     assert not (runs_dir / ".service.lock").exists()  # it never took the lock
+
+
+def test_a_stdout_that_breaks_mid_run_stops_the_worker(
+        tmp_path: Path, intent_csv: Path, tiny_model_dir: Path, monkeypatch) -> None:
+    """Not only a signal: whatever makes `playground train` fail while its run trains (here
+    its output closed under it, so printing a progress line raises), its worker stops."""
+    import threading
+
+    from playground import cli
+
+    runs, out = tmp_path / "runs", (tmp_path / "train.log").open("w")
+    monkeypatch.setattr(sys, "stdout", out)
+    seen: dict[str, dict] = {}
+
+    def close_once_it_trains() -> None:
+        _wait_for(lambda: _has_event(_the_run(runs), "train"))
+        seen["worker"] = _the_run(runs).read_status()
+        out.close()
+
+    closer = threading.Thread(target=close_once_it_trains, daemon=True)
+    closer.start()
+    with pytest.raises(ValueError, match="closed file"):
+        cli.main(["train", "--data", str(intent_csv), "--runs-dir", str(runs), "--model",
+                  str(tiny_model_dir), *TINY_LONG])
+    closer.join(timeout=10)
+    worker, run = seen["worker"], _the_run(runs)
+    assert not process_alive(worker["pid"], worker["pid_started_at"])
+    assert run.read_status()["state"] == "cancelled"

@@ -175,3 +175,25 @@ def test_a_question_over_the_limit_gets_a_sentence_from_the_api(runs) -> None:
     assert "an agent reads at most 5,000" in detail["error"] and "5,000" in detail["zh"]
     assert answered.status_code == 200 and answered.json()["label"] == "lost_card"
     assert json.dumps(answered.json())
+
+
+def test_an_ask_without_text_gets_the_api_sentence_shape(runs) -> None:
+    """No body, a body without "text", or a text that is not a string: a 400 with the
+    error, hint and zh of every other refusal (not FastAPI's raw 422)."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from playground.ui.http_api import API_PREFIX, add_api_routes
+
+    run = runs["intents"]
+    app = FastAPI()
+    add_api_routes(app, TrainingService(run.path.parent, serve=False), api_key=None)
+    url = f"{API_PREFIX}/agents/{run.run_id}/ask"
+    with TestClient(app) as client:
+        answers = [client.post(url), client.post(url, json={"question": "hi"}),
+                   client.post(url, json={"text": 5}), client.post(url, json={"text": None})]
+    for answer in answers:
+        assert answer.status_code == 400, answer.text
+        detail = answer.json()["detail"]
+        assert '"text"' in detail["error"] and "your question" in detail["hint"]
+        assert "text" in detail["zh"] and "你的问题" in detail["zh"]

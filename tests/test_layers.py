@@ -61,3 +61,21 @@ def test_task_parts_keep_to_their_layers() -> None:
         # The UI reaches a task's agent and files through the service, never the core's
         # training modules; a view may use its own task's service parts.
         assert not bad, f"{path.relative_to(PACKAGE)} ({layer}) imports {bad}"
+
+
+# The one reach across: labelling texts refuses a CoNLL file by naming the task that reads
+# it, and only the entity reader knows that format.
+CROSS_TASK = {("classify/prepare.py", "playground.tasks.entities.reading")}
+
+
+def test_no_task_imports_another_task() -> None:
+    """A task is a plug-in: what two tasks share lives beside them in ``tasks/`` (the
+    classic solver's costs in ``classic_cost.py``), never in one of them."""
+    packages = [p for p in (PACKAGE / "tasks").iterdir() if (p / "__init__.py").exists()]
+    for package in packages:
+        others = tuple(f"playground.tasks.{p.name}" for p in packages if p != package)
+        for path in package.rglob("*.py"):
+            where = str(path.relative_to(PACKAGE / "tasks"))
+            bad = {n for n in _imports(path) if n.startswith(others)
+                   and (where, n) not in CROSS_TASK}
+            assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"

@@ -6,6 +6,7 @@ from typing import Any
 
 from playground.recipes import Recipe, recipes
 from playground.runfolder import RunFolder, write_json
+from playground.service.agents import has_agent
 from playground.service.jobs import TrainingService
 from playground.service.prepare import create_run, prepare
 from playground.service.replies import AgentRules, save_rules
@@ -34,8 +35,9 @@ def start_recipe(service: TrainingService, recipe: Recipe,
 def cards(service: TrainingService) -> dict[str, list[dict[str, Any]]]:
     """Recipes (with the newest finished run made from each) and finished agents.
 
-    Agents are those of succeeded runs, newest first; ``imported_from`` marks the ones
-    that came in as bundles.
+    Agents are those of succeeded runs, and of runs stopped early that saved their best
+    checkpoint (``stopped_early``: the card says so), newest first; ``imported_from``
+    marks the ones that came in as bundles.
     """
     rows = service.list_runs()
     done = [r for r in rows if r["state"] == "succeeded"]
@@ -43,4 +45,7 @@ def cards(service: TrainingService) -> dict[str, list[dict[str, Any]]]:
     for recipe in recipes():
         latest = next((r for r in done if r["recipe"] == recipe.id), None)
         recipe_cards.append({"recipe": recipe, "run": latest})
-    return {"recipes": recipe_cards, "agents": done}
+    agents = [{**r, "stopped_early": r["state"] == "cancelled"} for r in rows
+              if r["state"] == "succeeded" or r["state"] == "cancelled"
+              and r["score"] is not None and has_agent(service, r["run_id"])]
+    return {"recipes": recipe_cards, "agents": agents}

@@ -24,10 +24,13 @@ def clean_name(name: str) -> str:
     return re.sub(r"\s+", " ", kept).strip()[:MAX_NAME].strip()
 
 
-def default_name(data_name: str, task: TaskSpec, taken: Iterable[str]) -> str:
+def default_name(data_name: str, task: TaskSpec, taken: Iterable[str],
+                 lang: str = "en") -> str:
     """"reviews" for labels from reviews.csv, "reviews · entities" for entities (the
-    task's ``run_suffix``); "#2" and so on when that name is taken."""
-    base = (clean_name(Path(data_name).stem or data_name) or "run") + task.run_suffix[0]
+    task's ``run_suffix`` in ``lang``: "reviews · 实体"); "#2" and so on when that name is
+    taken."""
+    suffix = task.run_suffix[lang == "zh"]
+    base = (clean_name(Path(data_name).stem or data_name) or "run") + suffix
     taken = set(taken)
     name, number = base, 2
     while name in taken:

@@ -140,8 +140,9 @@ def fit_to_data(prep: Preparation) -> None:
                                                  len(prep.splits.validation))
 
 
-def create_run(runs_dir: str | Path, prep: Preparation) -> RunFolder:
-    """Write a prepared run's folder (config, data splits, queued status)."""
+def create_run(runs_dir: str | Path, prep: Preparation, lang: str = "en") -> RunFolder:
+    """Write a prepared run's folder (config, data splits, queued status); its default
+    name is in ``lang``, the language of the page that started it."""
     prep.raise_for_errors()
     assert prep.splits is not None and prep.choice is not None
     runs_dir = Path(runs_dir)
@@ -171,7 +172,7 @@ def create_run(runs_dir: str | Path, prep: Preparation) -> RunFolder:
     taken = [RunFolder(p).read_status().get("name") for p in runs_dir.iterdir() if p.is_dir()]
     run.update_status(state="queued", created_at=spec["created_at"],
                       name=default_name(prep.data_name, tasks.spec(prep.config.task),
-                                        filter(None, taken)))
+                                        filter(None, taken), lang))
     return run
 
 

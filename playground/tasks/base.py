@@ -32,6 +32,7 @@ class TaskSpec:
 
     name: str  # as run folders, bundles and the --task option spell it
     title: tuple[str, str]  # (English, Chinese) for the task picker
+    short_title: tuple[str, str]  # (English, Chinese) for tables and help texts: "Chat"
     help: tuple[str, str]  # a clause each, for the settings' help text
     # The scores it reports, headline first: (key in the scores, English, Chinese).
     metrics: tuple[tuple[str, str, str], ...]
@@ -55,6 +56,16 @@ class TaskSpec:
     streams: bool = False  # its answers arrive piece by piece (``TaskAgent.stream``)
     exports_script: bool = False  # "Export training script" knows how to write its run
     bundles: bool = True  # its agents export to and import from an .agent.zip
+    # The Model tab's hint under "Auto": what it picks for this task, and what the classic
+    # model is here (en, zh); and the classic card's text when it differs by task.
+    auto_hint: tuple[str, str] = (
+        "Auto: the embedded MiniLM for English, Instant (classic) for Chinese",
+        "自动：英文用内置 MiniLM，中文用秒训经典模型")
+    classic_about: tuple[str, str] = ("", "")  # "" keeps the catalog card's own text
+    # The Data tab's column pickers, role -> (English, Chinese): "text" and "label" always,
+    # other roles when a file has them (``Preview.extra_columns``).
+    column_words: dict[str, tuple[str, str]] = field(default_factory=lambda: {
+        "text": ("Text column", "文本列"), "label": ("Label column", "标签列")})
 
     @property
     def headline(self) -> str:
@@ -77,6 +88,9 @@ class Preview:
     text_column: str | None
     label_column: str | None
     report: Any  # the checks' DataReport
+    # Columns read beside the text and the label, role -> column (a chat sheet's system
+    # column); ``TaskSpec.column_words`` names each role.
+    extra_columns: dict[str, str] = field(default_factory=dict)
 
 
 class TaskData(Protocol):
@@ -191,3 +205,7 @@ class TaskViews(Protocol):
 
     def label_file(self, run: Any, frame: Any, stem: str, lang: str) -> tuple:
         """The Label tab's outputs: the file to download, counts, spread, examples, trend."""
+
+    def preview_html(self, rows: Any, lang: str) -> str | None:
+        """The Data tab's preview of ``Preview.rows`` as HTML in ``lang`` (every text from
+        the file escaped), or None to show the rows as a table."""

@@ -30,7 +30,7 @@ KEY_ENV = "PLAYGROUND_API_KEY"
 
 
 class Question(BaseModel):
-    text: str
+    text: Any = None  # checked by the route, so a body without it gets a sentence, not a 422
 
 
 def needs_key(host: str, share: bool) -> bool:
@@ -97,8 +97,14 @@ def add_api_routes(app: Any, service: TrainingService, api_key: str | None,
         return {"agents": finished_runs(service)}
 
     @router.post("/agents/{run_id}/ask")
-    def ask_agent(run_id: str, question: Question, request: Request) -> dict[str, Any]:
+    def ask_agent(run_id: str, request: Request, question: Question | None = None
+                  ) -> dict[str, Any]:
         check(request)
+        if question is None or not isinstance(question.text, str):
+            raise _http(400, DataError('The body has no "text" holding the question.',
+                                       'Send JSON such as {"text": "your question"}.',
+                                       zh='请求体里没有存放问题的 "text"。请发送 JSON，'
+                                          '例如 {"text": "你的问题"}。'))
         if not question.text.strip():
             raise _http(400, DataError("The text is empty.", 'Send {"text": "your question"}.',
                                        zh='问题是空的。请发送 {"text": "你的问题"}。'))

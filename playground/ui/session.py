@@ -28,4 +28,6 @@ class Curve:
     warnings: dict[str, list[str]] | None = None  # the run's data warnings, "en" and "zh"
     shown: bool = False  # the plots already show these points
     announced: bool = False  # the run's end has been shown (scores, the agent lists)
-    metric: str = "accuracy"  # the task's headline score, read from each eval event
+    # The task's headline score, read from each eval event; None for a task that scores
+    # nothing but the loss while it trains (chat): the loss plot shows its validation loss.
+    metric: str | None = "accuracy"

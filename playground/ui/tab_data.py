@@ -73,8 +73,10 @@ def _checks_markdown(report, lang: str, model: str, task: str) -> str:
 
 def analyse(path: str, text_column: str | None, label_column: str | None, lang: str,
             max_mb: int, model: str, task: str = tasks.DEFAULT):
-    """Everything the tab shows for a file, as its task reads it: preview, column
-    choices, the chart of examples per label (or entity type), the checks."""
+    """Everything the tab shows for a file, as its task reads it (``OUTPUTS`` in order):
+    the preview (a table, or the task's own HTML), the column pickers named for the task,
+    the chart of examples per label (or entity type; hidden when the task has none), the
+    checks."""
     size_mb = Path(path).stat().st_size / 2**20
     if size_mb > max_mb:
         raise gr.Error(say(lang, "too_big", size=f"{size_mb:.0f}", limit=max_mb))
@@ -83,15 +85,40 @@ def analyse(path: str, text_column: str | None, label_column: str | None, lang: 
                                                     label_column or None, model, PREVIEW_ROWS)
     except PlaygroundError as exc:
         raise error_for(exc, lang) from exc
-    return (gr.update(value=found.rows, visible=True),
-            gr.update(choices=found.columns, value=found.text_column),
-            gr.update(choices=found.columns, value=found.label_column),
-            label_chart(found.report.label_counts, lang),
+    bubbles = tasks.part(task, "views").preview_html(found.rows, lang)
+    text, label, extra = column_pickers(task, lang, found.columns, found.extra_columns)
+    return (gr.update(value=found.rows, visible=bubbles is None),
+            gr.update(value=bubbles or "", visible=bubbles is not None),
+            {**text, "value": found.text_column}, {**label, "value": found.label_column},
+            extra, label_chart(found.report.label_counts, lang),
             _checks_markdown(found.report, lang, model, task))
 
 
+# What analyse() returns, in order (the tab's outputs).
+OUTPUTS = ("preview", "bubbles", "text_column", "label_column", "extra_column", "chart",
+           "checks")
+
+
+def column_pickers(task: str, lang: str, columns: list[str] | None = None,
+                   extra: dict[str, str] | None = None) -> tuple[Any, Any, Any]:
+    """The text and label pickers named as the task calls them (a question and an answer
+    column for chat), and the column read for any other role (a system column), shown
+    only when the file has one. ``columns``: the file's (None keeps the choices)."""
+    words = tasks.spec(task).column_words
+    zh = lang == "zh"
+    chosen = {} if columns is None else {"choices": columns}
+    role, column = next(iter((extra or {}).items()), (None, None))
+    shown = gr.update(visible=False, value=None) if role is None else gr.update(
+        visible=True, label=words.get(role, (role, role))[zh], choices=[column], value=column)
+    return (gr.update(label=words["text"][zh], **chosen),
+            gr.update(label=words["label"][zh], **chosen), shown)
+
+
 def label_chart(label_counts: dict[str, int], lang: str) -> Any:
-    """The examples-per-label bars, the axis from 0 (equal counts would collapse it)."""
+    """The examples-per-label bars, the axis from 0 (equal counts would collapse it);
+    hidden for a task whose rows have no labels to count (chat)."""
+    if not label_counts:
+        return gr.update(value=None, visible=False)
     counts = pd.DataFrame({"label": [str(k) for k in label_counts],
                            "examples": [int(v) for v in label_counts.values()]})
     return count_bars(counts, lang, "examples")
@@ -99,8 +126,9 @@ def label_chart(label_counts: dict[str, int], lang: str) -> Any:
 
 def refused(message: str) -> tuple[Any, ...]:
     """What the tab shows for a file it cannot use: nothing of any earlier file, and why."""
-    return (gr.update(value=None, visible=False), gr.update(choices=[], value=None),
-            gr.update(choices=[], value=None), gr.update(value=None, visible=False),
+    return (gr.update(value=None, visible=False), gr.update(value="", visible=False),
+            gr.update(choices=[], value=None), gr.update(choices=[], value=None),
+            gr.update(value=None, visible=False), gr.update(value=None, visible=False),
             f"❌ {message}")
 
 
@@ -118,6 +146,12 @@ def build(ctx: Context, model_tab: Any) -> DataTab:
                                   elem_id="text-column")
         label_column = gr.Dropdown([], label=t("label_column"), interactive=True,
                                    elem_id="label-column")
+        # Read by its name, not picked: shown when a file has such a column.
+        extra_column = gr.Dropdown([], interactive=False, visible=False,
+                                   elem_id="extra-column")
+    # A task's own preview (chat bubbles) takes the width: such a task has no chart.
+    bubbles = gr.HTML(label=t("preview"), show_label=True, container=True, visible=False,
+                      max_height=420, elem_id="preview-bubbles")
     with gr.Row():
         with gr.Column(scale=3):
             preview = gr.Dataframe(label=t("preview"), interactive=False, wrap=True,
@@ -129,7 +163,8 @@ def build(ctx: Context, model_tab: Any) -> DataTab:
     checks = gr.Markdown(label=t("data_checks"), elem_id="data-checks")
     with gr.Accordion(t("data_eval_file"), open=False):
         eval_file = gr.File(label=t("data_eval_file"), height=150)
-    outputs = [preview, text_column, label_column, chart, checks]
+    outputs = [preview, bubbles, text_column, label_column, extra_column, chart, checks]
+    assert len(outputs) == len(OUTPUTS)
 
     model = [model_tab.choice, model_tab.custom, model_tab.task]
 
@@ -154,13 +189,17 @@ def build(ctx: Context, model_tab: Any) -> DataTab:
 
     def recheck(session: Session, text: str, label: str, choice: str, custom: str, task: str,
                 request: gr.Request):
+        pickers = column_pickers(task, lang_of(request))  # named for the task, file or not
+        keep = {"preview": gr.update(), "bubbles": gr.update(), "chart": gr.update(),
+                "text_column": pickers[0], "label_column": pickers[1],
+                "extra_column": pickers[2]}
         if not session.data_path:
-            return [gr.update()] * len(outputs)
+            return [keep.get(name, gr.update()) for name in OUTPUTS]
         try:
             return analyse(session.data_path, text, label, lang_of(request), ctx.max_upload_mb,
                            model_setting(choice, custom), task)
         except gr.Error as exc:  # the file stays chosen: another column or task may fit
-            return (gr.update(), gr.update(), gr.update(), gr.update(), f"❌ {exc.message}")
+            return [keep.get(name, f"❌ {exc.message}") for name in OUTPUTS]
 
     upload.upload(load_file, [ctx.session, upload, *model], [ctx.session, *outputs],
                   api_name="load_file")

@@ -149,6 +149,8 @@ def agent_card(t: Any, row: dict[str, Any]) -> gr.Button:
                     elem_classes="agent-card-title")
         gr.Markdown(t(f"card_{row['task']}"))
         gr.Markdown(f"**{shown}**")
+        if row.get("stopped_early"):  # its best checkpoint before the stop, not a full run
+            gr.Markdown(t("card_stopped_early"), elem_classes="agent-card-stopped")
         warning = not_useful_key(row)
         if warning:  # a score alone reads like a success
             gr.Markdown(t(warning), elem_classes="agent-card-warning")

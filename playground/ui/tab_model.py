@@ -45,7 +45,7 @@ def task_cards(task: str | None) -> list[ModelCard]:
 
 
 def cards_markdown(lang: str, task: str | None = None) -> str:
-    zh = lang == "zh"
+    zh, spec = lang == "zh", tasks.spec(task)
     head = ("| 模型 | 大小 | 语言 | 许可 | 本机 | 说明 |" if zh else
             "| Model | Size | Languages | License | This machine | About |")
     rows = [head, "|---|---|---|---|---|---|"]
@@ -56,15 +56,28 @@ def cards_markdown(lang: str, task: str | None = None) -> str:
         if not card.installed:
             where += " · " + say(lang, "needs_hub")
         description, license_ = card.text(lang)
+        if card.family == CLASSIC_FAMILY and spec.classic_about[zh]:  # retrieval, for chat
+            description = spec.classic_about[zh]
         rows.append(f"| **{card.name_in(lang)}** `{card.id}` | {size} | {langs} | {license_} | "
                     f"{where} | {description} |")
     return "\n".join(rows)
 
 
-def _choices(t: Any) -> list[tuple[Any, str]]:
-    """The model buttons, named in the page's language (see ``model_texts``)."""
+def _choices(t: Any, task: str | None) -> list[tuple[Any, str]]:
+    """The model buttons of a task (its family, and classic when it has one), named in
+    the page's language (see ``model_texts``)."""
     return [(t("model_auto_choice"), AUTO)] + [(t(f"model_name_{card.id}"), card.id)
-                                               for card in catalog()]
+                                               for card in task_cards(task)]
+
+
+def model_choices(task: str | None, lang: str, picked: str | None) -> Any:
+    """The model buttons and the Auto hint for ``task`` in ``lang``; the model picked
+    stays when the task can train it, else Auto."""
+    choices = [(say(lang, "model_auto_choice"), AUTO)] + [
+        (card.name_in(lang), card.id) for card in task_cards(task)]
+    kept = picked if picked in {value for _, value in choices} else AUTO
+    return gr.update(choices=choices, value=kept,
+                     info=tasks.spec(task).auto_hint[lang == "zh"])
 
 
 def model_texts() -> dict[str, dict[str, str]]:
@@ -77,13 +90,14 @@ def model_texts() -> dict[str, dict[str, str]]:
 def build(ctx: Context) -> ModelTab:
     t = ctx.t
     gr.Markdown(t("model_next"))
+    # The task first, across the page: it decides which models are listed, and its names
+    # are long sentences.
+    task = gr.Dropdown([(t(f"task_{name}"), name) for name in tasks.names()],
+                       value=tasks.DEFAULT, label=t("model_task"), elem_id="task")
     with gr.Row():
-        choice = gr.Radio(_choices(t), value=AUTO, label=t("model_choice"),
-                          info=t("model_auto"), scale=2)
+        choice = gr.Radio(_choices(t, tasks.DEFAULT), value=AUTO, label=t("model_choice"),
+                          info=t("model_auto"), scale=2, elem_id="model-choice")
         with gr.Column(scale=1):
-            task = gr.Dropdown([(t(f"task_{name}"), name) for name in tasks.names()],
-                               value=tasks.DEFAULT, label=t("model_task"),
-                               elem_id="task")
             custom = gr.Textbox(label=t("model_custom"), placeholder="hfl/rbt3  ·  /path/to/model",
                                 elem_id="custom-model")
             check = gr.Button(t("model_check"), size="sm")
@@ -101,12 +115,13 @@ def build(ctx: Context) -> ModelTab:
             raise error_for(exc, lang) from exc
         return say(lang, "model_ok", name=md_text(found.card.name_in(lang)))  # typed here
 
-    def show_cards(task_name: str, request: gr.Request) -> str:
-        return cards_markdown(lang_of(request), task_name)
+    def show_task(task_name: str, picked: str, request: gr.Request) -> tuple[Any, str]:
+        lang = lang_of(request)
+        return model_choices(task_name, lang, picked), cards_markdown(lang, task_name)
 
     check.click(check_model, [custom, choice, task], verdict, api_name="check_model")
-    task.change(show_cards, [task], [cards])
-    ctx.on_load.append((show_cards, [task], [cards]))
+    task.change(show_task, [task, choice], [choice, cards])
+    ctx.on_load.append((show_task, [task, choice], [choice, cards]))
     return ModelTab(choice=choice, custom=custom, task=task)
 
 

@@ -36,6 +36,10 @@ RUN_COLUMNS = {"name": ("name", "名称"), "state": ("state", "状态"), "owner"
                "task": ("task", "任务"), "model": ("model", "模型"), "data": ("data", "数据"),
                "score": ("score", "得分"), "macro_f1": ("macro-F1", "宏平均 F1"),
                "duration_s": ("seconds", "用时（秒）"), "run_id": ("run id", "记录 id")}
+# Shares of the page's width: the table fits a 1366-pixel screen and long cells wrap at
+# spaces and hyphens; each column keeps room for its longest word ("classification").
+RUN_WIDTHS = ("20%", "8%", "8%", "13%", "11%", "10%", "6%", "7%", "7%", "10%")
+assert len(RUN_WIDTHS) == len(RUN_COLUMNS)
 SERIES = {"train": ("train", "训练"), "validation": ("validation", "验证")}
 COLOURS = ("#4f7cac", "#e8833a")
 # Both languages' names: the plot is built before a page's language is known.
@@ -67,7 +71,7 @@ def read_new_events(ctx: Context, run_id: str | None, curve: Curve) -> Curve:
         return Curve()
     if curve.warnings is None:  # read once per run: they do not change
         curve.warnings = _warnings(run)
-        curve.metric = tasks.of_config(run.read_config()["config"]).headline
+        curve.metric = _live_metric(tasks.of_config(run.read_config()["config"]))
     events, curve.offset = run.read_events(curve.offset)
     for event in events:
         if event["type"] == "train":
@@ -77,12 +81,18 @@ def read_new_events(ctx: Context, run_id: str | None, curve: Curve) -> Curve:
             curve.phase = {}
         elif event["type"] == "eval":
             # The task's headline score (accuracy, entity F1...) of the validation part.
-            score = event.get(curve.metric, event.get("accuracy"))
+            score = event.get(curve.metric, event.get("accuracy")) if curve.metric else None
             curve.eval_points.append({"step": event["step"], "loss": event["eval_loss"],
                                         "series": "validation", "accuracy": score})
         elif event["type"] == "phase":
             curve.phase = event
     return curve
+
+
+def _live_metric(task: tasks.TaskSpec) -> str | None:
+    """The score a task's validation passes report while it trains (its headline), or
+    None when they report only the loss (no checkpoint is picked by any other score)."""
+    return task.headline if task.checkpoint_metrics else None
 
 
 def _warnings(run: Any) -> dict[str, list[str]]:
@@ -116,6 +126,13 @@ def _running_text(curve: Curve, lang: str) -> tuple[str, int, int]:
 def _succeeded_text(report: dict[str, Any], lang: str) -> str:
     """The three held-out scores, which model the agent is and why, and a warning when the
     agent is no better than always giving the most common label."""
+    useful = report.get("verdict") != "no_better_than_majority"
+    return say(lang, "done" if useful else "not_useful", text=_scores_text(report, lang))
+
+
+def _scores_text(report: dict[str, Any], lang: str) -> str:
+    """The held-out scores of a run's report (the floor, classic, the agent) and which
+    model the agent is and why."""
     scores = report.get("scores", {})
     task = tasks.spec(report.get("task"))
     key, zh = task.headline, lang == "zh"
@@ -130,8 +147,7 @@ def _succeeded_text(report: dict[str, Any], lang: str) -> str:
     reason = agent.get("reason_zh") if lang == "zh" else agent.get("reason")
     if reason:
         text += gap + reason
-    useful = report.get("verdict") != "no_better_than_majority"
-    return say(lang, "done" if useful else "not_useful", text=text)
+    return text
 
 
 def status_html(ctx: Context, curve: Curve, lang: str, viewer: Person | None = None) -> str:
@@ -154,6 +170,10 @@ def status_html(ctx: Context, curve: Curve, lang: str, viewer: Person | None = N
         reason = status.get("reason_zh") if lang == "zh" else None
         key = "cancelled" if state == "cancelled" else "failed"
         text = say(lang, key, reason=reason or status.get("reason", ""))
+        report = ctx.service.run(curve.run_id).read_report() if state == "cancelled" else None
+        if report and report.get("scores"):  # stopped early, with its best checkpoint
+            done = total
+            text += ("" if lang == "zh" else " ") + _scores_text(report, lang)
     name = status.get("name") or curve.run_id
     shown_state = say(lang, f"state_{state}") if f"state_{state}" in TEXTS else state
     owner = owner_label(owner_of(status), viewer, lang)
@@ -182,7 +202,8 @@ def curves(curve: Curve, lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
         {"step": "int64", "loss": "float64"})
     loss["series"] = loss["series"].map(lambda name: SERIES[name][zh])
     metric = pd.DataFrame([{"step": p["step"], "accuracy": p["accuracy"]}
-                           for p in curve.eval_points], columns=["step", "accuracy"]
+                           for p in curve.eval_points if p["accuracy"] is not None],
+                          columns=["step", "accuracy"]
                           ).astype({"step": "int64", "accuracy": "float64"})
     return loss, metric
 
@@ -196,7 +217,10 @@ def step_span(curve: Curve) -> list[int]:
 
 
 def _first_up(words: str) -> str:
-    return words[:1].upper() + words[1:]
+    """A score's name starting a sentence: "Accuracy", "Entity F1"; a name with its own
+    capitals ("chrF", "macro-F1") stays as it is written."""
+    first = words.split(" ", 1)[0]
+    return words if first != first.lower() else words[:1].upper() + words[1:]
 
 
 def scores_frame(report: dict[str, Any], lang: str) -> pd.DataFrame:
@@ -220,6 +244,7 @@ def runs_table(ctx: Context, viewer: Person | None = None, lang: str = "en"
     """Every run as the table shows it in ``lang``, and the (name, id) choices to open one."""
     zh = lang == "zh"
     rows = [{**row, "model": row["model_zh"] if zh else row["model"],
+             "task": tasks.spec(row["task"]).short_title[zh],
              "owner": owner_label(row["owner"], viewer, lang),
              "state": say(lang, f"state_{row['state']}") if f"state_{row['state']}" in TEXTS
              else row["state"]} for row in ctx.service.list_runs()]
@@ -243,7 +268,7 @@ def start_run(ctx: Context, session: Session, model: str, task: str, text_column
     try:
         prep = prepare(session.data_path, config, eval_path)
         prep.raise_for_errors()
-        run = create_run(ctx.service.runs_dir, prep)
+        run = create_run(ctx.service.runs_dir, prep, lang)
     except PlaygroundError as exc:
         raise error_for(exc, lang) from exc
     ctx.service.submit(run, owner)
@@ -280,7 +305,7 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
             refresh = gr.Button(t("refresh"), size="sm", scale=1, elem_id="runs-refresh")
         gr.Markdown(t("runs_help"))
         runs = gr.Dataframe(runs_table(ctx)[0], interactive=False, wrap=True,
-                            elem_id="runs-table")
+                            column_widths=list(RUN_WIDTHS), elem_id="runs-table")
     timer = gr.Timer(TICK_S)
     followed = gr.State(None)  # the run id this window follows; set by clicks only
     curve = gr.State(Curve())  # what has been read of it; written by the timer only
@@ -294,19 +319,25 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
         status = status_html(ctx, points, lang, person(ctx, request, key))
         loss, metric, scores, done = {}, {}, gr.skip(), gr.skip()
         if points.run_id != before[0]:  # another run: its curves show, its scores later
-            loss["visible"] = metric["visible"] = not _is_classic(ctx, points.run_id)
+            loss["visible"] = not _is_classic(ctx, points.run_id)
+            metric["visible"] = loss["visible"] and points.metric is not None
+            if points.metric:  # named for the run's task: accuracy, entity F1...
+                metric["label"] = say(lang, "metric_plot_of", metric=_metric_title(
+                    ctx, points.run_id, lang))
             scores = gr.update(visible=False)
         end = _finished_view(ctx, points, lang) if points.run_id and not points.announced \
             else None
         if end is not None:
             scores, done = end["scores"], end["run_id"]
             if end["curves"] is not None:
-                loss["visible"] = metric["visible"] = end["curves"]
+                loss["visible"] = end["curves"]
+                metric["visible"] = end["curves"] and points.metric is not None
         if (points.run_id, points.offset) != before or not points.shown or end is not None:
             loss_frame, metric_frame = curves(points, lang)
             # No frame is sent before its first point: a plot that first gets an empty one
             # draws no lines later.
-            points.shown = bool(points.train_points) and not metric_frame.empty
+            points.shown = bool(points.train_points) and (not metric_frame.empty
+                                                          or points.metric is None)
             if points.train_points:
                 loss.update(value=loss_frame, x_lim=step_span(points),
                             y_lim=padded_lim(loss_frame["loss"].max()))
@@ -374,6 +405,11 @@ def build(ctx: Context, model_tab: Any, data_tab: Any, settings_tab: Any) -> Tra
     ctx.on_load.append((reconnect, [browser_run, ctx.browser_key], [followed, runs, pick]))
     return TrainTab(start=start, stop=stop, status=status, loss_plot=loss_plot, runs=runs,
                     browser_run=browser_run, followed=followed, finished=finished)
+
+
+def _metric_title(ctx: Context, run_id: str, lang: str) -> str:
+    task = tasks.of_config(ctx.service.run(run_id).read_config()["config"])
+    return task.metric_title(task.headline, lang)
 
 
 def _is_classic(ctx: Context, run_id: str | None) -> bool:

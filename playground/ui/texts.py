@@ -29,8 +29,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "选择要训练的模型。**自动** 会按数据语言挑选。然后前往 **2 · 数据**。"),
     "model_choice": ("Model", "模型"),
     "model_auto_choice": ("Auto", "自动"),
-    "model_auto": ("Auto: the embedded MiniLM for English, Instant (classic) for Chinese",
-                   "自动：英文用内置 MiniLM，中文用秒训经典模型"),
+    "model_auto": tasks.spec(tasks.DEFAULT).auto_hint,  # the task changes it (tab_model)
     "model_custom": ("Or a Hugging Face model id or a local model folder",
                      "或填写 Hugging Face 模型 id / 本地模型文件夹"),
     "model_check": ("Check this model", "检查该模型"),
@@ -50,6 +49,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "text_column": ("Text column", "文本列"),
     "label_column": ("Label column", "标签列"),
     "preview": ("Preview (first rows)", "预览（前几行）"),
+    "chat_role_system": ("System", "系统提示"),
+    "chat_role_user": ("User", "用户"),
+    "chat_role_assistant": ("Assistant", "助手"),
     "label_chart": ("Examples per label", "每个标签的样本数"),
     "data_checks": ("Checks", "检查结果"),
     "no_data": ("Add training data first (tab 2 · Data).", "请先添加训练数据（第 2 步 · 数据）。"),
@@ -90,13 +92,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "loss_plot": ("Loss (lower is better)", "损失（越低越好）"),
     "metric_plot": ("Validation score (accuracy; entity F1 for entities)",
                     "验证得分（准确率；实体任务为实体 F1）"),
+    "metric_plot_of": ("Validation score ({metric})", "验证得分（{metric}）"),
     "runs": ("All runs", "全部训练记录"),
     "open_run": ("Open run", "打开记录"),
-    "runs_help": ("**score**: accuracy on the held-out rows (entity F1 for entities). "
-                  "**macro-F1**: the average of the labels' own scores, so a rare label "
+    "runs_help": ("**score**: the held-out score of the run's task ("
+                  + "; ".join(f"{spec.short_title[0].lower()}: {spec.metric_title(spec.headline)}"
+                              for spec in tasks.specs())
+                  + "). **macro-F1**: the average of the labels' own scores, so a rare label "
                   "counts as much as a common one.",
-                  "**得分**：留出数据上的准确率（实体任务为实体 F1）。**宏平均 F1**：各标签得分的平均，"
-                  "少见标签与常见标签同等重要。"),
+                  "**得分**：该任务在留出数据上的得分（"
+                  + "；".join(f"{spec.short_title[1]}：{spec.metric_title(spec.headline, 'zh')}"
+                             for spec in tasks.specs())
+                  + "）。**宏平均 F1**：各标签得分的平均，少见标签与常见标签同等重要。"),
     "refresh": ("Refresh", "刷新"),
     "queued": ("Waiting in the queue: {ahead} run(s) ahead.", "排队中：前面还有 {ahead} 个任务。"),
     "running": ("Training: step {step} of {total}, epoch {epoch:.1f}, loss {loss:.3f} · {eta}",

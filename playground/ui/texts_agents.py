@@ -15,6 +15,8 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
     "train_this": ("Train this", "训练它"),
     "chat_now": ("Chat now", "立即对话"),
     "your_agents": ("Your agents", "你的智能体"),
+    "card_stopped_early": ("⏹ Stopped early: it trained for less than planned and kept the "
+                           "best it had.", "⏹ 提前停止：训练少于计划，保留了停止前最好的结果。"),
     "no_agents": ("No trained agents yet: train a recipe above, or import a bundle.",
                   "还没有训练好的智能体：训练上面的配方，或导入一个智能体包。"),
     "import_bundle": ("Import an agent (.agent.zip)", "导入智能体（.agent.zip）"),

@@ -319,14 +319,18 @@ def test_prepare_uses_the_config_columns_and_reports_errors(tmp_path: Path) -> N
     assert few.splits is None and [p.code for p in few.report.errors] == ["too_few_rows"]
 
 
-def test_preview_renders_conversations_as_lines(tmp_path: Path) -> None:
+def test_preview_gives_conversations_and_the_columns_read(tmp_path: Path) -> None:
     path = _sheet(tmp_path / "qa.csv", 5, system=["Be kind."] * 5)
     shown = preview(path, "text", "label", "auto", rows=2)  # columns of another file: ignored
     assert list(shown.rows.columns) == ["conversation"] and len(shown.rows) == 2
-    assert shown.rows["conversation"][0] == ("system: Be kind.\nuser: How do I do thing number "
-                                             "0?\nassistant: You do thing 0 in the settings page.")
+    assert shown.rows["conversation"][0] == [
+        {"role": "system", "content": "Be kind."},
+        {"role": "user", "content": "How do I do thing number 0?"},
+        {"role": "assistant", "content": "You do thing 0 in the settings page."}]
     assert shown.columns == ["question", "answer", "system"]
     assert (shown.text_column, shown.label_column) == ("question", "answer")
+    assert shown.extra_columns == {"system": "system"}
     jsonl = _jsonl(tmp_path / "m.jsonl", [{"messages": [_user("你好"), _bot("您好！")]}])
     shown = preview(jsonl, None, None, "auto", rows=5)
-    assert shown.columns == [] and shown.rows["conversation"][0] == "user: 你好\nassistant: 您好！"
+    assert shown.columns == [] and shown.extra_columns == {}
+    assert shown.rows["conversation"][0] == [_user("你好"), _bot("您好！")]

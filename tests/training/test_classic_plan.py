@@ -126,14 +126,15 @@ def _many_types(path: Path, types: int, per_type: int) -> Path:
 
 
 def test_the_entity_plan_keeps_fewer_columns_for_more_types_and_refuses_too_many() -> None:
-    from playground.tasks.classify.classic_plan import entity_plan, most_entity_types
+    from playground.tasks.entities import classic_plan as entity_costs
     from playground.tasks.entities.classic import N_FEATURES
+    from playground.tasks.entities.classic_plan import entity_plan, most_entity_types
 
     wnut = entity_plan(61_000, 13)  # WNUT-17: 6 types, every hashed column
     assert wnut.max_features == N_FEATURES
     many = entity_plan(20_000, 601)  # 300 types asked L-BFGS for 30 GB with every column
     assert MIN_FEATURES <= many.max_features < N_FEATURES
-    assert many.need_bytes() <= classic_plan.MEMORY < many.need_bytes(N_FEATURES)
+    assert many.need_bytes() <= entity_costs.MEMORY < many.need_bytes(N_FEATURES)
     assert entity_plan(10_000, 2 * 2_500 + 1) is None
     assert 300 < most_entity_types(10_000) < 2_500 and most_entity_types(10**8) == 0
 
@@ -161,16 +162,16 @@ def test_a_file_of_2500_entity_types_is_refused_before_a_run_with_a_sentence(
 
 def test_many_entity_types_train_with_the_columns_the_plan_allows(tmp_path: Path,
                                                                   monkeypatch) -> None:
-    from playground.tasks.classify.classic_plan import entity_plan
+    from playground.tasks.entities import classic_plan as entity_costs
     from playground.tasks.entities.checks import bio_tags, check_entities, entity_types
     from playground.tasks.entities.classic import ClassicEntityModel
     from playground.tasks.entities.reading import read_entities
 
-    monkeypatch.setattr(classic_plan, "MEMORY", 40 << 20)  # a small machine, for speed
+    monkeypatch.setattr(entity_costs, "MEMORY", 40 << 20)  # a small machine, for speed
     sentences, _ = check_entities(read_entities(_many_types(tmp_path / "t.conll", 30, 20)))
     tags = bio_tags(entity_types(sentences))
     tokens = sum(len(s.tokens) for s in sentences)
-    allowed = entity_plan(tokens, len(tags)).max_features
+    allowed = entity_costs.entity_plan(tokens, len(tags)).max_features
     model = ClassicEntityModel.fit([s.tokens for s in sentences], [s.tags for s in sentences],
                                    tags)
     used = len(set(model._hasher().transform(

@@ -41,8 +41,8 @@ def wait_until_done(c: Client, timeout_s: float = 180) -> tuple[str, dict]:
 def test_sample_loads_with_guessed_columns_and_checks(live_app) -> None:
     url, _ = live_app
     c = client(url)
-    preview, text, label, chart, checks = c.predict("banking_intents_en.csv", "auto", "", CLS,
-                                                     api_name="/load_sample")
+    preview, _, text, label, _, chart, checks = c.predict("banking_intents_en.csv", "auto", "",
+                                                           CLS, api_name="/load_sample")
     assert value(text) == "text" and value(label) == "category"
     assert "Ready to train: 400 rows, 8 labels" in checks
     assert "embedded MiniLM" in checks
@@ -85,12 +85,12 @@ def test_bad_uploads_get_a_sentence(live_app, tmp_path: Path) -> None:
     rows = [(f"房间很干净服务很好第{i}次", "好评") for i in range(10)] + \
         [(f"太吵了再也不来第{i}次", "差评") for i in range(10)]
     pd.DataFrame(rows, columns=["评论", "标签"]).to_csv(gbk, index=False, encoding="gbk")
-    _, text, label, _, checks = client(url).predict(handle_file(str(gbk)), "auto", "", CLS,
-                                                    api_name="/load_file")
+    _, _, text, label, _, _, checks = client(url).predict(handle_file(str(gbk)), "auto", "",
+                                                          CLS, api_name="/load_file")
     assert (value(text), value(label)) == ("评论", "标签") and "Chinese" in checks
     assert "Instant (classic)" in checks  # auto picks the model that reads Chinese
-    _, _, _, _, checks_zh = client(url, "zh-CN").predict(handle_file(str(gbk)), "auto", "", CLS,
-                                                         api_name="/load_file")
+    *_, checks_zh = client(url, "zh-CN").predict(handle_file(str(gbk)), "auto", "", CLS,
+                                              api_name="/load_file")
     assert "语言：中文" in checks_zh and "秒训经典模型" in checks_zh
 
 

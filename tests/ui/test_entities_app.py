@@ -18,8 +18,8 @@ def test_chinese_entities_train_highlight_and_score(live_app, assets: Path,
                                                     tmp_path: Path) -> None:
     url, service = live_app
     c = client(url)
-    preview, text, label, chart, checks = c.predict("msra_ner_zh_sample.conll", "classic", "",
-                                                     NER, api_name="/load_sample")
+    preview, _, text, label, _, chart, checks = c.predict(
+        "msra_ner_zh_sample.conll", "classic", "", NER, api_name="/load_sample")
     assert "Ready to train: 400 sentences, 3 entity types" in checks and "LOC" in checks
     assert value(text) is None  # a CoNLL file has no columns to pick
     assert {row[0] for row in value(chart)["data"]} == {"LOC", "ORG", "PER"}

@@ -105,10 +105,10 @@ def test_a_refused_upload_clears_the_data_it_replaced(live_app, intent_csv: Path
     assert "Ready to train" in checks
     picture = tmp_path / "photo.csv"
     picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
-    preview, text, _, chart, checks = c.predict(handle_file(str(picture)), "auto", "", CLS,
-                                                api_name="/load_file")
+    preview, bubbles, text, _, _, chart, checks = c.predict(
+        handle_file(str(picture)), "auto", "", CLS, api_name="/load_file")
     assert checks.startswith("❌") and preview["visible"] is False and value(text) is None
-    assert chart["visible"] is False
+    assert chart["visible"] is False and bubbles["visible"] is False
     with pytest.raises(AppError, match="Add training data first"):
         c.predict("auto", "", CLS, None, None, None, *form(), api_name="/start")
 

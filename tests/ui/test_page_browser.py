@@ -107,4 +107,10 @@ def test_the_model_buttons_speak_the_pages_language(browser, live_app) -> None: 
     expect(page.get_by_role("radio", name="秒训（经典模型）")).to_be_visible()
     names = " ".join(label.inner_text() for label in page.locator("label:has(input[type=radio])").all())
     assert buttons.count() >= 3 and "Instant" not in names and "Auto" not in names
+    # Another task lists its own models, with its own Auto hint, in the same language.
+    page.locator("#task input").click()
+    page.get_by_role("option").nth(2).click()  # the third task: chat
+    expect(page.get_by_role("radio", name="SmolLM2-135M 对话（内置，英文）")).to_be_visible()
+    expect(page.get_by_role("radio", name="MiniLM-L6（内置，英文）")).to_have_count(0)
+    expect(page.locator("#model-choice")).to_contain_text("检索")
     page.close()

@@ -12,6 +12,7 @@ SPEC = TaskSpec(
     name="chat",
     title=("Chat (a model that answers in its own words, from question/answer pairs)",
            "对话（从问答对学习、用自己的话回答的模型）"),
+    short_title=("Chat", "对话"),
     help=("chat fine-tunes a small language model on questions and answers, to answer "
           "in its own words",
           "chat 用问答对微调一个小型语言模型，让它用自己的话回答"),
@@ -39,4 +40,18 @@ SPEC = TaskSpec(
     no_rules=("A chat agent answers in its own words: reply rules are for agents that "
               "label texts.", "对话智能体用自己的话回答：回复规则用于给文本打标签的智能体。"),
     bundles=False,  # an adapter bundle names its base model: not written yet
+    auto_hint=("Auto: the embedded SmolLM2-135M chat model for English, a Qwen2.5-Instruct "
+               "already on this machine for Chinese. Instant (classic) is retrieval: it "
+               "answers with the answer of the most similar training question.",
+               "自动：英文用内置的 SmolLM2-135M 对话模型，中文用本机已有的 Qwen2.5-Instruct。"
+               "秒训（经典模型）在这里是检索：用训练数据中最相似问题的答案来回答。"),
+    classic_about=("Retrieval: answers with the answer of the most similar training question "
+                   "(character n-gram TF-IDF), so it can only repeat your answers. It trains in "
+                   "seconds, reads any language, and is the yardstick every chat fine-tuning "
+                   "report compares with.",
+                   "检索：用训练数据中最相似问题（字符 n-gram TF-IDF）的答案来回答，所以只会重复你的答案。"
+                   "几秒即可训练完成，适用于任何语言，也是每份对话微调报告对比的基准。"),
+    column_words={"text": ("Question column", "问题列"), "label": ("Answer column", "回答列"),
+                  "system": ("System/instructions column (read by its name)",
+                             "系统提示/指令列（按列名读取）")},
 )

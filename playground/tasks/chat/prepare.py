@@ -28,7 +28,6 @@ from playground.tasks.chat.reading import (
     read_chat_json,
     read_conversation_table,
     read_conversations,
-    render,
     write_conversations,
 )
 
@@ -69,8 +68,8 @@ def write_splits(run: RunFolder, splits: ChatSplits) -> dict[str, Any]:
 
 def preview(path: str | Path, text_column: str | None, label_column: str | None,
             model: str, rows: int) -> Preview:
-    """The Data tab's view of a chat file: its first conversations as "role: text" lines,
-    the sheet's columns (JSON conversations have none to pick), and every check. Columns
+    """The Data tab's view of a chat file: its first conversations (lists of messages,
+    shown as bubbles by ``views.preview_html``), the sheet's columns (JSON conversations have none to pick), and every check. Columns
     picked for another file are ignored, as the other tasks do."""
     found = read_chat_json(path)
     columns: list[str] = []
@@ -81,10 +80,13 @@ def preview(path: str | Path, text_column: str | None, label_column: str | None,
             frame, text_column if text_column in columns else None,
             label_column if label_column in columns else None, file_name=Path(path).name)
     conversations, report = check_conversations(found)
-    shown = [{"conversation": render(c.messages)} for c in conversations[:rows]]
+    shown = [{"conversation": c.messages} for c in conversations[:rows]]
+    extra = {role: column for role, column in found.columns.items()
+             if role not in ("question", "answer")}
     return Preview(rows=pd.DataFrame(shown, columns=["conversation"]), columns=columns,
                    text_column=found.columns.get("question"),
-                   label_column=found.columns.get("answer"), report=report)
+                   label_column=found.columns.get("answer"), report=report,
+                   extra_columns=extra)
 
 
 def estimate(prep: Preparation) -> dict[str, float]:

@@ -362,11 +362,6 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def render(messages: list[dict[str, str]]) -> str:
-    """A conversation as plain lines, "user: ..." / "assistant: ..."."""
-    return "\n".join(f"{m['role']}: {m['content']}" for m in messages)
-
-
 def write_conversations(path: Path,
                         conversations: Iterable[Conversation | list[dict[str, str]]]) -> None:
     """One JSON object per line, ``{"messages": [...]}`` (the run folder's form, which

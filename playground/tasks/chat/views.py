@@ -1,7 +1,10 @@
-"""What the Test & chat tab shows for a chat agent: its scores on a question/answer file
-with each question's reference and answer, and a file of questions with answers added."""
+"""What the Data and Test & chat tabs show for a chat agent: a file's first conversations
+as chat bubbles, its scores on a question/answer file with each question's reference and
+answer, and a file of questions with answers added."""
 
 from __future__ import annotations
+
+import html
 
 import gradio as gr
 import pandas as pd
@@ -38,3 +41,36 @@ def label_file(run: RunFolder, frame: pd.DataFrame, stem: str, lang: str):
     return (str(out), gr.update(visible=False), gr.update(visible=False),
             gr.update(value=safe_frame(answered[[column, "answer"]].head(20)), visible=True),
             gr.update(visible=False))
+
+
+PREVIEW_CHARS = 600  # of one message: the preview shows the start of a long answer
+# Bubbles: questions on the right, answers on the left, the system message across.
+BUBBLE = ("max-width:80%;padding:6px 10px;border-radius:12px;white-space:pre-wrap;"
+          "overflow-wrap:anywhere;background:{background};")
+BACKGROUNDS = {"user": "var(--color-accent-soft)",
+               "assistant": "var(--background-fill-primary);border:1px solid "
+                            "var(--border-color-primary)",
+               "system": "transparent;border:1px dashed var(--border-color-primary)"}
+SIDES = {"user": "flex-end", "assistant": "flex-start", "system": "center"}
+
+
+def preview_html(rows: pd.DataFrame, lang: str) -> str:
+    """The first conversations as chat bubbles, each message headed by its role in
+    ``lang``; every text is the file's, so escaped, and cut to ``PREVIEW_CHARS``."""
+    conversations = []
+    for messages in rows["conversation"]:
+        bubbles = []
+        for message in messages:
+            role = message["role"]
+            text = message["content"]
+            if len(text) > PREVIEW_CHARS:
+                text = text[:PREVIEW_CHARS] + "…"
+            bubbles.append(
+                f'<div style="display:flex;justify-content:{SIDES[role]};margin:3px 0">'
+                f'<div style="{BUBBLE.format(background=BACKGROUNDS[role])}">'
+                f'<div style="font-size:0.8em;opacity:0.7">{say(lang, f"chat_role_{role}")}'
+                f"</div>{html.escape(text)}</div></div>")
+        conversations.append('<div class="chat-preview-conversation" style="padding:6px 0;'
+                             'border-bottom:1px solid var(--border-color-primary)">'
+                             + "".join(bubbles) + "</div>")
+    return '<div id="chat-preview">' + "".join(conversations) + "</div>"

@@ -9,6 +9,7 @@ from playground.tasks.base import TaskSpec
 SPEC = TaskSpec(
     name="text-classification",
     title=("Text classification (intents, sentiment, topics)", "文本分类（意图、情感、主题）"),
+    short_title=("Text classification", "文本分类"),
     help=("text-classification gives each text one label (an intent, a sentiment)",
           "text-classification 为每条文本给出一个标签（意图、情感）"),
     metrics=(("accuracy", "accuracy", "准确率"), ("macro_f1", "macro-F1", "宏平均 F1")),

@@ -18,6 +18,7 @@ import numpy as np
 
 from playground.data.limits import cut
 from playground.errors import DataError
+from playground.tasks.classic_cost import MIN_FEATURES
 
 FILE_JSON = "classic.json"
 FILE_WEIGHTS = "classic.safetensors"
@@ -34,7 +35,6 @@ REGRESSION = {"C": 10.0, "max_iter": 2000}
 # every question cost seconds and gigabytes.
 SAVED_CHOICES = {"analyzer": ("char_wb",), "ngram_range": ([1, 4],), "sublinear_tf": (True,),
                  "min_df": (1, 2), "lowercase": (True,)}
-MIN_FEATURES = 2_000  # fewer n-grams than this and the classic model is not worth fitting
 
 
 def vectorizer_fault(settings: dict) -> str | None:

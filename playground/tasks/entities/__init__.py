@@ -11,6 +11,7 @@ SPEC = TaskSpec(
     name="ner",
     title=("Named entities (people, places, products… in each text)",
            "命名实体（文本中的人名、地名、产品等）"),
+    short_title=("Named entities", "命名实体"),
     help=("ner finds named entities in it (people, places, products...), learned from "
           "tagged examples",
           "ner 从文本中找出命名实体（人名、地名、产品等），从标注好的例子中学习"),

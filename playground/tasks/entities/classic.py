@@ -89,7 +89,7 @@ class ClassicEntityModel:
         are capped, and too many tags for any (a DataError) are refused."""
         from sklearn.linear_model import LogisticRegression
 
-        from playground.tasks.classify.classic_plan import entity_plan, entity_refusal, max_steps
+        from playground.tasks.entities.classic_plan import entity_plan, entity_refusal, max_steps
 
         rows = [row for tokens in sentences for row in token_features(tokens)]
         targets = [all_tags.index(tag) for sentence_tags in tags for tag in sentence_tags]

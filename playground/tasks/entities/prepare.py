@@ -75,7 +75,7 @@ def check_classic_entity_cost(report: EntityReport) -> None:
     """Add to ``report`` an error when the classic entity model, which every entity run
     fits, cannot learn its entity types from its tokens within its memory
     (``classic_plan.entity_plan``)."""
-    from playground.tasks.classify.classic_plan import entity_plan, entity_refusal
+    from playground.tasks.entities.classic_plan import entity_plan, entity_refusal
 
     types = len(report.label_counts)
     if not types or report.errors:

@@ -52,3 +52,8 @@ def label_file(run, frame: pd.DataFrame, stem: str, lang: str):
     return (str(out), count_bars(counts, lang), gr.update(value=spread, visible=spread is not None),
             gr.update(value=safe_frame(examples), visible=True),
             gr.update(visible=False))
+
+
+def preview_html(rows: pd.DataFrame, lang: str) -> None:
+    """Sentences and their entities preview best as a table (``TaskViews.preview_html``)."""
+    return None
