@@ -43,7 +43,7 @@ def test_recipe_rules_export_delete_import_and_http(live_app, tmp_path: Path) ->
     assert before[0].startswith("Freeze your card in the app")
     assert "lookup" in before[0]  # the chat says which rule answered
 
-    table, threshold, clarify, not_found, allow_http, timeout, entity_run, tables = \
+    table, threshold, clarify, not_found, allow_http, timeout, entity_run, tables, *_help = \
         c.predict(run_id, api_name="/rules")
     assert "bank_faq.csv" in tables
     rows = table["data"]
