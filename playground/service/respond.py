@@ -84,6 +84,9 @@ def respond(rules: AgentRules, text: str, probabilities: dict[str, float],
     return Reply(**base, source=rule.action, text=answer, detail=detail, detail_zh=detail_zh)
 
 
+Said = tuple[str, str]  # a detail in English and in Chinese
+
+
 def respond_first(rules: AgentRules, text: str, tools_dir: Path | None = None,
                   web_calls: bool = True) -> Reply | None:
     """The answer of the rule that matches ``text``, for an agent without labels whose
@@ -114,9 +117,6 @@ def respond_first(rules: AgentRules, text: str, tools_dir: Path | None = None,
 def _by_rule(name: str, text: str, said: Said) -> Reply:
     return Reply(text=text, label=name, confidence=None, source="rule", detail=said[0],
                  detail_zh=said[1], probabilities={})
-
-
-Said = tuple[str, str]  # a detail in English and in Chinese
 
 
 def _act(rule: LabelRule, rules: AgentRules, text: str, label: str,

@@ -5,6 +5,7 @@ Saving writes the run's agent.json; the next chat message uses it."""
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,27 @@ def _named_row(row: dict[str, str], keywords: list[str]) -> dict[str, str] | Non
         return None
     name = row["rule"].strip() or (keywords[0] if keywords else row["tool"].strip())
     return {**row, "label": name}
+
+
+def with_lookup_row(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """A table of named rules with a lookup rule for ``table`` (named after it) in its
+    first empty row, unless a rule already uses the table."""
+    frame = frame.fillna("").astype(str)
+    if (frame.iloc[:, NAMED_COLUMNS.index("tool")].str.strip() == table).any():
+        return frame
+    row = [table, "", "", "lookup", table]
+    empty = [i for i, values in enumerate(frame.itertuples(index=False))
+             if not any(v.strip() for v in values)]
+    if empty:
+        frame.iloc[empty[0]] = row
+    else:
+        frame.loc[len(frame)] = row
+    return frame
+
+
+def missing_tables(rules: AgentRules, tables: list[str]) -> list[str]:
+    """The lookup tables the rules name that are not uploaded."""
+    return sorted({r.tool for r in rules.rules if r.action == "lookup"} - set(tables))
 
 
 def rules_from_frame(frame: pd.DataFrame, threshold: float, clarify: str, not_found: str,
@@ -154,28 +176,42 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
             labels = agent.labels
             rules = AgentRules.from_dict(rules_from_frame(frame, *values, named=not labels),
                                          labels)
+            missing = missing_tables(rules, tool_tables(folder))
+            if missing:  # a lookup would never find a row: say so now, not in the chat
+                raise gr.Error(html.escape(say(lang, "table_missing",
+                                               names=", ".join(missing))))
             save_rules(folder, rules, labels)
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
         gr.Info(say(lang, "rules_saved"))
 
-    def upload_table(run_id: str | None, path: str | None, request: gr.Request):
+    def upload_table(run_id: str | None, path: str | None, frame: pd.DataFrame,
+                     request: gr.Request):
+        """Store the table; for an agent without labels, also a lookup rule for it in the
+        table on the page (saved with the rules)."""
         lang = lang_of(request)
         if not run_id or not path:
             raise gr.Error(say(lang, "no_run" if not run_id else "no_data"))
         try:
             folder = ctx.service.run(run_id)
-            add_tool_table(folder, path)
+            name = add_tool_table(folder, path)
+            named = tasks.spec(agent_for(folder.path).task).rules_first
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
         finally:  # copied into the run's tools/, or refused: the upload has served
             Path(path).unlink(missing_ok=True)
-        return _tables_line(tool_tables(folder), lang), None
+        note = _tables_line(tool_tables(folder), lang)
+        if not named:
+            return note, None, gr.skip()
+        return (f"{note} {say(lang, 'table_rule_added', name=name)}", None,
+                with_lookup_row(frame, name))
 
     def empty_table(request: gr.Request) -> pd.DataFrame:
         return pd.DataFrame(columns=headers(lang_of(request)))
 
     ctx.on_load.append((empty_table, [], [table]))
-    run.change(load, run, [table, *settings, tables_note, help_labels, help_named], api_name="rules")
+    run.change(load, run, [table, *settings, tables_note, help_labels, help_named],
+               api_name="rules")
     save.click(save_clicked, [run, table, *settings], None, api_name="save_rules")
-    upload.upload(upload_table, [run, upload], [tables_note, upload], api_name="add_table")
+    upload.upload(upload_table, [run, upload, table], [tables_note, upload, table],
+                  api_name="add_table")

@@ -66,6 +66,10 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
                "查询表（CSV/Excel：第一列为键，第二列为答案）"),
     "tables_now": ("Tables: {names}", "已有的表：{names}"),
     "no_tables": ("No tables yet.", "还没有表。"),
+    "table_rule_added": ("A lookup rule for {name} is in the table: save the rules to use "
+                         "it.", "表格里已加入查 {name} 的规则：保存规则后生效。"),
+    "table_missing": ("The lookup table {names} is not uploaded: upload it below, then "
+                      "save again.", "查询表 {names} 还没有上传：请在下方上传后再保存。"),
     "save_rules": ("Save rules", "保存规则"),
     "rules_saved": ("Saved: the chat uses these rules now.", "已保存：对话立即使用这些规则。"),
     "streamed": ("written as you watched", "边写边显示"),

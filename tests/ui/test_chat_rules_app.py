@@ -8,8 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from conftest import copy_run
 from gradio_client import handle_file
+from gradio_client.exceptions import AppError
 
 from playground.ui.rules_panel import NAMED_COLUMNS
 
@@ -46,14 +48,21 @@ def test_chat_rules_edit_answer_and_name_the_rule(live_app, tmp_path: Path,
 
     orders = tmp_path / "orders.csv"
     pd.DataFrame({"order": ["A-100"], "status": ["shipped"]}).to_csv(orders, index=False)
-    note, _ = c.predict(run_id, handle_file(str(orders)), api_name="/add_table")
-    assert "orders.csv" in note
+    # a rule that names a table not uploaded yet is refused: it would never answer
     rows = [[HOSTILE, "open, 开门", "We open at <i>9</i>.", "reply", ""],
-            ["", "", "", "lookup", "orders.csv"],  # no name: named after its table
-            ["", "", "", "", ""]]
-    c.predict(run_id, {"headers": NAMED_COLUMNS, "data": rows}, value(threshold),
-              value(clarify), not_found, allow_http, timeout, value(entity_run),
-              api_name="/save_rules")
+            ["", "", "", "lookup", "orders.csv"]]  # no name: named after its table
+    form = (value(threshold), value(clarify), not_found, allow_http, timeout,
+            value(entity_run))
+    with pytest.raises(AppError, match="orders.csv is not uploaded"):
+        c.predict(run_id, {"headers": NAMED_COLUMNS, "data": rows}, *form,
+                  api_name="/save_rules")
+    # uploading it puts a lookup rule for it in the page's table, to save with the rest
+    note, _, shown = c.predict(run_id, handle_file(str(orders)),
+                               {"headers": NAMED_COLUMNS, "data": rows[:1]},
+                               api_name="/add_table")
+    assert "orders.csv" in note and "save the rules" in note
+    assert value(shown)["data"] == [rows[0], ["orders.csv", "", "", "lookup", "orders.csv"]]
+    c.predict(run_id, value(shown), *form, api_name="/save_rules")
     saved = value(c.predict(run_id, api_name="/rules")[0])["data"]
     assert [row[0] for row in saved if row[0]] == [HOSTILE, "orders.csv"]
 
