@@ -203,7 +203,7 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
         note = _tables_line(tool_tables(folder), lang)
         if not named:
             return note, None, gr.skip()
-        return (f"{note} {say(lang, 'table_rule_added', name=name)}", None,
+        return (f"{note}\n\n{say(lang, 'table_rule_added', name=name)}", None,
                 with_lookup_row(frame, name))
 
     def empty_table(request: gr.Request) -> pd.DataFrame:

@@ -46,7 +46,8 @@ def test_recipe_rules_export_delete_import_and_http(live_app, tmp_path: Path) ->
     table, threshold, clarify, not_found, allow_http, timeout, entity_run, tables, *_help = \
         c.predict(run_id, api_name="/rules")
     assert "bank_faq.csv" in tables
-    table = value(table)  # an update: the table's columns are fixed for labels
+    assert table["static_columns"] == [0]  # one row per label: labels are not edited
+    table = value(table)
     rows = table["data"]
     labels = [row[0] for row in rows]
     rows[labels.index("card_arrival")][1:4] = ["Your card is on its way!", "arrived", "reply"]
