@@ -150,9 +150,13 @@ def lookup(tools_dir: Path | None, rule: LabelRule, text: str,
         return None, (f"table {rule.tool} is missing: upload it", f"缺少查询表 {rule.tool}：请上传")
     table = read_tool_table(tools_dir / rule.tool)
     key_column, answer_column = table.columns[0], table.columns[1]
-    keys = table[key_column].str.strip()
+    keys = table[key_column].str.strip().tolist()  # plain strings: fast to walk
     if rule.key == "text":
-        hits = [(len(key), i) for i, key in enumerate(keys) if key and contains(text, key)]
+        # A plain substring test first: a table may hold 100,000 keys, and the whole-word
+        # test (a regular expression per key) only needs to run on the few found.
+        folded = text.casefold()
+        hits = [(len(key), i) for i, key in enumerate(keys)
+                if key and key.casefold() in folded and contains(text, key)]
         index = max(hits)[1] if hits else None
     else:  # the label itself (an FAQ sheet by intent), or an entity slot
         wanted = str(values.get(rule.key, "")).strip().casefold()

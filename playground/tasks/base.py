@@ -169,7 +169,8 @@ class TaskAgent(Protocol):
 
     def reply(self, text: str) -> dict[str, Any]:
         """A chat reply (``service.respond.Reply``'s fields), for tasks without reply
-        rules (``SPEC.has_rules`` False); tasks with rules answer through them."""
+        rules per label (``SPEC.has_rules`` False; with ``SPEC.rules_first``, for the
+        messages no rule answers); tasks with rules per label answer through them."""
 
     def stream(self, text: str) -> Iterator[str]:
         """The reply in pieces, for tasks whose ``SPEC.streams``."""
