@@ -26,11 +26,12 @@ def _said(content) -> str:
 
 
 def _chat(c, run_id: str, text: str) -> tuple[str, list[str]]:
-    """The final answer, and the answer as each streamed frame showed it."""
+    """The final answer, and the answer as each frame showed it before the line under it
+    (who answered) was added."""
     job = c.submit(run_id, text, [], api_name="/chat")
     history = job.result()[0]
     frames = [_said(out[0][-1]["content"]) for out in job.outputs() if len(out[0]) == 2]
-    return _said(history[-1]["content"]), frames
+    return _said(history[-1]["content"]), [f for f in frames if "<sub>" not in f]
 
 
 def test_chat_rules_edit_answer_and_name_the_rule(live_app, tmp_path: Path,
@@ -70,13 +71,15 @@ def test_chat_rules_edit_answer_and_name_the_rule(live_app, tmp_path: Path,
     assert answer.startswith("We open at &lt;i&gt;9&lt;/i&gt;.") and HOSTILE not in answer
     assert "answered by the rule “&lt;img src=x onerror=alert(1)&gt;” before the model: " \
            "keyword 'open'" in answer
-    assert frames[0] == "We open at &lt;i&gt;9&lt;/i&gt;."  # in one piece, then the line
+    assert frames == ["We open at &lt;i&gt;9&lt;/i&gt;."]  # in one piece, then the line
     answer, _ = _chat(c, run_id, "where is A-100?")
     assert answer.startswith("shipped") and "rule “orders.csv”" in answer
 
     answer, frames = _chat(c, run_id, "hello there how are you")
     assert "written as you watched" in answer and "before the model" not in answer
-    assert len(frames) >= 2 and "<sub>" not in frames[0], frames  # the model streamed
+    # the model's answer shows as it is written (piece by piece: test_chat_rules.py,
+    # greedy; here the page samples, so how many pieces is not fixed)
+    assert frames and answer.startswith(frames[-1]), frames
 
     zh = client(url, "zh-CN").submit(run_id, "你们几点开门", [], api_name="/chat")
     assert "由规则“&lt;img src=x onerror=alert(1)&gt;”在模型之前回答：关键词「开门」" in \
