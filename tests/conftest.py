@@ -124,3 +124,46 @@ def tiny_chat_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     LlamaForCausalLM(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+def chat_rows(per_phrase: int = 3) -> list[tuple[str, str]]:
+    """Question/answer pairs on the three intents' phrases, for a tiny chat run."""
+    return [(f"{phrase} {i}", f"my name is ada and {label.replace('_', ' ')}")
+            for label, phrases in INTENTS.items() for phrase in phrases
+            for i in range(per_phrase)]
+
+
+@pytest.fixture(scope="session")
+def tiny_chat_run(tmp_path_factory: pytest.TempPathFactory, tiny_chat_model_dir: Path) -> Path:
+    """A finished chat run of the tiny language model (two epochs on ``chat_rows``) whose
+    fine-tuned model answers: copy it (``copy_run``) before changing its rules."""
+    import time
+
+    from playground.config import RunConfig
+    from playground.service.prepare import create_run, prepare
+    from playground.training.job import run_job
+
+    folder = tmp_path_factory.mktemp("chat-run")
+    data = folder / "qa.csv"
+    pd.DataFrame(chat_rows(), columns=["question", "answer"]).to_csv(data, index=False)
+    prep = prepare(data, RunConfig(task="chat", **tiny_settings(tiny_chat_model_dir,
+                                                                 epochs=2)))
+    prep.raise_for_errors()
+    run = create_run(folder / "runs", prep)
+    run_job(run, time.time())
+    if run.finetuned_dir.exists():
+        # Retrieval scored higher on validation (two epochs of a tiny model write noise)
+        # and serves, the fine-tuned model kept beside it: serve that one, as a run
+        # where it scored higher does, so the agent writes (and streams) its answers.
+        run.model_dir.rename(run.path / "retrieval")
+        run.finetuned_dir.rename(run.model_dir)
+    run.update_status(state="succeeded")
+    return run.path
+
+
+def copy_run(run_dir: Path, runs_dir: Path):
+    """A copy of a finished run folder in ``runs_dir``, as a RunFolder."""
+    from playground.runfolder import RunFolder
+
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    return RunFolder(Path(shutil.copytree(run_dir, runs_dir / run_dir.name)))

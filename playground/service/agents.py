@@ -15,7 +15,7 @@ from playground.runfolder import LABELS, RunFolder
 from playground.service.batching import Batcher
 from playground.service.jobs import TrainingService
 from playground.service.replies import AgentRules, load_rules
-from playground.service.respond import Reply, respond
+from playground.service.respond import Reply, respond, respond_first
 from playground.training.agents import load_agent
 
 
@@ -69,13 +69,16 @@ def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
 
     An agent whose task has reply rules (intents) predicts a label, then its rules and
     tools answer; when its rules name an entity agent (``entity_run``), that agent's
-    entities fill the reply's slots. Other agents reply on their own (an entity agent
-    lists the entities it found). ``web_calls`` False stops
+    entities fill the reply's slots. An agent whose rules answer first (a language model)
+    answers with the rule that matches the text, or else on its own; other agents reply
+    on their own (an entity agent lists the entities it found). ``web_calls`` False stops
     every http action, whatever the rules say (the app's host decides). A question over
     the length limit is refused (``data.limits``).
     """
     check_question(text)
     agent = agent_for(run.path)
+    if tasks.spec(agent.task).rules_first:
+        return rule_reply(run, text, web_calls) or Reply(**agent.reply(text))
     if not tasks.spec(agent.task).has_rules:
         return Reply(**agent.reply(text))
     rules = _rules(run, agent.labels)
@@ -90,6 +93,13 @@ def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
     # Questions asked at the same time share one forward pass (batching.py).
     prediction = _batcher(agent).ask(text)
     return respond(rules, text, prediction.probabilities, entities, run.tools_dir, web_calls)
+
+
+def rule_reply(run: RunFolder, text: str, web_calls: bool = True) -> Reply | None:
+    """The answer of the reply rule that matches ``text``, for an agent whose rules answer
+    before its model (``TaskSpec.rules_first``); None when no rule matches."""
+    return respond_first(_rules(run, agent_for(run.path).labels), text, run.tools_dir,
+                         web_calls)
 
 
 MAX_NEW_TOKENS = 1024  # about a page: each token costs the server a forward pass
@@ -120,20 +130,43 @@ class Sampling:
         return self
 
 
+class StreamedReply:
+    """A streaming agent's answer: iterate it for the pieces. ``rule`` is the reply rule's
+    answer when a rule answered (its text is then the one piece), None when the model
+    writes."""
+
+    def __init__(self, pieces: Iterator[str], rule: Reply | None = None) -> None:
+        self.rule = rule
+        self._pieces = iter(pieces)
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        return next(self._pieces)
+
+
 def stream_reply(run: RunFolder, messages: list[dict[str, str]],
-                 sampling: Sampling = Sampling()) -> Iterator[str]:
+                 sampling: Sampling = Sampling(), web_calls: bool = True) -> StreamedReply:
     """A streaming agent's answer to a conversation (its last message the user's), piece
-    by piece, written as ``sampling`` says; a message over the length limit, or a
-    setting out of range, is refused with a sentence."""
+    by piece, written as ``sampling`` says; a reply rule that matches the last message
+    answers instead, in one piece (``rule_reply``; ``web_calls`` as for ``ask``). A
+    message over the length limit, or a setting out of range, is refused with a sentence
+    (at the call, before any piece)."""
     check_question(messages[-1]["content"])
     sampling.checked()
     agent = agent_for(run.path)
-    if not tasks.spec(agent.task).streams:
+    spec = tasks.spec(agent.task)
+    if not spec.streams:
         raise RunError(f"The agent of run {run.run_id} does not write its answers piece by "
                        "piece.", "Ask it in one go instead.",
                        zh=f"训练记录 {run.run_id} 的智能体不逐字写出回答。请改为一次性提问。")
-    yield from agent.stream(messages, system=sampling.system, temperature=sampling.temperature,
-                            top_p=sampling.top_p, max_new_tokens=sampling.max_new_tokens)
+    rule = rule_reply(run, messages[-1]["content"], web_calls) if spec.rules_first else None
+    if rule is not None:
+        return StreamedReply([rule.text], rule)
+    return StreamedReply(agent.stream(messages, system=sampling.system,
+                                      temperature=sampling.temperature, top_p=sampling.top_p,
+                                      max_new_tokens=sampling.max_new_tokens))
 
 
 def finished_runs(service: TrainingService, task: str | None = None) -> list[str]:

@@ -8,6 +8,14 @@ carries them and the chat uses an edit at once. Order of precedence for one mess
 2. otherwise, below the threshold the agent asks "did you mean A or B?";
 3. otherwise the model's label; its rule's action (a reply template, a lookup in a table
    the host uploaded, or a web call the host allowed) makes the answer.
+
+An agent without labels (a language model that writes its own answers) keeps its rules
+in the same file, each named by its author instead of by a label. They answer first:
+
+1. a rule whose keyword is in the text answers with its action;
+2. otherwise a lookup rule without keywords answers from its table's row whose key (first
+   column) is in the text;
+3. otherwise no rule answers, and the model writes the answer.
 """
 
 from __future__ import annotations
@@ -30,9 +38,14 @@ DEFAULTS = {"en": {"clarify": DEFAULT_CLARIFY, "not_found": DEFAULT_NOT_FOUND},
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
+MAX_RULE_NAME = 80  # characters: a rule's name is shown under each answer it gives
+
+
 @dataclass
 class LabelRule:
-    """What the agent does when it settles on ``label``."""
+    """What the agent does when it settles on ``label``. For an agent without labels,
+    ``label`` is the rule's name, and the rule answers when its keywords (or, for a
+    lookup without keywords, a key of its table) are in the text."""
 
     label: str
     reply: str = ""  # a template: {text}, {label}, {confidence}, {answer}, entity slots
@@ -90,7 +103,8 @@ class AgentRules:
         return result
 
     def check(self, labels: list[str]) -> None:
-        """Raise a ConfigError naming the first rule a user must fix."""
+        """Raise a ConfigError naming the first rule a user must fix. With no ``labels``
+        (an agent that writes its own answers), rules are named by their author."""
         for name in ("clarify", "not_found"):
             if not isinstance(getattr(self, name), str):
                 raise ConfigError(f"The setting '{name}' must be text.", "Type a sentence.",
@@ -124,17 +138,9 @@ class AgentRules:
                                       f"{getattr(rule, name)!r}).", "Type it as text.",
                                       zh=f"规则的 {name} 必须是文字（现在是 {getattr(rule, name)!r}）。"
                                          "请以文字形式填写。", field=name)
-            if rule.label not in labels:
-                raise ConfigError(f"There is a rule for '{rule.label}', which the agent does "
-                                  "not know.", f"Use one of: {', '.join(labels)}.",
-                                  zh=f"有一条规则是给“{rule.label}”的，但智能体不认识这个标签。"
-                                     f"请使用其中之一：{'、'.join(labels)}。", field="label")
-            if rule.label in seen:
-                raise ConfigError(f"The label '{rule.label}' has two rules.",
-                                  "Keep one row per label.",
-                                  zh=f"标签“{rule.label}”有两条规则。每个标签只保留一行。",
-                                  field="label")
-            seen.add(rule.label)
+            if labels:
+                _check_label(rule, labels, seen)
+                seen.add(rule.label)
             if rule.action not in ACTIONS:
                 raise ConfigError(f"The action of '{rule.label}' cannot be '{rule.action}'.",
                                   f"Choose one of: {', '.join(ACTIONS)}.",
@@ -146,6 +152,9 @@ class AgentRules:
                                   "Separate keywords with commas.",
                                   zh=f"“{rule.label}”的关键词必须是词语列表。请用逗号分隔关键词。",
                                   field="keywords")
+            if not labels:  # an agent without labels: the rule answers what it matches
+                _check_named(rule, seen)
+                seen.add(rule.label.strip())
             if rule.action != "reply" and not rule.tool.strip():
                 what = "a table name" if rule.action == "lookup" else "a URL"
                 what_zh = "表格名" if rule.action == "lookup" else "网址"
@@ -163,6 +172,48 @@ class AgentRules:
                                   "uploaded .csv file.", "Upload the table, then use its name.",
                                   zh=f"“{rule.label}”的表格必须是已上传的 .csv 文件的名字。"
                                      "请先上传表格，再使用它的名字。", field="tool")
+
+
+def _check_label(rule: LabelRule, labels: list[str], seen: set[str]) -> None:
+    """A rule of an agent with labels: one per label it knows."""
+    if rule.label not in labels:
+        raise ConfigError(f"There is a rule for '{rule.label}', which the agent does "
+                          "not know.", f"Use one of: {', '.join(labels)}.",
+                          zh=f"有一条规则是给“{rule.label}”的，但智能体不认识这个标签。"
+                             f"请使用其中之一：{'、'.join(labels)}。", field="label")
+    if rule.label in seen:
+        raise ConfigError(f"The label '{rule.label}' has two rules.",
+                          "Keep one row per label.",
+                          zh=f"标签“{rule.label}”有两条规则。每个标签只保留一行。",
+                          field="label")
+
+
+def _check_named(rule: LabelRule, seen: set[str]) -> None:
+    """A rule of an agent without labels: a name of its own, and a way to match."""
+    name = rule.label.strip()
+    if not name or len(name) > MAX_RULE_NAME:
+        raise ConfigError(f"Each rule needs a name of 1 to {MAX_RULE_NAME} characters.",
+                          "Give the rule a short name: the chat shows it under its answers.",
+                          zh=f"每条规则都需要一个 1 到 {MAX_RULE_NAME} 个字符的名字。"
+                             "请给规则起一个简短的名字：对话会在它的回答下方显示这个名字。",
+                          field="label")
+    if name in seen:
+        raise ConfigError(f"Two rules are named '{name}'.", "Give each rule its own name.",
+                          zh=f"有两条规则都叫“{name}”。请给每条规则起不同的名字。", field="label")
+    if not any(k.strip() for k in rule.keywords) and rule.action != "lookup":
+        raise ConfigError(f"The rule '{name}' has no keywords, so it never answers.",
+                          "Add keywords (comma-separated), or make it a lookup: it answers "
+                          "when a key from its table's first column is in the message.",
+                          zh=f"规则“{name}”没有关键词，所以永远不会回答。请添加关键词（用逗号分隔），"
+                             "或把它设为 lookup：消息中出现表格第一列的某个键时，它就会回答。",
+                          field="keywords")
+    if rule.action == "reply" and not rule.reply.strip():
+        raise ConfigError(f"The rule '{name}' has no reply.", "Type the answer it gives.",
+                          zh=f"规则“{name}”没有回复。请填写它给出的回答。", field="reply")
+    if rule.key != "text":
+        raise ConfigError(f"The lookup of '{name}' can only find its key in the message.",
+                          "Set its key to text.",
+                          zh=f"“{name}”的查表只能在消息中找键。请把它的键设为 text。", field="key")
 
 
 def _web_address(url: str) -> bool:

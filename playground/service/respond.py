@@ -32,7 +32,8 @@ class Reply:
     text: str
     label: str
     confidence: float | None
-    source: str  # keyword, clarify, reply, lookup, http or entities
+    source: str  # keyword, clarify, reply, lookup, http, entities, or rule (an agent
+    # without labels: ``label`` is then the name of the rule that answered)
     detail: str  # which keyword, which options, which table row or web address
     probabilities: dict[str, float]
     entities: list[dict[str, Any]] = field(default_factory=list)
@@ -86,6 +87,38 @@ def respond(rules: AgentRules, text: str, probabilities: dict[str, float],
 Said = tuple[str, str]  # a detail in English and in Chinese
 
 
+def respond_first(rules: AgentRules, text: str, tools_dir: Path | None = None,
+                  web_calls: bool = True) -> Reply | None:
+    """The answer of the rule that matches ``text``, for an agent without labels whose
+    rules answer before its model writes; None when no rule matches (the model answers).
+
+    A keyword found in the text picks its rule (the longest keyword, as for labels), whose
+    action answers; otherwise a lookup rule without keywords answers when a key of its
+    table is in the text. Web calls run only when the rules and ``web_calls`` allow them.
+    """
+    if not web_calls:
+        rules = dataclasses.replace(rules, allow_http=False)
+    found = keyword_label(rules, text)
+    if found:
+        name, word = found
+        answer, (detail, detail_zh) = _act(rules.rule(name), rules, text, name, [], tools_dir)
+        return _by_rule(name, answer, (f"keyword '{word}'; {detail}",
+                                       f"关键词「{word}」；{detail_zh}"))
+    for rule in rules.rules:
+        if rule.action == "lookup" and not any(k.strip() for k in rule.keywords):
+            values: dict[str, Any] = {"text": text, "label": rule.label}
+            row, said = lookup(tools_dir, rule, text, values)
+            if row is not None:  # no row: the next rule, then the model, may answer
+                return _by_rule(rule.label, fill(rule.reply or "{answer}", {**values, **row}),
+                                said)
+    return None
+
+
+def _by_rule(name: str, text: str, said: Said) -> Reply:
+    return Reply(text=text, label=name, confidence=None, source="rule", detail=said[0],
+                 detail_zh=said[1], probabilities={})
+
+
 def _act(rule: LabelRule, rules: AgentRules, text: str, label: str,
          entities: list[dict[str, Any]], tools_dir: Path | None) -> tuple[str, Said]:
     values: dict[str, Any] = {"text": text, "label": label, **slots_of(entities)}
@@ -117,9 +150,13 @@ def lookup(tools_dir: Path | None, rule: LabelRule, text: str,
         return None, (f"table {rule.tool} is missing: upload it", f"缺少查询表 {rule.tool}：请上传")
     table = read_tool_table(tools_dir / rule.tool)
     key_column, answer_column = table.columns[0], table.columns[1]
-    keys = table[key_column].str.strip()
+    keys = table[key_column].str.strip().tolist()  # plain strings: fast to walk
     if rule.key == "text":
-        hits = [(len(key), i) for i, key in enumerate(keys) if key and contains(text, key)]
+        # A plain substring test first: a table may hold 100,000 keys, and the whole-word
+        # test (a regular expression per key) only needs to run on the few found.
+        folded = text.casefold()
+        hits = [(len(key), i) for i, key in enumerate(keys)
+                if key and key.casefold() in folded and contains(text, key)]
         index = max(hits)[1] if hits else None
     else:  # the label itself (an FAQ sheet by intent), or an entity slot
         wanted = str(values.get(rule.key, "")).strip().casefold()

@@ -51,7 +51,10 @@ class TaskSpec:
     model_family: str = "encoder"
     methods: tuple[str, ...] = ("full", "head", "freeze", "lora", "bitfit")  # it allows
     has_rules: bool = False  # its agent answers through reply rules per label
-    no_rules: tuple[str, str] = ("", "")  # what the rules panel says when it has none
+    # Its agent has no labels: reply rules named by the user (keywords, lookups, web
+    # calls) answer the messages they match, and its model writes the other answers.
+    rules_first: bool = False
+    no_rules: tuple[str, str] = ("", "")  # what the rules panel says when it has neither
     gives_entities: bool = False  # its agent can fill another agent's reply slots
     streams: bool = False  # its answers arrive piece by piece (``TaskAgent.stream``)
     exports_script: bool = False  # "Export training script" knows how to write its run
@@ -180,7 +183,8 @@ class TaskAgent(Protocol):
 
     def reply(self, text: str) -> dict[str, Any]:
         """A chat reply (``service.respond.Reply``'s fields), for tasks without reply
-        rules (``SPEC.has_rules`` False); tasks with rules answer through them."""
+        rules per label (``SPEC.has_rules`` False; with ``SPEC.rules_first``, for the
+        messages no rule answers); tasks with rules per label answer through them."""
 
     def stream(self, text: str) -> Iterator[str]:
         """The reply in pieces, for tasks whose ``SPEC.streams``."""

@@ -42,6 +42,8 @@ def why_line(reply: Any, lang: str) -> str:
     choose it."""
     zh = lang == "zh"
     detail = reply.detail_zh if zh and reply.detail_zh else reply.detail
+    if reply.source == "rule":  # an agent without labels: its rule answered, not its model
+        return say(lang, "answered_rule", rule=reply.label, detail=detail)
     if reply.source == "keyword":
         return say(lang, "answered_keyword", label=reply.label, detail=detail)
     if reply.source == "clarify":
@@ -199,16 +201,18 @@ def build(ctx: Context) -> TestTab:
         asked = {"role": "user", "content": html.escape(text, quote=False)}
         said = ""
         try:
-            for piece in stream_reply(ctx.service.run(run_id), conversation_of(history) +
-                                      [{"role": "user", "content": text}]):
+            answer = stream_reply(ctx.service.run(run_id), conversation_of(history) +
+                                  [{"role": "user", "content": text}], web_calls=ctx.web_calls)
+            for piece in answer:
                 said += piece
                 yield (history + [asked, {"role": "assistant",
                                           "content": html.escape(said, quote=False)}],
                        "", None, gr.update(visible=False))
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
-        why = html.escape(say(lang, "answered_generated", source=SOURCE_WORDS["model"][
-            lang == "zh"], detail=say(lang, "streamed")), quote=False)
+        why = html.escape(why_line(answer.rule, lang) if answer.rule else say(
+            lang, "answered_generated", source=SOURCE_WORDS["model"][lang == "zh"],
+            detail=say(lang, "streamed")), quote=False)
         yield (history + [asked, {"role": "assistant", "content":
                                   f"{html.escape(said, quote=False)}\n\n<sub>{why}</sub>"}],
                "", None, gr.update(visible=False))

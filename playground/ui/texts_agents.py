@@ -44,6 +44,18 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
                    "**关键词**（逗号分隔）命中时直接决定标签；**动作** 为 reply、lookup（查上传的表："
                    "**工具** 填表名，**键** 填 text、label 或槽位）或 http（**工具** 填网址）。"
                    "把握低于阈值时，智能体会反问用户指的是哪一个。"),
+    "rules_help_named": (
+        "Each row is a rule that answers **before the model**: when one of its **keywords** "
+        "(comma-separated) is in a message, it answers with its **reply**. With **action** "
+        "lookup and an uploaded table's name as **tool**, it answers from the table's row "
+        "whose key (first column) is in the message; its reply may use {answer} (the "
+        "second column) and the table's column names. With action http, **tool** is a web "
+        "address the message is sent to (only when web calls are allowed). The model "
+        "answers every message no rule matches.",
+        "每一行是一条在**模型之前**回答的规则：消息中出现它的某个**关键词**（逗号分隔）时，"
+        "用它的**回复**回答。**动作**设为 lookup、**工具**填上传的表名时，消息中出现表中某行的键"
+        "（第一列），就用这一行回答；回复可以使用 {answer}（第二列）和表的列名。动作设为 http 时，"
+        "**工具**填接收消息的网址（仅在允许网络调用时）。没有规则匹配的消息都由模型回答。"),
     "threshold": ("Ask back below this confidence", "把握低于此值时反问"),
     "clarify": ("Question when unsure ({option1}, {option2})", "拿不准时的提问（{option1}、{option2}）"),
     "not_found": ("Answer when a lookup or web call finds nothing", "查表或网络调用无结果时的回答"),
@@ -56,6 +68,10 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
                "查询表（CSV/Excel：第一列为键，第二列为答案）"),
     "tables_now": ("Tables: {names}", "已有的表：{names}"),
     "no_tables": ("No tables yet.", "还没有表。"),
+    "table_rule_added": ("A lookup rule for {name} is in the table: save the rules to use "
+                         "it.", "表格里已加入查 {name} 的规则：保存规则后生效。"),
+    "table_missing": ("The lookup table {names} is not uploaded: upload it below, then "
+                      "save again.", "查询表 {names} 还没有上传：请在下方上传后再保存。"),
     "save_rules": ("Save rules", "保存规则"),
     "rules_saved": ("Saved: the chat uses these rules now.", "已保存：对话立即使用这些规则。"),
     "streamed": ("written as you watched", "边写边显示"),
@@ -66,6 +82,8 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
                        "{label} · 把握 {confidence:.0%} · 由回复模板回答"),
     "answered_keyword": ("{label} · picked by a keyword rule: {detail}",
                          "{label} · 由关键词规则选定：{detail}"),
+    "answered_rule": ("answered by the rule “{rule}” before the model: {detail}",
+                      "由规则“{rule}”在模型之前回答：{detail}"),
     "answered_clarify": ("Not sure enough, so the agent asks back: {detail}",
                          "把握不够，智能体反问：{detail}"),
     "no_entities_found": ("No entities found.", "没有找到实体。"),

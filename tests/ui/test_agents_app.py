@@ -43,14 +43,17 @@ def test_recipe_rules_export_delete_import_and_http(live_app, tmp_path: Path) ->
     assert before[0].startswith("Freeze your card in the app")
     assert "lookup" in before[0]  # the chat says which rule answered
 
-    table, threshold, clarify, not_found, allow_http, timeout, entity_run, tables = \
+    table, threshold, clarify, not_found, allow_http, timeout, entity_run, tables, *_help = \
         c.predict(run_id, api_name="/rules")
     assert "bank_faq.csv" in tables
+    assert table["static_columns"] == [0]  # one row per label: labels are not edited
+    table = value(table)
     rows = table["data"]
     labels = [row[0] for row in rows]
     rows[labels.index("card_arrival")][1:4] = ["Your card is on its way!", "arrived", "reply"]
-    c.predict(run_id, {"headers": table["headers"], "data": rows}, threshold, clarify,
-              not_found, allow_http, timeout, value(entity_run), api_name="/save_rules")
+    c.predict(run_id, {"headers": table["headers"], "data": rows}, value(threshold),
+              value(clarify), not_found, allow_http, timeout, value(entity_run),
+              api_name="/save_rules")
     edited = _chat(c, run_id)
     assert edited[1].startswith("Your card is on its way!") and "keyword" in edited[1]
 

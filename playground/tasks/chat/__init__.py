@@ -37,8 +37,7 @@ SPEC = TaskSpec(
     streams=True,
     model_family="causal-lm",  # language models that write answers
     methods=("lora", "full", "freeze", "bitfit"),  # "head" would train the vocabulary only
-    no_rules=("A chat agent answers in its own words: reply rules are for agents that "
-              "label texts.", "对话智能体用自己的话回答：回复规则用于给文本打标签的智能体。"),
+    rules_first=True,  # keyword and lookup rules answer first, the model the rest
     bundles=False,  # an adapter bundle names its base model: not written yet
     auto_hint=("Auto: the embedded SmolLM2-135M chat model for English, a Qwen2.5-Instruct "
                "already on this machine for Chinese. Instant (classic) is retrieval: it "
