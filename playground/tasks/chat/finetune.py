@@ -74,10 +74,10 @@ def recipe(config: dict[str, Any], location: str, splits: dict[str, list[Message
         collator=lambda tokenizer: None,  # TRL pads and masks the prompt itself
         compute_metrics=None, outputs=outputs, lora_task="CAUSAL_LM",
         trainer_class=SFTTrainer, args_class=SFTConfig,
-        # the loss on the answer alone; the run's max length cuts long conversations
-        # TRL checkpoints activations by default: a third slower, and a 135M model's
-        # activations fit anyway
+        # the loss on the answer alone; the run's max length cuts long conversations.
+        # Gradient checkpointing is the run's setting (TRL's default would switch it on:
+        # a third slower, and a 135M model's activations fit anyway).
         settings={"max_length": config["max_length"], "completion_only_loss": True,
-                  "packing": False, "gradient_checkpointing": False},
+                  "packing": False},
         merge=False)  # an agent keeps its LoRA adapter (a few MB) and names its base
 
