@@ -55,6 +55,9 @@ class TaskSpec:
     streams: bool = False  # its answers arrive piece by piece (``TaskAgent.stream``)
     exports_script: bool = False  # "Export training script" knows how to write its run
     bundles: bool = True  # its agents export to and import from an .agent.zip
+    # "Save merged model" writes its agent as one plain transformers folder (the agent
+    # module's ``save_merged(model_dir, out)``); a classifier's model/ is one already.
+    merges: bool = False
 
     @property
     def headline(self) -> str:
@@ -150,7 +153,8 @@ class TaskAgent(Protocol):
     """What ``tasks/<task>/agent.py``'s ``load(model_dir)`` returns. The module also
     names its classic model's files (``CLASSIC_FILES``: metadata, weights), the key of
     labels.json that lists the model's outputs (``OUTPUTS``), and checks an imported
-    classic model's metadata (``classic_fault(meta, labels)``: the bad setting or None)."""
+    classic model's metadata (``classic_fault(meta, labels)``: the bad setting or None);
+    a task whose ``SPEC.merges`` also has ``save_merged(model_dir, out)``."""
 
     task: str  # SPEC.name
     labels: list[str]  # what it answers with (labels, entity types)
