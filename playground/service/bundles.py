@@ -85,7 +85,7 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
     that holds something a bundle may not (pickled weights, links, other files).
     """
     run = RunFolder(Path(run_dir).expanduser().resolve())
-    spec, labels, report = _finished(run)
+    spec, labels, report = finished_agent(run)
     task = tasks.of_config(spec["config"])
     if not task.bundles:
         raise BundleError(f"Agents of the task '{task.title[0]}' cannot go into a bundle yet.",
@@ -168,7 +168,7 @@ def _write_bundle(run: RunFolder, spec: dict[str, Any], labels: list[str],
     return out
 
 
-def _finished(run: RunFolder) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+def finished_agent(run: RunFolder) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
     """(config.json, labels, report.json) of a run whose agent can be exported."""
     if not run.exists():
         raise RunError(f"There is no run folder {run.run_id}.",

@@ -38,5 +38,6 @@ SPEC = TaskSpec(
     methods=("lora", "full", "freeze", "bitfit"),  # "head" would train the vocabulary only
     no_rules=("A chat agent answers in its own words: reply rules are for agents that "
               "label texts.", "对话智能体用自己的话回答：回复规则用于给文本打标签的智能体。"),
+    exports_script=True,  # a standalone TRL SFTTrainer script
     merges=True,  # a LoRA agent is an adapter on its base: merged, it loads anywhere
 )
