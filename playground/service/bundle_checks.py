@@ -19,7 +19,9 @@ passes with that; so does a custom hub id or local folder (exported under its fo
 never its path), because refusing those would strand agents fine-tuned from a local copy
 of a standard model, while the code they need is still only what transformers ships. Any
 other id (a "builtin" the catalog lacks), or a model type transformers does not know, is
-refused with a sentence.
+refused with a sentence. A bundle of a LoRA adapter (a chat agent's) carries no base
+weights: its base must be one this machine has and can vouch for, and its adapter config
+plain LoRA (``bundle_adapters.py``). A retrieval agent carries no weights at all.
 """
 
 from __future__ import annotations
