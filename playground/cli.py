@@ -1,5 +1,5 @@
 """The ``playground`` command: train, predict, chat, list runs and models, export and
-import agents (no arguments: the app).
+import agents, save a chat agent's merged model (no arguments: the app).
 
 Every setting of ``RunConfig`` is an option (``--learning-rate``, ``--method``, ...),
 generated from the config's own specs, so the command line and the form never disagree.
@@ -122,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="file or folder to write (default: RUN_ID.agent.zip beside the "
                              "run folder)")
 
+    merge = sub.add_parser("merge", help="save a chat agent's model as one transformers "
+                                         "folder, its LoRA adapter merged")
+    merge.add_argument("run_dir", type=Path, help="the run folder of a finished agent")
+    merge.add_argument("out", type=Path, help="the new folder to write (loads with "
+                                              "AutoModelForCausalLM.from_pretrained)")
     bundle = sub.add_parser("import", help="add the agent of an .agent.zip as a finished run")
     bundle.add_argument("bundle", type=Path, help="the .agent.zip file to add")
     bundle.add_argument("--runs-dir", type=Path, default=None, metavar="DIR",
@@ -161,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             return _models()
         if args.command == "export":
             return _export(args)
+        if args.command == "merge":
+            return _merge(args)
         if args.command == "import":
             return _import(args)
         return _app(args)
@@ -509,6 +516,13 @@ def _export(args: argparse.Namespace) -> int:
                               "Create it, or pick another place for the bundle.",
                               zh=f"文件夹 {args.out} 不存在。请先创建它，或为包另选一个位置。")
     print(export_bundle(args.run_dir, out))
+    return 0
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from playground.service.merged import save_merged
+
+    print(save_merged(args.run_dir, args.out))
     return 0
 
 

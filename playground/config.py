@@ -61,6 +61,8 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "scheduler": ("Learning-rate schedule", "学习率调度"),
     "dropout": ("Dropout", "丢弃率"),
     "gradient_accumulation": ("Gradient accumulation", "梯度累积"),
+    "gradient_checkpointing": ("Gradient checkpointing (less memory, slower)",
+                               "梯度检查点（省内存，较慢）"),
     "max_grad_norm": ("Gradient clipping", "梯度裁剪"),
     "precision": ("Precision", "数值精度"),
     "seed": ("Seed", "随机种子"),
@@ -163,6 +165,12 @@ class RunConfig:
         "Add up this many batches before each update: a larger effective batch without "
         "more memory.", "累积多少个批次再更新一次：不增加内存即可得到更大的等效批次。",
         minimum=1, maximum=256))
+    gradient_checkpointing: bool = _f(False, FieldSpec(
+        "Recompute each layer's activations during the backward pass instead of keeping "
+        "them: much less memory for long texts and large models (a GPU that runs out of "
+        "memory), about a third slower. Off suits small models on a CPU.",
+        "反向传播时重新计算每层的激活值，而不是一直保存它们：长文本和大模型（GPU 内存不足时）"
+        "省很多内存，但约慢三分之一。CPU 上的小模型不需要开启。"))
     precision: str = _f("auto", FieldSpec(
         "Number format for training. auto: bf16 or fp16 on a GPU, bf16 on a CPU with native "
         "bf16 instructions (about twice as fast), fp32 elsewhere.",

@@ -13,7 +13,7 @@ def test_defaults_are_valid_and_every_field_has_help() -> None:
     for name, spec in field_specs().items():
         assert spec.help and spec.help_zh, name
         assert spec.choices or spec.minimum is not None or name in (
-            "model", "text_column", "label_column", "fit_to_data"), name
+            "model", "text_column", "label_column", "fit_to_data", "gradient_checkpointing"), name
 
 
 @pytest.mark.parametrize("values, words", [
@@ -85,3 +85,11 @@ def test_best_checkpoint_metric_auto_follows_the_task() -> None:
     assert RunConfig(task="ner", early_stopping_metric="loss").best_metric == "loss"
     with pytest.raises(ConfigError, match="not a score of the task"):
         RunConfig(early_stopping_metric="f1").validate()
+
+
+def test_gradient_checkpointing_is_a_setting_off_by_default() -> None:
+    assert RunConfig().gradient_checkpointing is False  # a third slower: only on request
+    assert RunConfig.from_dict({"gradient_checkpointing": "true"}).gradient_checkpointing is True
+    with pytest.raises(ConfigError, match="Gradient checkpointing") as err:
+        RunConfig.from_dict({"gradient_checkpointing": "sometimes"})
+    assert err.value.field == "gradient_checkpointing" and "梯度检查点" in err.value.zh

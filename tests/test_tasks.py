@@ -62,6 +62,8 @@ def test_every_task_is_a_complete_plug_in(name: str) -> None:
     agent = tasks.part(name, "agent")
     missing = [n for n in AGENT_NAMES if not hasattr(agent, n)]
     assert not missing, f"{agent.__name__} lacks {missing} (see tasks/base.py)"
+    assert not spec.merges or callable(getattr(agent, "save_merged", None)), \
+        f"{agent.__name__} lacks save_merged, which SPEC.merges promises"
 
 
 def test_task_specs_load_without_torch_or_gradio() -> None:

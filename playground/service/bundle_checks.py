@@ -19,7 +19,9 @@ passes with that; so does a custom hub id or local folder (exported under its fo
 never its path), because refusing those would strand agents fine-tuned from a local copy
 of a standard model, while the code they need is still only what transformers ships. Any
 other id (a "builtin" the catalog lacks), or a model type transformers does not know, is
-refused with a sentence.
+refused with a sentence. A bundle of a LoRA adapter (a chat agent's) carries no base
+weights: its base must be one this machine has and can vouch for, and its adapter config
+plain LoRA (``bundle_adapters.py``). A retrieval agent carries no weights at all.
 """
 
 from __future__ import annotations
@@ -37,7 +39,19 @@ from typing import Any
 from playground import tasks
 from playground.errors import BundleError, ConfigError
 from playground.runfolder import LABELS, MODEL, RUN_CONFIG, TOOLS
-from playground.service.bundle_texts import REEXPORT, REEXPORT_ZH, bad, check_texts
+from playground.service.bundle_adapters import (
+    ADAPTER_CONFIG,
+    check_adapter_base,
+    check_adapter_config,
+)
+from playground.service.bundle_texts import (
+    REEXPORT,
+    REEXPORT_ZH,
+    TAMPERED,
+    TAMPERED_ZH,
+    bad,
+    check_texts,
+)
 from playground.service.replies import AgentRules
 
 FORMAT_VERSION = 1
@@ -48,15 +62,13 @@ MAX_ENTRIES = 500  # a transformer agent has about 10 files; tables add a few
 MAX_RATIO = 100  # JSON, vocabularies and tables deflate 3-10x; a zip bomb 1000x and more
 RATIO_FLOOR = 1 << 20  # an entry smaller than this cannot make a bomb on its own
 MAX_JSON_BYTES = 256 << 20  # manifest, labels, configs: the classic vocabulary is the largest
-MODEL_SUFFIXES = (".safetensors", ".json", ".txt", ".model")  # .model: sentencepiece
+MODEL_SUFFIXES = (".safetensors", ".json", ".txt", ".model",  # .model: sentencepiece
+                  ".jinja")  # a chat template (transformers renders it sandboxed)
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib", ".npy",
                    ".npz", ".h5", ".msgpack")
 SOURCES = ("builtin", "embedded", "hub", "local")
 _FILE_NAME = re.compile(r"[\w\-. ]+")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-TAMPERED = ("The file may have been changed since it was exported: import bundles only "
-            "from people you trust, or ask for a fresh export.")
-TAMPERED_ZH = "该文件可能在导出后被改动过：只导入你信任的人给的包，或请对方重新导出。"
 PICK_BUNDLE_ZH = "请选择训练场“导出”生成的 {suffix} 文件。"
 
 
@@ -117,7 +129,9 @@ def check_manifest(value: Any) -> Manifest:
         raise bad(f"the task '{value['task']}' is not one of {', '.join(task_names())}",
                    f"任务“{value['task']}”不是 {'、'.join(task_names())} 之一")
     labels = value["labels"]
-    if not labels or not all(isinstance(x, str) and x for x in labels):
+    # A task whose model has no output per label (a language model) lists none.
+    labelled = bool(tasks.part(value["task"], "agent").OUTPUTS)
+    if labelled and not labels or not all(isinstance(x, str) and x for x in labels):
         raise bad("labels should be a list of label names", "labels 应当是标签名的列表")
     if len(set(labels)) != len(labels):
         raise bad("labels holds a name twice", "labels 中有重复的名字")
@@ -411,8 +425,10 @@ def check_model(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
                           "training fits (a number from 0.05 to 20).", TAMPERED,
                           zh=f"{labels_name} 中的置信度温度（{shown}）不是训练会拟合出的值"
                              f"（0.05 到 20 之间的数）。{TAMPERED_ZH}")
+    part = tasks.part(manifest.task, "agent")
+    classic = f"{MODEL}/{part.CLASSIC_FILES[0]}" in infos  # retrieval keeps no weights
     weights = [name for name in infos if name.endswith(".safetensors")]
-    if not weights:
+    if not weights and not classic:
         raise BundleError("The bundle holds no weights (no .safetensors file in model/).",
                           REEXPORT, zh=f"包中没有权重（model/ 中没有 .safetensors 文件）。{REEXPORT_ZH}")
     for name in weights:
@@ -422,14 +438,18 @@ def check_model(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
     if model_config is not None and not isinstance(model_config, dict):
         raise BundleError(f"The bundle's {config_name} is not a model config.", REEXPORT,
                           zh=f"包中的 {config_name} 不是模型配置。{REEXPORT_ZH}")
-    check_base_model(manifest.base_model, model_config)
+    adapter_name = f"{MODEL}/{ADAPTER_CONFIG}"
+    adapter = _read_json(archive, infos[adapter_name]) if adapter_name in infos else None
+    if adapter_name in infos:  # a LoRA adapter that names its base model (bundle_adapters)
+        _check_adapter(manifest, adapter, model_config)
+    else:
+        check_base_model(manifest.base_model, model_config)
     _check_no_custom_code(archive, infos, manifest.base_model["id"])
-    part = tasks.part(manifest.task, "agent")
     # The agent loads a classic model whenever its file is there, config.json or not.
-    if f"{MODEL}/{part.CLASSIC_FILES[0]}" in infos and model_config is not None:
+    if classic and (model_config or adapter) is not None:
         raise BundleError("The bundle holds both a classic model and a transformers model.",
                           TAMPERED, zh=f"包中同时有经典模型和 transformers 模型。{TAMPERED_ZH}")
-    if model_config is None:
+    if model_config is None and adapter_name not in infos:
         _check_classic(archive, infos, manifest, part)
     outputs = (model_config or {}).get("id2label")
     # The model's outputs: one per label, or per tag for an entity model (B-/I- per
@@ -440,6 +460,23 @@ def check_model(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
                           f"{len(wanted)} labels.", TAMPERED,
                           zh=f"包中的模型有 {len(outputs)} 个输出，却有 {len(wanted)} 个标签。"
                              f"{TAMPERED_ZH}")
+
+
+def _check_adapter(manifest: Manifest, adapter: Any, model_config: Any) -> None:
+    """An adapter bundle: a plain LoRA config on the base its manifest names, a base this
+    machine has and can vouch for, and no whole model beside it."""
+    from playground.catalog import CAUSAL_LM, CLASSIC
+
+    task = tasks.spec(manifest.task)
+    # Only language models keep their adapter apart (encoders' agents are saved merged).
+    if model_config is not None or manifest.base_model["id"] == CLASSIC or \
+            task.model_family != CAUSAL_LM:
+        raise BundleError("The bundle holds a LoRA adapter beside a whole model, on the "
+                          "classic model, or for a task whose agents are saved whole.",
+                          TAMPERED, zh=f"包中的 LoRA 适配器与完整模型放在一起、建在经典模型上，"
+                                       f"或属于智能体以完整模型保存的任务。{TAMPERED_ZH}")
+    check_adapter_config(adapter, manifest.base_model["id"], "CAUSAL_LM")
+    check_adapter_base(manifest.base_model, task.model_family)
 
 
 def _check_safetensors(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:

@@ -17,6 +17,9 @@ from typing import Any
 
 from playground.errors import BundleError
 
+TAMPERED = ("The file may have been changed since it was exported: import bundles only "
+            "from people you trust, or ask for a fresh export.")
+TAMPERED_ZH = "该文件可能在导出后被改动过：只导入你信任的人给的包，或请对方重新导出。"
 REEXPORT = "Export the agent again (Export in the playground, or: playground export RUN_DIR)."
 REEXPORT_ZH = "请重新导出该智能体（在训练场中点“导出”，或运行：playground export RUN_DIR）。"
 MAX_TEXT = 4000  # a reply template or a reason sentence; a 10 MB string is no such thing

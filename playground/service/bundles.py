@@ -27,6 +27,7 @@ import json
 import os
 import secrets
 import shutil
+import tempfile
 import time
 import zipfile
 import zlib
@@ -47,6 +48,7 @@ from playground.runfolder import (
     read_json,
     write_json,
 )
+from playground.service.bundle_adapters import ADAPTER_CONFIG
 from playground.service.bundle_checks import (
     FORMAT_VERSION,
     MANIFEST,
@@ -71,6 +73,7 @@ from playground.service.replies import load_rules
 __all__ = ["FORMAT_VERSION", "MAX_BYTES", "SUFFIX", "Manifest", "check_manifest",
            "export_bundle", "import_bundle"]
 _CHUNK = 1 << 20
+PEFT_CARD = "README.md"  # peft writes a model card beside each adapter it saves
 
 
 # ----- export ----------------------------------------------------------------------------
@@ -81,10 +84,8 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
     Raises RunError for a run with no finished agent, BundleError for a model folder
     that holds something a bundle may not (pickled weights, links, other files).
     """
-    from playground.catalog import AUTO, catalog
-
     run = RunFolder(Path(run_dir).expanduser().resolve())
-    spec, labels, report = _finished(run)
+    spec, labels, report = finished_agent(run)
     task = tasks.of_config(spec["config"])
     if not task.bundles:
         raise BundleError(f"Agents of the task '{task.title[0]}' cannot go into a bundle yet.",
@@ -98,8 +99,27 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
                           "rules, export, and set it again after the import.",
                           zh=f"该智能体的回复用到了实体智能体 {rules.entity_run}，目前包还带不了它。"
                              "请在回复规则中清除实体智能体，导出后，在导入后再重新设置。")
-    members = _members(run)
-    base = _base_entry(spec["model"], run.model_dir)
+    base = _base_entry(spec["model"], run.model_dir, task.name)
+    with tempfile.TemporaryDirectory(prefix="agent-export-") as scratch:
+        return _write_bundle(run, spec, labels, report, base, rules,
+                             _portable(run, task, base, Path(scratch)), out)
+
+
+def _write_bundle(run: RunFolder, spec: dict[str, Any], labels: list[str],
+                  report: dict[str, Any], base: dict[str, Any], rules: Any,
+                  members: dict[str, Path | bytes], out: Path | None) -> Path:
+    """The manifest and the members, zipped into ``out`` (see ``export_bundle``)."""
+    from playground.catalog import AUTO, catalog
+
+    size = sum(_size(content) for content in members.values())
+    if size > MAX_BYTES:
+        raise BundleError(f"This agent is too large for a bundle: {size:,} bytes, over the "
+                          f"limit of {MAX_BYTES:,}.", "Fine-tune it with the 'lora' method, "
+                          "whose bundle holds a small adapter and names its base model, or "
+                          "pick a smaller model.",
+                          zh=f"该智能体太大，放不进包里：{size:,} 字节，超过上限 {MAX_BYTES:,}。"
+                             "请用 lora 方式微调（包中只带一个小适配器，并写明基础模型），"
+                             "或选择更小的模型。")
     settings = dict(spec["config"])
     if settings["model"] not in (AUTO, *(card.id for card in catalog())):
         # A folder's path says where someone keeps files; a model that did not end up
@@ -111,8 +131,8 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
         settings=settings, metrics=report, data=_fingerprint(run, spec),
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         source_run=run.run_id, playground_version=_version(),
-        files={name: {"sha256": _sha256(path), "bytes": path.stat().st_size}
-               for name, path in members.items()})
+        files={name: {"sha256": _sha256(content), "bytes": _size(content)}
+               for name, content in members.items()})
     try:
         check_manifest(dataclasses.asdict(manifest))  # what is written must import
     except BundleError as exc:  # a label, name or reply longer than a bundle carries
@@ -134,9 +154,13 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
             archive.writestr(MANIFEST, json.dumps(dataclasses.asdict(manifest), indent=2,
                                                   ensure_ascii=False),
                              compress_type=zipfile.ZIP_DEFLATED)
-            for name, path in members.items():  # weights barely deflate: store them
-                archive.write(path, name, compress_type=zipfile.ZIP_STORED
-                              if name.endswith(".safetensors") else zipfile.ZIP_DEFLATED)
+            for name, content in members.items():  # weights barely deflate: store them
+                packing = zipfile.ZIP_STORED if name.endswith(".safetensors") \
+                    else zipfile.ZIP_DEFLATED
+                if isinstance(content, bytes):
+                    archive.writestr(name, content, compress_type=packing)
+                else:
+                    archive.write(content, name, compress_type=packing)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -144,7 +168,7 @@ def export_bundle(run_dir: Path, out: Path | None = None) -> Path:
     return out
 
 
-def _finished(run: RunFolder) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+def finished_agent(run: RunFolder) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
     """(config.json, labels, report.json) of a run whose agent can be exported."""
     if not run.exists():
         raise RunError(f"There is no run folder {run.run_id}.",
@@ -162,32 +186,68 @@ def _finished(run: RunFolder) -> tuple[dict[str, Any], list[str], dict[str, Any]
     return run.read_config(), read_json(run.model_dir / LABELS)["labels"], report
 
 
-def _members(run: RunFolder) -> dict[str, Path]:
-    """Path in the zip -> file, for model/ and tools/; refuses anything not whitelisted."""
+def _portable(run: RunFolder, task: tasks.TaskSpec, base: dict[str, Any],
+              scratch: Path) -> dict[str, Path | bytes]:
+    """The bundle's members: path in the zip -> file, or bytes for a file rewritten so it
+    names the base model by its id, never by where it lies on this machine.
+
+    A LoRA adapter (which names its base) stays an adapter when its base is a catalog or
+    hub model, which the importer can get; on a local folder, which cannot travel by
+    name, it is merged into whole weights (``scratch``) as a full fine-tune's are."""
+    members: dict[str, Path | bytes] = dict(_members(run.model_dir, MODEL))
+    adapter = f"{MODEL}/{ADAPTER_CONFIG}"
+    if adapter in members and base["source"] == "local":
+        merged = tasks.part(task.name, "agent").save_merged(run.model_dir, scratch / MODEL)
+        kept = {f"{MODEL}/{LABELS}": members[f"{MODEL}/{LABELS}"]}
+        members = {**_members(merged, MODEL), **kept}
+        base["model_type"] = read_json(merged / "config.json").get("model_type")
+    elif adapter in members:
+        config = read_json(run.model_dir / ADAPTER_CONFIG)
+        members[adapter] = _json_bytes({**config, "base_model_name_or_path": base["id"]})
+    saved = read_json(run.model_dir / LABELS)
+    if {"base_model", "base_model_id"} & set(saved):  # the base's place on this machine
+        members[f"{MODEL}/{LABELS}"] = _json_bytes(
+            {**saved, **{key: base["id"] for key in ("base_model", "base_model_id")
+                         if key in saved}})
+    return {**members, **_members(run.tools_dir, TOOLS)}
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def _size(content: Path | bytes) -> int:
+    return len(content) if isinstance(content, bytes) else content.stat().st_size
+
+
+def _members(folder: Path, prefix: str) -> dict[str, Path]:
+    """Path in the zip -> file, for a model/ or tools/ folder; refuses anything not
+    whitelisted."""
     members = {}
-    for folder, prefix in ((run.model_dir, MODEL), (run.tools_dir, TOOLS)):
-        for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-            name = f"{prefix}/{path.name}"
-            if name == f"{MODEL}/{RUN_CONFIG}":
-                continue  # rebuilt from the manifest on import (see the module's docstring)
-            if path.is_symlink() or not path.is_file():
-                raise BundleError(f"The run's {name} is not a plain file, so it cannot go "
-                                  "into a bundle.", "Remove it from the run folder and export "
-                                  "again.",
-                                  zh=f"训练记录中的 {name} 不是普通文件，无法放进包里。"
-                                     "请把它从训练记录文件夹中移走，然后重新导出。")
-            if kind_of(name) is None:
-                raise refuse_file(name, f"The run's {prefix}/ folder holds",
-                                  f"训练记录的 {prefix}/ 文件夹中有")
-            members[name] = path
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        name = f"{prefix}/{path.name}"
+        if name == f"{MODEL}/{RUN_CONFIG}":
+            continue  # rebuilt from the manifest on import (see the module's docstring)
+        if prefix == MODEL and path.name == PEFT_CARD:
+            continue  # the model card peft writes beside an adapter: a template, no data
+        if path.is_symlink() or not path.is_file():
+            raise BundleError(f"The run's {name} is not a plain file, so it cannot go "
+                              "into a bundle.", "Remove it from the run folder and export "
+                              "again.",
+                              zh=f"训练记录中的 {name} 不是普通文件，无法放进包里。"
+                                 "请把它从训练记录文件夹中移走，然后重新导出。")
+        if kind_of(name) is None:
+            raise refuse_file(name, f"The run's {prefix}/ folder holds",
+                              f"训练记录的 {prefix}/ 文件夹中有")
+        members[name] = path
     return members
 
 
-def _base_entry(card: dict[str, Any], model_dir: Path) -> dict[str, Any]:
+def _base_entry(card: dict[str, Any], model_dir: Path, task: str) -> dict[str, Any]:
     from playground.catalog import CLASSIC, catalog
-    from playground.tasks.classify.classic import ClassicModel
 
-    if ClassicModel.is_saved_in(model_dir):  # it serves when it beat the fine-tuned model
+    classic_file = tasks.part(task, "agent").CLASSIC_FILES[0]
+    if (model_dir / classic_file).exists():  # it serves when it beat the fine-tuned model
         card = next(c for c in catalog() if c.id == CLASSIC).to_dict()
     source = card.get("source", "hub")
     model_id = Path(card["id"]).name if source == "local" else card["id"]
@@ -210,9 +270,11 @@ def _fingerprint(run: RunFolder, spec: dict[str, Any]) -> dict[str, Any]:
             "rows": data.get("rows", {}), "sha256": hashes}
 
 
-def _sha256(path: Path) -> str:
+def _sha256(content: Path | bytes) -> str:
+    if isinstance(content, bytes):
+        return hashlib.sha256(content).hexdigest()
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    with content.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()

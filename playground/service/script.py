@@ -22,9 +22,12 @@ from typing import Any
 from playground import tasks
 from playground.errors import RunError
 from playground.runfolder import DATA, SCRIPT, SPLITS, RunFolder
+from playground.service.script_sft_template import LORA_CODE, SFT
 from playground.service.script_templates import CLASSIC, METHOD_CODE, TRANSFORMER
 
-EMBEDDED_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"  # what the embedded model is
+# What the embedded models are on the hub (catalog id -> hub id): a script runs elsewhere.
+EMBEDDED_HUB_IDS = {"minilm": "sentence-transformers/all-MiniLM-L6-v2",
+                    "smollm2-135m": "HuggingFaceTB/SmolLM2-135M-Instruct"}
 
 
 def training_script(run_dir: Path) -> str:
@@ -36,19 +39,29 @@ def training_script(run_dir: Path) -> str:
                        "Choose a run from the list of runs.",
                        zh=f"没有训练记录文件夹 {run.run_id}。请从训练记录列表中选择一个。")
     spec = run.read_config()
-    if not tasks.of_config(spec["config"]).exports_script:
+    task = tasks.of_config(spec["config"])
+    if not task.exports_script:
         raise RunError("Only runs that label texts can be exported as a script so far.",
                        "Export a run that gives each text one label.",
                        zh="目前只有文本分类的训练记录能导出为脚本。请导出为每条文本给出一个标签的训练记录。")
-    if not run.split_path("train").exists():
+    if not any((run.path / DATA).glob("train.*")):
         raise RunError(f"The run {run.run_id} has no training data here (an imported agent "
                        "carries its model, not its data).",
                        "Export the script from the run that trained it, or train again here.",
                        zh=f"训练记录 {run.run_id} 在这里没有训练数据（导入的智能体只带模型，不带数据）。"
                           "请从训练它的那条记录导出脚本，或在这里重新训练。")
     values = _common_values(run, spec)
+    language_model = task.model_family == "causal-lm"
+    if spec["model"]["id"] == "classic" and language_model:
+        raise RunError("This agent answers by retrieval (the answer of the most similar "
+                       "training question): it trains no model, so there is no script.",
+                       "Export the script of a run that fine-tunes a language model.",
+                       zh="该智能体靠检索回答（最相似训练问题的答案）：它不训练模型，所以没有脚本。"
+                          "请导出微调语言模型的训练记录的脚本。")
     if spec["model"]["id"] == "classic":
         return CLASSIC.substitute(values, **_classic_values())
+    if language_model:
+        return SFT.substitute(values, **_sft_values(run, spec))
     return TRANSFORMER.substitute(values, **_transformer_values(spec))
 
 
@@ -166,13 +179,56 @@ def _transformer_values(spec: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def _sft_values(run: RunFolder, spec: dict[str, Any]) -> dict[str, str]:
+    """A language model's run: SFT on its conversations (full weights or LoRA)."""
+    from playground.config import trainer_optimizer
+
+    config, model = spec["config"], spec["model"]
+    lora = config["method"] == "lora"
+    if config["method"] not in ("full", "lora"):  # freeze and bitfit: not written yet
+        raise RunError(f"A script for the method '{config['method']}' on a language model "
+                       "is not written yet.", "Export a run trained with 'lora' or 'full'.",
+                       zh=f"语言模型用“{config['method']}”方式训练的脚本还没有写好。"
+                          "请导出用 lora 或 full 方式训练的记录。")
+    rows = spec["data"].get("rows", {}).get("train", 0)
+    steps = max(1, -(-rows // (config["batch_size"] * config["gradient_accumulation"])))
+    files = {name: run.conversation_split_path(name).name for name in ("train", "validation")}
+    return {
+        "method_summary": "lora (small low-rank adapters on every linear layer learn; the "
+                          "adapter is saved, and names its base model)" if lora else
+                          "full (every weight learns)",
+        "pip_peft": " peft" if lora else "", "needs_peft": ", peft (for LoRA)" if lora else "",
+        "import_peft": "from peft import LoraConfig, TaskType, get_peft_model\n" if lora else "",
+        "data_files": f"{DATA}/{files['train']} and {DATA}/{files['validation']}",
+        "train_file": _py(files["train"]), "validation_file": _py(files["validation"]),
+        **_model_values(model),
+        **{name: _py(config[name]) for name in (
+            "epochs", "learning_rate", "batch_size", "gradient_accumulation", "max_length",
+            "weight_decay", "warmup_ratio", "scheduler", "max_grad_norm", "precision",
+            "device", "eval_every_steps")},
+        "gradient_checkpointing": _py(bool(config.get("gradient_checkpointing", False))),
+        "optimizer": _py(trainer_optimizer(config["optimizer"])),
+        "patience": _py(config["early_stopping_patience"]),
+        "log_every_steps": _py(max(1, min(10, int(steps * config["epochs"]) // 20))),
+        "method_constants": (f"LORA_RANK = {config['lora_rank']}  # size of the adapter "
+                             f"matrices\nLORA_ALPHA = {config['lora_alpha']}  # scale of the "
+                             "adapters' update\nLORA_DROPOUT = 0.05  # dropout inside the "
+                             "adapters (the playground's value)\n") if lora else "",
+        "method_section": LORA_CODE if lora else "",
+        "apply_method": "model = apply_lora(model)\n    " if lora else "",
+        "saved_what": " (for LoRA: the adapter, which names its base model)" if lora else "",
+        "saved_note": "the adapter alone (a few MB)" if lora else "the whole model",
+    }
+
+
 def _model_values(model: dict[str, Any]) -> dict[str, str]:
     """MODEL by a name that works elsewhere, never by the folder it has on this machine."""
     if model.get("source") == "local":
         return {"model": _py(Path(model["id"]).name),
                 "model_note": "  # its folder's name where it trained: give its path"}
     if model.get("source") == "embedded":
-        return {"model": _py(EMBEDDED_HUB_ID), "model_note": "  # the playground's embedded copy"}
+        return {"model": _py(EMBEDDED_HUB_IDS.get(model["id"], model["id"])),
+                "model_note": "  # the playground's embedded copy"}
     return {"model": _py(model["id"]), "model_note": ""}
 
 

@@ -69,6 +69,9 @@ class TaskSpec:
     # other roles when a file has them (``Preview.extra_columns``).
     column_words: dict[str, tuple[str, str]] = field(default_factory=lambda: {
         "text": ("Text column", "文本列"), "label": ("Label column", "标签列")})
+    # "Save merged model" writes its agent as one plain transformers folder (the agent
+    # module's ``save_merged(model_dir, out)``); a classifier's model/ is one already.
+    merges: bool = False
 
     @property
     def headline(self) -> str:
@@ -167,7 +170,8 @@ class TaskAgent(Protocol):
     """What ``tasks/<task>/agent.py``'s ``load(model_dir)`` returns. The module also
     names its classic model's files (``CLASSIC_FILES``: metadata, weights), the key of
     labels.json that lists the model's outputs (``OUTPUTS``), and checks an imported
-    classic model's metadata (``classic_fault(meta, labels)``: the bad setting or None)."""
+    classic model's metadata (``classic_fault(meta, labels)``: the bad setting or None);
+    a task whose ``SPEC.merges`` also has ``save_merged(model_dir, out)``."""
 
     task: str  # SPEC.name
     labels: list[str]  # what it answers with (labels, entity types)

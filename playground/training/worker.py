@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         from playground.training.failures import explain
 
         traceback.print_exc()
-        failure = explain(exc)
+        failure = explain(exc, _settings(run))
         if is_main:
             run.update_status(state="failed", reason=str(failure),
                               reason_zh=failure.text("zh"), error=failure.to_dict(),
@@ -62,3 +62,11 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _settings(run: RunFolder) -> dict:
+    """The run's settings, for a failure's hint; none when config.json is what failed."""
+    try:
+        return run.read_config()["config"]
+    except Exception:  # a hint without the settings beats no failure status at all
+        return {}

@@ -1,5 +1,5 @@
 """Sharing a finished agent, in the Test & chat tab: export it as a bundle, export a
-training script, delete the run, and the code that calls it over HTTP."""
+training script, save a chat agent's merged model, delete the run, and the code that calls it over HTTP."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import gradio as gr
 from playground import tasks
 from playground.errors import PlaygroundError
 from playground.service.bundles import export_bundle
+from playground.service.merged import merged_zip
 from playground.service.script import write_training_script
 from playground.ui.context import Context
 from playground.ui.downloads import download_path
@@ -45,6 +46,8 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
         with gr.Row():
             bundle_button = gr.Button(t("export_bundle"), elem_id="export-bundle")
             script_button = gr.Button(t("export_script"), elem_id="export-script")
+            # a chat agent's model, LoRA merged: a folder plain transformers loads
+            merged_button = gr.Button(t("save_merged"), elem_id="save-merged", visible=False)
             delete_button = gr.Button(t("delete_agent"), variant="stop", elem_id="delete-run")
         # Shown once there is a file: an empty download box is a blank square.
         download = gr.File(label=t("download_export"), elem_id="share-download",
@@ -72,6 +75,19 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
     def script(run_id: str | None, request: gr.Request) -> Any:
         return write(run_id, lang_of(request), write_training_script, "train_{run_id}.py")
 
+    def merged(run_id: str | None, request: gr.Request) -> Any:
+        return write(run_id, lang_of(request), merged_zip, "{run_id}-merged.zip")
+
+    def merges(run_id: str | None) -> Any:
+        """The merge button, for agents that keep an adapter apart from their base."""
+        if not run_id:
+            return gr.update(visible=False)
+        try:
+            config = ctx.service.run(run_id).read_config()["config"]
+        except (PlaygroundError, OSError, KeyError):
+            return gr.update(visible=False)
+        return gr.update(visible=tasks.of_config(config).merges)
+
     def delete(run_id: str | None, key: str | None, request: gr.Request):
         lang = lang_of(request)
         if not run_id:  # the browser's confirm was declined
@@ -91,6 +107,8 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
 
     bundle_button.click(export, run, download, api_name="export_bundle")
     script_button.click(script, run, download, api_name="export_script")
+    merged_button.click(merged, run, download, api_name="save_merged")
+    run.change(merges, run, merged_button, api_name=False)
     english, chinese = (say(lang, "confirm_delete") for lang in ("en", "zh"))
     question = f"navigator.language.startsWith('zh') ? {chinese!r} : {english!r}"
     # The page session's state (the visitor) stays on the server: the script passes it on.

@@ -93,6 +93,7 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
     "share": ("Share and use from code", "分享与代码调用"),
     "export_bundle": ("Export agent (.agent.zip)", "导出智能体（.agent.zip）"),
     "export_script": ("Export training script (.py)", "导出训练脚本（.py）"),
+    "save_merged": ("Save merged model (.zip)", "保存合并后的模型（.zip）"),
     "delete_agent": ("Delete this run", "删除该训练记录"),
     "deleted": ("Deleted {run_id}.", "已删除 {run_id}。"),
     "confirm_delete": ("Delete this run and its agent? Export it first to keep a copy.",

@@ -38,7 +38,6 @@ SPEC = TaskSpec(
     model_family="causal-lm",  # language models that write answers
     methods=("lora", "full", "freeze", "bitfit"),  # "head" would train the vocabulary only
     rules_first=True,  # keyword and lookup rules answer first, the model the rest
-    bundles=False,  # an adapter bundle names its base model: not written yet
     auto_hint=("Auto: the embedded SmolLM2-135M chat model for English, a Qwen2.5-Instruct "
                "already on this machine for Chinese. Instant (classic) is retrieval: it "
                "answers with the answer of the most similar training question.",
@@ -53,4 +52,6 @@ SPEC = TaskSpec(
     column_words={"text": ("Question column", "问题列"), "label": ("Answer column", "回答列"),
                   "system": ("System/instructions column (read by its name)",
                              "系统提示/指令列（按列名读取）")},
+    exports_script=True,  # a standalone TRL SFTTrainer script
+    merges=True,  # a LoRA agent is an adapter on its base: merged, it loads anywhere
 )

@@ -47,22 +47,12 @@ class ChatAgent:
         if self.kind == "classic":
             self._retrieval = RetrievalModel.load(model_dir)
             return
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoTokenizer
+
+        from playground.tasks.chat.merge import load_model
 
         self._tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
-        if (model_dir / "adapter_config.json").exists():  # LoRA: the adapter on its base
-            import torch
-            from peft import PeftModel
-
-            from playground.tasks.chat.finetune import model_location
-
-            base = AutoModelForCausalLM.from_pretrained(
-                model_location(self.base_model_id, self.base_model), trust_remote_code=False,
-                dtype=torch.float32)
-            self._model = PeftModel.from_pretrained(base, model_dir).eval()
-        else:
-            self._model = AutoModelForCausalLM.from_pretrained(
-                model_dir, trust_remote_code=False).eval()
+        self._model = load_model(model_dir).eval()  # LoRA: the adapter on its base
         self._max_length = read_json(model_dir / RUN_CONFIG)["config"]["max_length"]
 
     def generate(self, text: str | list[dict[str, str]], *, system: str = "",
@@ -121,3 +111,10 @@ class ChatAgent:
 def load(model_dir: Path) -> ChatAgent:
     """The agent saved in a run's model folder."""
     return ChatAgent(model_dir)
+
+
+def save_merged(model_dir: Path, out: Path) -> Path:
+    """The agent's language model as one transformers folder (adapter merged) in ``out``."""
+    from playground.tasks.chat.merge import save_merged as merged
+
+    return merged(model_dir, out)

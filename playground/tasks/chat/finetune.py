@@ -5,6 +5,7 @@ answers to the validation and test prompts and the loss on their answers."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from playground.tasks.chat.generation import answer_loss, answers
@@ -15,13 +16,24 @@ Messages = list[dict[str, str]]
 
 def model_location(model_id: str, location: str) -> str:
     """Where a chat model's folder is: the embedded model is converted from its package
-    into the user's cache the first time (a minute), and found there afterwards."""
+    into the user's cache the first time (a minute), and found there afterwards; a hub
+    id (as an imported agent names its base) is its snapshot in the Hugging Face cache
+    when it is there, so loading it asks nothing of the network."""
     from playground.catalog import EMBEDDED_CHAT
 
     if model_id == EMBEDDED_CHAT:
         from playground.tasks.chat.model import embedded_chat_model_dir
 
         return str(embedded_chat_model_dir())
+    if location and not Path(location).is_dir():
+        from huggingface_hub import try_to_load_from_cache
+
+        try:
+            found = try_to_load_from_cache(location, "config.json")
+        except ValueError:  # not a hub id at all: transformers will say what it is
+            found = None
+        if isinstance(found, str):
+            return str(Path(found).parent)
     return location
 
 
@@ -74,10 +86,10 @@ def recipe(config: dict[str, Any], location: str, splits: dict[str, list[Message
         collator=lambda tokenizer: None,  # TRL pads and masks the prompt itself
         compute_metrics=None, outputs=outputs, lora_task="CAUSAL_LM",
         trainer_class=SFTTrainer, args_class=SFTConfig,
-        # the loss on the answer alone; the run's max length cuts long conversations
-        # TRL checkpoints activations by default: a third slower, and a 135M model's
-        # activations fit anyway
+        # the loss on the answer alone; the run's max length cuts long conversations.
+        # Gradient checkpointing is the run's setting (TRL's default would switch it on:
+        # a third slower, and a 135M model's activations fit anyway).
         settings={"max_length": config["max_length"], "completion_only_loss": True,
-                  "packing": False, "gradient_checkpointing": False},
+                  "packing": False},
         merge=False)  # an agent keeps its LoRA adapter (a few MB) and names its base
 
