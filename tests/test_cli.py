@@ -120,3 +120,15 @@ def test_fit_to_data_is_a_switch_on_the_command_line() -> None:
     assert config("--no-fit-to-data").fit_to_data is False
     assert config("--preset", "quick-demo", "--no-fit-to-data").fit_to_data is False
     assert config("--fit-to-data", "--bs", "16").batch_size == 16
+
+
+def test_chat_on_the_command_line_trains_lora_unless_told_otherwise() -> None:
+    from playground.cli import _config_from_args, build_parser
+
+    def config(*flags: str):
+        return _config_from_args(build_parser().parse_args(["train", "--data", "x.csv", *flags]))
+
+    assert config("--task", "chat").method == "lora"
+    assert config("--preset", "quick-demo", "--task", "chat").method == "lora"
+    assert config("--task", "chat", "--method", "full").method == "full"
+    assert config().method == "full"

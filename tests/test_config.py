@@ -85,3 +85,17 @@ def test_best_checkpoint_metric_auto_follows_the_task() -> None:
     assert RunConfig(task="ner", early_stopping_metric="loss").best_metric == "loss"
     with pytest.raises(ConfigError, match="not a score of the task"):
         RunConfig(early_stopping_metric="f1").validate()
+
+
+def test_chat_starts_from_lora_and_a_chosen_method_stays() -> None:
+    assert RunConfig().method == "full"
+    assert RunConfig.from_dict({"task": "chat"}).method == "lora"
+    assert RunConfig().with_overrides(task="chat").method == "lora"
+    assert load_preset("quick-demo", "chat").method == "lora"
+    # back to labels: the chat default goes with the chat task
+    assert RunConfig.from_dict({"task": "chat"}).with_overrides(
+        task="text-classification").method == "full"
+    # a method the user picked is theirs, whichever task comes next
+    assert RunConfig().with_overrides(task="chat", method="full").method == "full"
+    assert RunConfig(method="bitfit").with_overrides(task="chat").method == "bitfit"
+    assert RunConfig.from_dict({"task": "chat", "method": "full"}).method == "full"

@@ -49,6 +49,9 @@ class TaskSpec:
     # (writes an answer); the catalog's ``choose`` and the Model tab offer only that kind.
     model_family: str = "encoder"
     methods: tuple[str, ...] = ("full", "head", "freeze", "lora", "bitfit")  # it allows
+    # Settings whose default differs for this task ({"method": "lora"}): a config for it
+    # starts from these, in the form, the CLI, presets and recipes (``config.task_defaults``).
+    defaults: dict[str, Any] = field(default_factory=dict)
     has_rules: bool = False  # its agent answers through reply rules per label
     no_rules: tuple[str, str] = ("", "")  # what the rules panel says when it has none
     gives_entities: bool = False  # its agent can fill another agent's reply slots
