@@ -132,3 +132,22 @@ def test_chat_on_the_command_line_trains_lora_unless_told_otherwise() -> None:
     assert config("--preset", "quick-demo", "--task", "chat").method == "lora"
     assert config("--task", "chat", "--method", "full").method == "full"
     assert config().method == "full"
+
+
+def test_chat_json_lists_the_scores_of_the_base_model_and_retrieval(
+        tmp_path: Path, tiny_chat_model_dir: Path) -> None:
+    from conftest import INTENTS
+
+    rows = [(f"{phrase} {i}", f"my name is ada and {label.replace('_', ' ')}")
+            for label, phrases in INTENTS.items() for phrase in phrases for i in range(4)]
+    data = _write(tmp_path / "qa.csv", rows, ("question", "answer"))
+    result = playground("train", "--task", "chat", "--data", str(data), "--model",
+                        str(tiny_chat_model_dir), "--runs-dir", str(tmp_path / "runs"),
+                        "--epochs", "1", "--max-length", "32", "--no-fit-to-data", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(summary["metrics"]) == {
+        "chrf", "exact_match", "loss", "perplexity", "base_chrf", "base_exact_match",
+        "base_loss", "retrieval_chrf", "retrieval_exact_match"}  # retrieval has no loss
+    assert summary["headline"] == "chrf" and summary["metrics"]["base_loss"] > 0
+    assert 0 <= summary["metrics"]["retrieval_chrf"] <= 1

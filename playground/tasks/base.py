@@ -45,6 +45,10 @@ class TaskSpec:
     run_suffix: tuple[str, str] = ("", "")  # added to a run's default name (en, zh)
     phases: dict[str, tuple[str, str]] = field(default_factory=dict)  # own phase words
     has_classic: bool = True  # fits a classic (non-neural) model, as a baseline or agent
+    # What ``--json`` calls the floor and the classic model ("baseline_accuracy"), and which
+    # of their scores it lists (none given: the headline alone).
+    json_names: tuple[str, str] = ("baseline", "classic")
+    json_compared: tuple[str, ...] = ()
     # The kind of model it fine-tunes: "encoder" (reads and scores a text) or "causal-lm"
     # (writes an answer); the catalog's ``choose`` and the Model tab offer only that kind.
     model_family: str = "encoder"

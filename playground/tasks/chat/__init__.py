@@ -26,6 +26,8 @@ SPEC = TaskSpec(
                 "model's. Add more question/answer pairs.",
                 "⚠️ 还不能使用：它的回答并不比基础模型更接近你的答案。请补充更多问答对。"),
     metric_note="chrF and exact match of greedy answers",
+    json_names=("base", "retrieval"),  # base_chrf, retrieval_exact_match...
+    json_compared=("chrf", "exact_match", "loss"),  # retrieval has no loss: left out
     run_suffix=(" · chat", " · 对话"),
     phases={"training": ("Fine-tuning {model} on your conversations.",
                          "正在用你的对话微调 {model}。"),
