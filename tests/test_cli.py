@@ -139,7 +139,7 @@ def test_chat_json_lists_the_scores_of_the_base_model_and_retrieval(
     from conftest import INTENTS
 
     rows = [(f"{phrase} {i}", f"my name is ada and {label.replace('_', ' ')}")
-            for label, phrases in INTENTS.items() for phrase in phrases for i in range(4)]
+            for label, phrases in INTENTS.items() for phrase in phrases for i in range(2)]
     data = _write(tmp_path / "qa.csv", rows, ("question", "answer"))
     result = playground("train", "--task", "chat", "--data", str(data), "--model",
                         str(tiny_chat_model_dir), "--runs-dir", str(tmp_path / "runs"),
