@@ -99,7 +99,7 @@ def trainer_for(variant: str, rows: list, work: Path, steps: int) -> Any:
             examples(rows)), processing_class=tokenizer, peft_config=peft)
     config = RunConfig(task="chat", method="lora", batch_size=BATCH_SIZE, max_length=MAX_LENGTH,
                        lora_rank=LORA_RANK, lora_alpha=2 * LORA_RANK, precision=precision,
-                       seed=SEED, device="cpu").to_dict()
+                       seed=SEED, device="cpu", early_stopping_patience=0).to_dict()
     run = RunFolder(work / variant)
     run.path.mkdir(parents=True)
     chat = recipe(config, location, {"train": rows, "validation": rows[:8], "test": []})
