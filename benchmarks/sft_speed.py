@@ -153,23 +153,35 @@ def main() -> None:
                       f"{row['seconds']:.1f} s, gradient checkpointing "
                       f"{'on' if row['gradient_checkpointing'] else 'off'}, {row['optimizer']})",
                       flush=True)
-    rate = {name: statistics.median(r["tokens_per_s"] for r in rows_)
-            for name, rows_ in found.items()}
-    ratios = {f"{a}/{b}": round(rate[a] / rate[b], 2)
-              for a, b in (("ours-fp32", "trl-fp32"), ("ours-bf16", "trl-bf16"),
-                           ("ours-bf16", "trl-fp32"), ("trl-bf16", "trl-fp32"),
-                           ("ours-bf16", "ours-fp32")) if a in rate and b in rate}
-    for pair, ratio in ratios.items():
+                save(args, found, started)  # a run stopped early keeps what it measured
+    rate = save(args, found, started)
+    for pair, ratio in ratios_of(rate).items():
         print(f"{pair}: x{ratio}")
-    ended = os.getloadavg()
-    print(f"load average at start {started[0]:.1f}, at end {ended[0]:.1f} "
+    print(f"load average at start {started[0]:.1f}, at end {os.getloadavg()[0]:.1f} "
           f"({os.cpu_count()} CPUs, torch threads {torch.get_num_threads()})")
+
+
+def ratios_of(rate: dict[str, float]) -> dict[str, float]:
+    return {f"{a}/{b}": round(rate[a] / rate[b], 2)
+            for a, b in (("ours-fp32", "trl-fp32"), ("ours-bf16", "trl-bf16"),
+                         ("ours-bf16", "trl-fp32"), ("trl-bf16", "trl-fp32"),
+                         ("ours-bf16", "ours-fp32")) if a in rate and b in rate}
+
+
+def save(args: argparse.Namespace, found: dict[str, list[dict]],
+         started: tuple[float, ...]) -> dict[str, float]:
+    """Write what is measured so far to ``args.out``; the median tokens/s per variant."""
+    import torch
+
+    rate = {name: statistics.median(r["tokens_per_s"] for r in rows)
+            for name, rows in found.items() if rows}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"runs": found, "tokens_per_s": rate, "ratios": ratios,
+    args.out.write_text(json.dumps({"runs": found, "tokens_per_s": rate, "ratios": ratios_of(rate),
                                     "steps": args.steps, "batch_size": BATCH_SIZE,
                                     "lora_rank": LORA_RANK, "data": args.data.name,
-                                    "load_average": {"start": started, "end": ended},
+                                    "load_average": {"start": started, "end": os.getloadavg()},
                                     "torch_threads": torch.get_num_threads()}, indent=2) + "\n")
+    return rate
 
 
 if __name__ == "__main__":
