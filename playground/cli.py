@@ -345,6 +345,18 @@ def _say_what_is_left(run: Any, status: dict[str, Any], say: Any) -> None:
         say(f"Run {run.run_id} stopped before it saved an agent.")
 
 
+def _compared(task: Any, scores: dict[str, Any]) -> dict[str, Any]:
+    """The floor's and the classic model's scores as --json lists them ("base_chrf"); a
+    score a baseline does not have (retrieval's loss) is left out, the headline never."""
+    floor, classic = task.json_names
+    found = {}
+    for key in task.json_compared or (task.headline,):
+        for name, row in ((floor, scores.get("majority", {})), (classic, scores.get("classic", {}))):
+            if key == task.headline or row.get(key) is not None:
+                found[f"{name}_{key}"] = row.get(key)
+    return found
+
+
 def _finish(run: Any, status: dict[str, Any], prep: Any, as_json: bool, total_s: float,
             say: Any) -> int:
     report = run.read_report() or {}
@@ -353,13 +365,12 @@ def _finish(run: Any, status: dict[str, Any], prep: Any, as_json: bool, total_s:
     task = tasks.spec(prep.config.task)
     keys = [key for key, _, _ in task.metrics]
     metrics = {key: model_scores.get(key) for key in keys}
-    metrics.update({f"baseline_{task.headline}": scores.get("majority", {}).get(task.headline),
-                    f"classic_{task.headline}": scores.get("classic", {}).get(task.headline)})
+    metrics.update(_compared(task, scores))
     summary = {
         "run_id": run.run_id, "run_dir": str(run.path), "status": status["state"],
         "reason": status.get("reason", ""), "model": prep.choice.card.name,
         "held_out": prep.splits.held_out, "task": prep.config.task,
-        "metrics": metrics,
+        "metrics": metrics, "headline": task.headline,
         "timings": {"total_s": round(total_s, 1), **{k: report.get("timings", {}).get(k)
                     for k in ("train_s", "first_loss_s", "examples_per_s")},
                     # a fine-tuning's validation passes and checkpoints, apart from examples/s
@@ -375,7 +386,7 @@ def _finish(run: Any, status: dict[str, Any], prep: Any, as_json: bool, total_s:
                 (summary["model"][:26], model_scores)]
         for name, row in filter(lambda r: r[1], rows):
             say(f"  {name:<26} " + "  ".join(f"{task.metric_title(key)} {row[key]:.4f}"
-                                             for key in keys if key in row))
+                                             for key in keys if row.get(key) is not None))
         for kind, row in model_scores.get("per_type", {}).items():  # entity types
             say(f"    {kind:<24} " + "  ".join(f"{task.metric_title(key)} {row[key]:.4f}"
                                                for key in keys if key in row)

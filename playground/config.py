@@ -282,6 +282,7 @@ class RunConfig:
                               zh=f"未知的设置：{'、'.join(unknown)}。"
                                  f"已知的设置有：{'、'.join(sorted(known))}。",
                               field=unknown[0])
+        values = {**task_defaults(values.get("task")), **values}
         coerced = {name: _coerce(name, value, cls) for name, value in values.items()}
         return cls(**coerced).validate()
 
@@ -306,10 +307,30 @@ class RunConfig:
         return cls.from_dict(values)
 
     def with_overrides(self, **values: Any) -> RunConfig:
-        """A copy with some values replaced (None values are ignored), validated."""
-        merged = self.to_dict()
-        merged.update({k: v for k, v in values.items() if v is not None})
+        """A copy with some values replaced (None values are ignored), validated. A new
+        task brings its own defaults for the settings still at the old task's."""
+        given = {k: v for k, v in values.items() if v is not None}
+        merged = retask(self.to_dict(), self.task, given.get("task", self.task))
+        merged.update(given)
         return RunConfig.from_dict(merged)
+
+
+def task_defaults(task: str | None) -> dict[str, Any]:
+    """The settings whose default differs for ``task`` (chat: LoRA); {} for an unknown
+    task, which validation refuses with a sentence."""
+    return dict(tasks.spec(task).defaults) if task in (None, "", *TASKS) else {}
+
+
+def retask(values: dict[str, Any], old: str | None, new: str | None) -> dict[str, Any]:
+    """``values`` for task ``new`` instead of ``old``: each setting still at the old
+    task's default takes the new task's (one the user changed stays as they chose)."""
+    before, after = task_defaults(old), task_defaults(new)
+    plain = {f.name: f.default for f in dataclasses.fields(RunConfig)}
+    changed = dict(values)
+    for name in set(before) | set(after):
+        if values.get(name, plain[name]) == before.get(name, plain[name]):
+            changed[name] = after.get(name, plain[name])
+    return changed
 
 
 def best_metric(config: dict[str, Any]) -> str:
@@ -431,8 +452,9 @@ def preset_names() -> list[str]:
     return sorted(p.stem for p in presets_dir().glob("*.json"))
 
 
-def load_preset(name_or_path: str) -> RunConfig:
-    """A preset is a small JSON file of overrides on the defaults (see presets/)."""
+def load_preset(name_or_path: str, task: str | None = None) -> RunConfig:
+    """A preset is a small JSON file of overrides on the defaults (see presets/), for
+    ``task`` (default: the preset's own, else the default task) with its defaults."""
     path = Path(name_or_path)
     if not path.suffix:
         path = presets_dir() / f"{name_or_path}.json"
@@ -443,4 +465,6 @@ def load_preset(name_or_path: str) -> RunConfig:
                           zh=f"没有名为“{name_or_path}”的预设。请选择其中之一：{'、'.join(names)}。")
     values = json.loads(path.read_text(encoding="utf-8"))
     values = {k: v for k, v in values.items() if not k.startswith("_")}
+    if task:
+        values.setdefault("task", task)
     return RunConfig.from_dict(values)

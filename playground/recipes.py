@@ -33,6 +33,11 @@ class Recipe:
     agent: dict[str, Any]  # reply rules, as agent.json holds them
     tables: list[str] = field(default_factory=list)  # files in assets/tables/
     expected: dict[str, Any] = field(default_factory=dict)  # what a run here gave
+    # A chat recipe's measured scores, base model and retrieval beside it ("chrf",
+    # "base_chrf", "retrieval_chrf"...), and what it answered to questions in words its
+    # sheet does not hold ("asked"); kept apart from ``expected``, whose card line speaks
+    # of accuracy.
+    measured: dict[str, Any] = field(default_factory=dict)
 
     @property
     def data_path(self) -> Path:

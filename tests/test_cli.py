@@ -132,3 +132,34 @@ def test_the_eta_keeps_its_hours() -> None:
     assert _progress_line({**event, "eta_s": 245.4}).endswith("ETA 04:05")
     assert _progress_line({**event, "eta_s": 75 * 60, "may_stop_early": True}).endswith(
         "ETA at most 1:15:00")
+
+
+def test_chat_on_the_command_line_trains_lora_unless_told_otherwise() -> None:
+    from playground.cli import _config_from_args, build_parser
+
+    def config(*flags: str):
+        return _config_from_args(build_parser().parse_args(["train", "--data", "x.csv", *flags]))
+
+    assert config("--task", "chat").method == "lora"
+    assert config("--preset", "quick-demo", "--task", "chat").method == "lora"
+    assert config("--task", "chat", "--method", "full").method == "full"
+    assert config().method == "full"
+
+
+def test_chat_json_lists_the_scores_of_the_base_model_and_retrieval(
+        tmp_path: Path, tiny_chat_model_dir: Path) -> None:
+    from conftest import INTENTS
+
+    rows = [(f"{phrase} {i}", f"my name is ada and {label.replace('_', ' ')}")
+            for label, phrases in INTENTS.items() for phrase in phrases for i in range(2)]
+    data = _write(tmp_path / "qa.csv", rows, ("question", "answer"))
+    result = playground("train", "--task", "chat", "--data", str(data), "--model",
+                        str(tiny_chat_model_dir), "--runs-dir", str(tmp_path / "runs"),
+                        "--epochs", "1", "--max-length", "32", "--no-fit-to-data", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(summary["metrics"]) == {
+        "chrf", "exact_match", "loss", "perplexity", "base_chrf", "base_exact_match",
+        "base_loss", "retrieval_chrf", "retrieval_exact_match"}  # retrieval has no loss
+    assert summary["headline"] == "chrf" and summary["metrics"]["base_loss"] > 0
+    assert 0 <= summary["metrics"]["retrieval_chrf"] <= 1

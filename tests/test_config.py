@@ -93,3 +93,17 @@ def test_gradient_checkpointing_is_a_setting_off_by_default() -> None:
     with pytest.raises(ConfigError, match="Gradient checkpointing") as err:
         RunConfig.from_dict({"gradient_checkpointing": "sometimes"})
     assert err.value.field == "gradient_checkpointing" and "梯度检查点" in err.value.zh
+
+
+def test_chat_starts_from_lora_and_a_chosen_method_stays() -> None:
+    assert RunConfig().method == "full"
+    assert RunConfig.from_dict({"task": "chat"}).method == "lora"
+    assert RunConfig().with_overrides(task="chat").method == "lora"
+    assert load_preset("quick-demo", "chat").method == "lora"
+    # back to labels: the chat default goes with the chat task
+    assert RunConfig.from_dict({"task": "chat"}).with_overrides(
+        task="text-classification").method == "full"
+    # a method the user picked is theirs, whichever task comes next
+    assert RunConfig().with_overrides(task="chat", method="full").method == "full"
+    assert RunConfig(method="bitfit").with_overrides(task="chat").method == "bitfit"
+    assert RunConfig.from_dict({"task": "chat", "method": "full"}).method == "full"

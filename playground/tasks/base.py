@@ -46,10 +46,17 @@ class TaskSpec:
     run_suffix: tuple[str, str] = ("", "")  # added to a run's default name (en, zh)
     phases: dict[str, tuple[str, str]] = field(default_factory=dict)  # own phase words
     has_classic: bool = True  # fits a classic (non-neural) model, as a baseline or agent
+    # What ``--json`` calls the floor and the classic model ("baseline_accuracy"), and which
+    # of their scores it lists (none given: the headline alone).
+    json_names: tuple[str, str] = ("baseline", "classic")
+    json_compared: tuple[str, ...] = ()
     # The kind of model it fine-tunes: "encoder" (reads and scores a text) or "causal-lm"
     # (writes an answer); the catalog's ``choose`` and the Model tab offer only that kind.
     model_family: str = "encoder"
     methods: tuple[str, ...] = ("full", "head", "freeze", "lora", "bitfit")  # it allows
+    # Settings whose default differs for this task ({"method": "lora"}): a config for it
+    # starts from these, in the form, the CLI, presets and recipes (``config.task_defaults``).
+    defaults: dict[str, Any] = field(default_factory=dict)
     has_rules: bool = False  # its agent answers through reply rules per label
     # Its agent has no labels: reply rules named by the user (keywords, lookups, web
     # calls) answer the messages they match, and its model writes the other answers.

@@ -7,7 +7,8 @@ from typing import Any
 
 import gradio as gr
 
-from playground.config import RunConfig, field_specs, load_preset, preset_names
+from playground import tasks
+from playground.config import RunConfig, field_specs, load_preset, preset_names, retask
 from playground.errors import PlaygroundError
 from playground.ui.context import Context
 from playground.ui.downloads import download_path
@@ -83,7 +84,15 @@ def format_estimate(found: dict[str, Any], lang: str) -> str:
     return text
 
 
-def build(ctx: Context) -> SettingsTab:
+def for_task(values: dict[str, Any], old: str, new: str) -> list[Any]:
+    """The form's values after the task changed from ``old`` to ``new``: the settings
+    still at the old task's default take the new one's (chat: LoRA)."""
+    changed = retask(values, old, new)
+    return [changed[name] for name in form_names()]
+
+
+def build(ctx: Context, task: gr.Dropdown) -> SettingsTab:
+    """The form; ``task`` is the Model tab's task picker, whose defaults it follows."""
     t = ctx.t
     defaults = RunConfig()
     gr.Markdown(t("settings_next"))
@@ -110,8 +119,11 @@ def build(ctx: Context) -> SettingsTab:
     saved = gr.File(label=t("settings_file"), visible=False)
     components = list(fields.values())
 
-    def apply_preset(name: str):
-        return values_of(load_preset(name))
+    def apply_preset(name: str, task_name: str):
+        return values_of(load_preset(name, task_name))
+
+    def follow(old: str, new: str, *values: Any):
+        return [new, *for_task(dict(zip(fields, values)), old, new)]
 
     def save(request: gr.Request, *values: Any):
         config = config_from_form(dict(zip(fields, values)), lang_of(request))
@@ -128,7 +140,9 @@ def build(ctx: Context) -> SettingsTab:
             raise error_for(exc, lang_of(request)) from exc
         return values_of(config)
 
-    preset.change(apply_preset, preset, components)
+    shown_task = gr.State(tasks.DEFAULT)  # the task the form's values are for
+    preset.change(apply_preset, [preset, task], components)
+    task.change(follow, [shown_task, task, *components], [shown_task, *components])
     save_button.click(save, components, saved, api_name="save_settings")
     load_file.upload(load, load_file, components)
     return SettingsTab(preset=preset, fields=fields, estimate_button=estimate_button,

@@ -13,6 +13,8 @@ from playground.service.agents import ask
 from playground.service.gallery import cards, start_recipe
 from playground.service.jobs import TrainingService
 from playground.service.replies import AgentRules
+from playground.tasks.chat.checks import check_conversations
+from playground.tasks.chat.reading import read_conversations
 from playground.tasks.classify.checks import check_dataset
 from playground.tasks.entities.checks import check_entities
 from playground.tasks.entities.reading import read_entities
@@ -21,9 +23,13 @@ from playground.tasks.entities.reading import read_entities
 def test_each_recipe_is_complete_and_its_rules_fit_its_labels() -> None:
     found = recipes()
     assert {"bank-help-desk", "hotel-reviews-zh", "bank-faq-instant",
-            "people-places-zh"} <= {r.id for r in found}
+            "people-places-zh", "persona-pebble", "bank-chat"} <= {r.id for r in found}
     for recipe in found:
         assert recipe.name["en"] and recipe.name["zh"] and recipe.description["zh"]
+        if recipe.config().task == "chat":  # question/answer pairs, no reply rules
+            _, report = check_conversations(read_conversations(recipe.data_path))
+            assert report.ok and not recipe.agent and recipe.config().method == "lora"
+            continue
         if recipe.config().task == "ner":
             _, report = check_entities(read_entities(recipe.data_path))
             assert report.ok and not recipe.agent

@@ -158,8 +158,11 @@ def test_presets_fill_the_generated_form(live_app) -> None:
     from playground.ui.tab_settings import form_names
 
     url, _ = live_app
-    values = [value(v) for v in client(url).predict("quick-demo", api_name="/apply_preset")]
+    values = [value(v) for v in client(url).predict("quick-demo", "text-classification",
+                                                    api_name="/apply_preset")]
     shown = dict(zip(form_names(), values))
     quick = load_preset("quick-demo")
     assert shown["epochs"] == quick.epochs and shown["max_train_rows"] == str(quick.max_train_rows)
-    assert shown["learning_rate"] == quick.learning_rate
+    assert shown["learning_rate"] == quick.learning_rate and shown["method"] == "full"
+    values = client(url).predict("quick-demo", "chat", api_name="/apply_preset")
+    assert dict(zip(form_names(), values))["method"] == "lora"  # a preset for the task picked
