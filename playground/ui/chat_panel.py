@@ -269,13 +269,14 @@ def _wire(ctx: Context, run, compare, knobs, chatbot, base_chatbot, message, sid
     shown = [settings, base_chatbot, side, chatbot, scores]
     run.change(mode, [run, compare], shown, api_name="chat_mode")
     compare.change(mode, [run, compare], shown, api_name=False)
-    events = []
-    for i, trigger in enumerate((send.click, message.submit)):
-        # the base model answers in an event of its own, so both stream at once
-        events.append(trigger(chat_base, [run, message, base_chatbot, compare, *knobs],
-                              base_chatbot, api_name="chat_base" if i == 0 else False))
-        events.append(trigger(chat, inputs, [chatbot, message, scores, entities],
-                              api_name="chat" if i == 0 else False))
+    base_inputs = [run, message, base_chatbot, compare, *knobs]
+    said = [chatbot, message, scores, entities]
+    # the base model answers in an event of its own, so both stream at once; Send names
+    # the endpoints, Enter does the same
+    events = [send.click(chat_base, base_inputs, base_chatbot, api_name="chat_base"),
+              send.click(chat, inputs, said, api_name="chat"),
+              message.submit(chat_base, base_inputs, base_chatbot, api_name=False),
+              message.submit(chat, inputs, said, api_name=False)]
     events.append(again.click(regenerate, [run, chatbot, *knobs], [chatbot, scores, entities],
                               api_name="regenerate"))
     events.append(again.click(regenerate_base, [run, base_chatbot, compare, *knobs],
