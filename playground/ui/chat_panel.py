@@ -185,6 +185,9 @@ def _wire(ctx: Context, run, compare, knobs, chatbot, base_chatbot, message, sid
         agent, or by its base model when ``base``."""
         asked = {"role": "user", "content": _escaped(text)}
         messages = conversation_of(history) + [{"role": "user", "content": text}]
+        # the message shows at once; and Stop pressed before the first word leaves the
+        # chat as it was, where a stopped event that showed nothing would read "Error"
+        yield history + [asked]
         said = ""
         try:
             for piece in stream_reply(ctx.service.run(run_id), messages, sampling, base=base):
