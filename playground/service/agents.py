@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from playground import tasks
-from playground.data.limits import check_question
+from playground.data.limits import MAX_TEXT_CHARS, check_question
 from playground.errors import DataError, PlaygroundError, RunError
 from playground.runfolder import LABELS, RunFolder
 from playground.service.batching import Batcher
@@ -117,7 +117,12 @@ class Sampling:
 
     def checked(self) -> Sampling:
         """These settings, or a DataError naming the field that is out of range."""
-        check_question(self.system)
+        if len(self.system) > MAX_TEXT_CHARS:
+            raise DataError(f"The system prompt is {len(self.system):,} characters long; a "
+                            f"model reads at most {MAX_TEXT_CHARS:,}.",
+                            "Shorten the system prompt and ask again.",
+                            zh=f"系统提示有 {len(self.system):,} 个字符，模型最多读 "
+                               f"{MAX_TEXT_CHARS:,} 个。请缩短系统提示后再问。")
         for field, low, high in (("temperature", 0.0, 2.0), ("top_p", 0.0, 1.0),
                                  ("max_new_tokens", 1, MAX_NEW_TOKENS)):
             value = getattr(self, field)
@@ -147,12 +152,14 @@ class StreamedReply:
 
 
 def stream_reply(run: RunFolder, messages: list[dict[str, str]],
-                 sampling: Sampling = Sampling(), web_calls: bool = True) -> StreamedReply:
+                 sampling: Sampling = Sampling(), web_calls: bool = True,
+                 base: bool = False) -> StreamedReply:
     """A streaming agent's answer to a conversation (its last message the user's), piece
     by piece, written as ``sampling`` says; a reply rule that matches the last message
-    answers instead, in one piece (``rule_reply``; ``web_calls`` as for ``ask``). A
-    message over the length limit, or a setting out of range, is refused with a sentence
-    (at the call, before any piece)."""
+    answers instead, in one piece (``rule_reply``; ``web_calls`` as for ``ask``). With
+    ``base``, the answer of the model it was fine-tuned from, rules aside (see
+    ``compares_with_base``). A message over the length limit, or a setting out of range,
+    is refused with a sentence (at the call, before any piece)."""
     check_question(messages[-1]["content"])
     sampling.checked()
     agent = agent_for(run.path)
@@ -161,12 +168,20 @@ def stream_reply(run: RunFolder, messages: list[dict[str, str]],
         raise RunError(f"The agent of run {run.run_id} does not write its answers piece by "
                        "piece.", "Ask it in one go instead.",
                        zh=f"训练记录 {run.run_id} 的智能体不逐字写出回答。请改为一次性提问。")
-    rule = rule_reply(run, messages[-1]["content"], web_calls) if spec.rules_first else None
+    rule = rule_reply(run, messages[-1]["content"], web_calls) \
+        if spec.rules_first and not base else None
     if rule is not None:
         return StreamedReply([rule.text], rule)
     return StreamedReply(agent.stream(messages, system=sampling.system,
                                       temperature=sampling.temperature, top_p=sampling.top_p,
-                                      max_new_tokens=sampling.max_new_tokens))
+                                      max_new_tokens=sampling.max_new_tokens, base=base))
+
+
+def compares_with_base(run: RunFolder) -> bool:
+    """Whether a run's agent streams and names a base model that can answer beside it
+    (a run of retrieval alone has none)."""
+    agent = agent_for(run.path)
+    return tasks.spec(agent.task).streams and bool(getattr(agent, "has_base", False))
 
 
 def finished_runs(service: TrainingService, task: str | None = None) -> list[str]:

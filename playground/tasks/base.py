@@ -197,8 +197,12 @@ class TaskAgent(Protocol):
         rules per label (``SPEC.has_rules`` False; with ``SPEC.rules_first``, for the
         messages no rule answers); tasks with rules per label answer through them."""
 
-    def stream(self, text: str) -> Iterator[str]:
-        """The reply in pieces, for tasks whose ``SPEC.streams``."""
+    def stream(self, text: str | list[dict[str, str]], *, system: str = "",
+               max_new_tokens: int = 256, temperature: float = 0.7, top_p: float = 0.9,
+               base: bool = False) -> Iterator[str]:
+        """The reply to a question or conversation in pieces, for tasks whose
+        ``SPEC.streams``; the base model's reply (before fine-tuning) when ``base``, for
+        an agent whose ``has_base`` is True."""
 
     def label_frame(self, frame: Any, text_column: str | None = None) -> tuple[Any, str]:
         """``frame`` with the agent's answers added as columns, and the text column read."""

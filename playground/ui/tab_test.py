@@ -13,9 +13,9 @@ import pandas as pd
 from playground import tasks
 from playground.data import read_table
 from playground.errors import PlaygroundError
-from playground.service.agents import agent_choices, agent_for, ask, stream_reply
+from playground.service.agents import agent_choices, agent_for
 from playground.service.names import rename
-from playground.ui import rules_panel, share_panel
+from playground.ui import chat_panel, rules_panel, share_panel
 from playground.ui.charts import (
     CHART,
 )
@@ -26,50 +26,7 @@ from playground.ui.texts import error_for, lang_of, say
 @dataclass
 class TestTab:
     run: gr.Dropdown
-    chatbot: gr.Chatbot
-    message: gr.Textbox
-    scores: gr.Label
-
-
-SOURCE_WORDS = {"lookup": ("table lookup", "查表"), "model": ("the model", "模型"),
-                "retrieval": ("retrieval", "检索"),
-                "http": ("web call", "网络调用"), "entities": ("entities", "实体")}
-
-
-def why_line(reply: Any, lang: str) -> str:
-    """Under an answer: which label, how sure (a calibrated probability) and which rule
-    or tool answered. A keyword rule's answer shows no probability: the model did not
-    choose it."""
-    zh = lang == "zh"
-    detail = reply.detail_zh if zh and reply.detail_zh else reply.detail
-    if reply.source == "rule":  # an agent without labels: its rule answered, not its model
-        return say(lang, "answered_rule", rule=reply.label, detail=detail)
-    if reply.source == "keyword":
-        return say(lang, "answered_keyword", label=reply.label, detail=detail)
-    if reply.source == "clarify":
-        return say(lang, "answered_clarify", detail=detail)
-    if reply.source == "reply":  # its detail only repeats "reply template"
-        return say(lang, "answered_reply", label=reply.label, confidence=reply.confidence)
-    source = SOURCE_WORDS.get(reply.source, (reply.source, reply.source))[zh]
-    if reply.confidence is None:  # a generated (or retrieved) answer: no label to be sure of
-        return say(lang, "answered_generated", source=source, detail=detail)
-    return say(lang, "answered_by", label=reply.label, confidence=reply.confidence,
-               source=source, detail=detail)
-
-
-def conversation_of(history: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """The chat so far as messages a language model reads: the page's escaped text back
-    to what was typed, without the line under each answer that says who answered."""
-    return [{"role": m["role"],
-             "content": html.unescape(str(m["content"]).split("\n\n<sub>")[0])}
-            for m in history if m.get("role") in ("user", "assistant")]
-
-
-def highlighted(text: str, entities: list[dict[str, Any]]) -> dict[str, Any]:
-    """The gr.HighlightedText value: each entity marked with its type and confidence."""
-    return {"text": text, "entities": [
-        {"entity": f"{e['type']} {e['confidence']:.0%}", "start": e["start"], "end": e["end"]}
-        for e in entities]}
+    chat: chat_panel.ChatPanel
 
 
 def picker(ctx: Context, value: Any = None) -> Any:
@@ -122,16 +79,7 @@ def build(ctx: Context) -> TestTab:
         name = gr.Textbox(label=t("run_name"), info=t("run_name_help"), scale=3,
                           elem_id="run-name", max_length=60)
         refresh = gr.Button(t("refresh"), size="sm", scale=1, elem_id="agents-refresh")
-    with gr.Row():
-        with gr.Column(scale=3):
-            chatbot = gr.Chatbot(label=t("chat_box"), height=320, elem_id="chatbot")
-            with gr.Row():
-                message = gr.Textbox(label=t("message"), scale=4, lines=1, elem_id="chat-input")
-                send = gr.Button(t("send"), variant="primary", scale=1)
-        with gr.Column(scale=2):
-            scores = gr.Label(num_top_classes=3, label=t("top3"), elem_id="top3")
-            entities = gr.HighlightedText(label=t("entities"), elem_id="entities",
-                                          combine_adjacent=False, visible=False)
+    chat = chat_panel.build(ctx, run)
     rules_panel.build(ctx, run)
     share_panel.build(ctx, run)
     with gr.Tab(t("run_test")):
@@ -168,55 +116,6 @@ def build(ctx: Context) -> TestTab:
     def choices():
         return picker(ctx)
 
-    def chat(run_id: str | None, text: str, history: list[dict[str, Any]],
-             request: gr.Request):
-        """One turn: the answer appears as it is written when the agent's task streams
-        (a language model), at once otherwise (a label and its reply, entities)."""
-        lang = lang_of(request)
-        if not (text or "").strip():
-            yield history, "", gr.update(), gr.update()
-            return
-        agent = _agent(ctx, run_id, lang)
-        if tasks.spec(agent.task).streams:
-            yield from streamed(run_id, text, history, lang)
-            return
-        try:
-            reply = ask(ctx.service.run(run_id), text, ctx.web_calls)
-        except PlaygroundError as exc:
-            raise error_for(exc, lang) from exc
-        said = reply.text
-        if reply.source == "entities" and not reply.entities:
-            said = say(lang, "no_entities_found")
-        # The chatbot renders Markdown: the user's and the agent's words are shown as text.
-        why = html.escape(why_line(reply, lang), quote=False)
-        answer = f"{html.escape(said, quote=False)}\n\n<sub>{why}</sub>"
-        history = history + [{"role": "user", "content": html.escape(text, quote=False)},
-                             {"role": "assistant", "content": answer}]
-        top = dict(list(reply.probabilities.items())[:3])
-        marked = highlighted(text, reply.entities)
-        yield history, "", top or None, gr.update(value=marked, visible=bool(reply.entities))
-
-    def streamed(run_id: str, text: str, history: list[dict[str, Any]], lang: str):
-        """The conversation so far and the new message, answered piece by piece."""
-        asked = {"role": "user", "content": html.escape(text, quote=False)}
-        said = ""
-        try:
-            answer = stream_reply(ctx.service.run(run_id), conversation_of(history) +
-                                  [{"role": "user", "content": text}], web_calls=ctx.web_calls)
-            for piece in answer:
-                said += piece
-                yield (history + [asked, {"role": "assistant",
-                                          "content": html.escape(said, quote=False)}],
-                       "", None, gr.update(visible=False))
-        except PlaygroundError as exc:
-            raise error_for(exc, lang) from exc
-        why = html.escape(why_line(answer.rule, lang) if answer.rule else say(
-            lang, "answered_generated", source=SOURCE_WORDS["model"][lang == "zh"],
-            detail=say(lang, "streamed")), quote=False)
-        yield (history + [asked, {"role": "assistant", "content":
-                                  f"{html.escape(said, quote=False)}\n\n<sub>{why}</sub>"}],
-               "", None, gr.update(visible=False))
-
     def show_name(run_id: str | None) -> Any:
         if not run_id:
             return ""
@@ -240,9 +139,7 @@ def build(ctx: Context) -> TestTab:
     ctx.on_load.append((choices, [], [run]))
     run.change(show_name, run, name, api_name=False)
     name.submit(rename_run, [run, name], [run, name], api_name="rename_run")
-    send.click(chat, [run, message, chatbot], [chatbot, message, scores, entities],
-               api_name="chat")
-    message.submit(chat, [run, message, chatbot], [chatbot, message, scores, entities])
+
     def run_test(run_id: str | None, path: str | None, request: gr.Request):
         return test_on_file(ctx, run_id, path, lang_of(request))
 
@@ -254,4 +151,4 @@ def build(ctx: Context) -> TestTab:
     predict_button.click(run_predict, [run, predict_file],
                          [download, distribution, spread, examples, trend],
                          api_name="label_file")
-    return TestTab(run=run, chatbot=chatbot, message=message, scores=scores)
+    return TestTab(run=run, chat=chat)

@@ -169,6 +169,34 @@ TEXTS: dict[str, tuple[str, str]] = {
     "examples": ("Examples per label", "每个标签的例子"),
     "trend": ("Labels per day", "每天的标签数"),
     "send": ("Send", "发送"),
+    # chat with a language model (agents whose answers stream)
+    "chat_settings": ("Chat settings", "对话设置"),
+    "system_prompt": ("System prompt", "系统提示"),
+    "system_prompt_help": ("Instructions the model reads before the conversation, e.g. "
+                           "“Answer in one short sentence.” Leave empty for none.",
+                           "模型在对话之前读到的指示，例如“用一句短话回答。”留空则不加。"),
+    "temperature": ("Temperature", "温度"),
+    "temperature_help": ("How freely the model picks its words: 0 always gives the same, "
+                         "most likely answer; higher gives more varied ones.",
+                         "模型选词的自由度：0 每次给出同一个最可能的回答；越高回答越多样。"),
+    "top_p": ("Top-p", "Top-p"),
+    "top_p_help": ("The model picks among the most likely words that together make up "
+                   "this share; lower keeps it to safer words.",
+                   "模型只在合计占这个比例的最可能的词中挑选；越低用词越稳妥。"),
+    "max_new_tokens": ("Maximum new tokens", "最多生成的词元数"),
+    "max_new_tokens_help": ("The longest answer, in tokens (a token is about three quarters "
+                            "of an English word); each one costs the server a moment.",
+                            "回答最长的词元数（一个汉字约一到两个词元）；每个词元都要花服务器一点时间。"),
+    "compare_base": ("Answer with the base model too", "同时让基础模型回答"),
+    "compare_base_help": ("The model before fine-tuning answers each message beside the "
+                          "agent, so you see what fine-tuning changed. It doubles the time "
+                          "each answer takes.",
+                          "微调前的模型在智能体旁边回答每条消息，让你看到微调改变了什么。"
+                          "每次回答的时间会加倍。"),
+    "base_chat_box": ("Base model (before fine-tuning)", "基础模型（微调前）"),
+    "agent_chat_box": ("Agent (fine-tuned)", "智能体（微调后）"),
+    "regenerate": ("Regenerate", "重新生成"),
+    "clear_chat": ("Clear", "清空"),
     "test_file": ("Labeled file to test on", "用于测试的带标签文件"),
     "run_test": ("Test", "测试"),
     "predict_file": ("File of texts to label (no labels needed)", "待标注的文本文件（无需标签）"),
@@ -184,6 +212,13 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "reference: 100% is the same text).",
                         "在 {rows} 个问题上 chrF 为 {chrf:.1%}，完全一致 {exact:.1%}"
                         "（chrF 统计回答与参考答案共有的字符 n-gram：100% 即文字相同）。"),
+    "test_score_chat_base": (" The base model before fine-tuning: chrF {chrf:.1%}, exact "
+                             "match {exact:.1%}.",
+                             "微调前的基础模型：chrF {chrf:.1%}，完全一致 {exact:.1%}。"),
+    "answers_question": ("question", "问题"),
+    "answers_reference": ("reference", "参考答案"),
+    "answers_answer": ("agent's answer", "智能体的回答"),
+    "answers_base_answer": ("base model's answer", "基础模型的回答"),
     "test_score": ("Accuracy {acc:.1%} on {rows} rows, and macro-F1 {f1:.1%} (the average "
                    "of the labels' scores, so a rare label counts as much as a common one). "
                    "Always answering the most common label would score {maj:.1%}.",

@@ -23,5 +23,6 @@ def test_a_setting_out_of_range_is_named(field: str, value: object) -> None:
 
 
 def test_a_system_prompt_over_the_text_limit_is_refused() -> None:
-    with pytest.raises(DataError):
+    with pytest.raises(DataError) as caught:
         Sampling(system="x" * (MAX_TEXT_CHARS + 1)).checked()
+    assert "system prompt" in caught.value.message and "系统提示" in caught.value.zh

@@ -1,11 +1,14 @@
 """A chat agent in the running app: its answer streams into the chat piece by piece,
-the conversation so far goes with each message, and the line under the answer says the
-model wrote it (in the page's language). The official ``openai`` client talks to it
-through the app's OpenAI-compatible /v1 API, and so does the code the app shows."""
+the conversation so far goes with each message, the chat settings reach the model, the
+base model answers the same message beside it, Regenerate replaces the last answer
+alone, and the boxes of classifiers stay hidden for it (in the page's language). The
+official ``openai`` client talks to it through the app's OpenAI-compatible /v1 API, and
+so does the code the app shows; ``playground chat`` talks to it in a terminal."""
 
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import sys
 import time
@@ -15,7 +18,8 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-from conftest import INTENTS, tiny_settings
+from conftest import INTENTS, intent_rows, tiny_settings
+from gradio_client import handle_file
 
 from playground import tasks
 from playground.cli import main as cli_main
@@ -24,71 +28,221 @@ from playground.config import RunConfig
 from playground.service.agents import Sampling, agent_for, stream_reply
 from playground.service.prepare import create_run, prepare
 from playground.training.job import run_job
-from playground.ui.tab_test import conversation_of
+from playground.ui.chat_panel import conversation_of, last_question
 
-from .test_app_api import client
+from .test_app_api import client, value
+
+QUESTION = "what is your name"
 
 
-def _chat_run(runs: Path, folder: Path, model: Path) -> str:
-    rows = [(f"{phrase} {i}", f"my name is ada and {label.replace('_', ' ')}")
+def _chat_sheet(folder: Path, answer: str = "my name is ada and {label}") -> Path:
+    rows = [(f"{phrase} {i}", answer.format(label=label.replace("_", " ")))
             for label, phrases in INTENTS.items() for phrase in phrases for i in range(3)]
     data = folder / "qa.csv"
     pd.DataFrame(rows, columns=["question", "answer"]).to_csv(data, index=False)
-    prep = prepare(data, RunConfig(task="chat", **tiny_settings(model, epochs=2)))
+    return data
+
+
+def _run(runs: Path, data: Path, config: RunConfig) -> str:
+    prep = prepare(data, config)
     prep.raise_for_errors()
     run = create_run(runs, prep)
     run_job(run, time.time())
     run.update_status(state="succeeded")
-    if run.finetuned_dir.exists():
-        # Retrieval answers this tiny sheet word for word, so it won on validation and the
-        # fine-tuned model was kept beside it: serve the fine-tuned model, as a run whose
-        # model scored higher does, since what is tested here is a model writing.
-        run.model_dir.rename(run.path / "retrieval")
-        run.finetuned_dir.rename(run.model_dir)
     return run.run_id
 
 
+def tuned_chat_run(runs: Path, folder: Path, model: Path, answer: str, epochs: int) -> str:
+    """A chat run on ``model`` whose agent is its fine-tuned model. In seconds a tiny
+    model learns too little to beat retrieval on validation, so the run serves retrieval
+    and keeps the fine-tuned model aside: it is put back, as the job leaves a run whose
+    fine-tuned model wins."""
+    run_id = _run(runs, _chat_sheet(folder, answer), RunConfig(task="chat", **tiny_settings(
+        model, epochs=epochs, learning_rate=5e-3)))
+    run = runs / run_id
+    if (run / "finetuned").exists():
+        shutil.rmtree(run / "model")
+        (run / "finetuned").rename(run / "model")
+    return run_id
+
+
 @pytest.fixture(scope="module")
-def chat_run(live_app, tmp_path_factory: pytest.TempPathFactory,
-             tiny_chat_model_dir: Path) -> str:
-    """The run id of a fine-tuned chat agent in the live app (trained once per module)."""
+def talking_run(live_app, tmp_path_factory: pytest.TempPathFactory,
+                tiny_chat_model_dir: Path) -> str:
+    """An agent that says words: three quick epochs teach the tiny model to start "my
+    name is ada" (the random model it starts from answers blank lines, which the chat
+    shows as nothing)."""
     _, service = live_app
-    return _chat_run(service.runs_dir, tmp_path_factory.mktemp("chat-data"),
-                     tiny_chat_model_dir)
+    return tuned_chat_run(service.runs_dir, tmp_path_factory.mktemp("talking"),
+                          tiny_chat_model_dir, "my name is ada and {label}", 3)
 
 
-def test_a_chat_agent_streams_its_answer(live_app, chat_run: str) -> None:
+@pytest.fixture(scope="module")
+def talking_base(live_app, talking_run: str) -> Path:
+    return live_app[1].runs_dir / talking_run / "model"
+
+
+@pytest.fixture(scope="module")
+def chat_run(live_app, tmp_path_factory: pytest.TempPathFactory, talking_base: Path) -> str:
+    """An agent whose base model says words: ``talking_run``'s model tuned again, to say
+    who made it (it may learn only to say less: it differs from its base all the same)."""
+    _, service = live_app
+    return tuned_chat_run(service.runs_dir, tmp_path_factory.mktemp("chat"), talking_base,
+                          "i was made by the lab", 2)
+
+
+def _said(history: list) -> str:
+    """The last answer as the model wrote it (unescaped, without the line under it)."""
+    return conversation_of(history)[-1]["content"].strip()
+
+
+def _parts(text: str) -> list[dict[str, str]]:
+    """A message's content as the page holds it."""
+    return [{"type": "text", "text": text}]
+
+
+def _settings(system: str = "", temperature: float = 0.0, top_p: float = 0.9,
+              max_new_tokens: int = 24) -> list:
+    return [system, temperature, top_p, max_new_tokens]
+
+
+def test_a_chat_agent_streams_its_answer(live_app, talking_run: str) -> None:
     url, service = live_app
-    run_id = chat_run
     for lang, said in (("en-US", "written as you watched"), ("zh-CN", "边写边显示")):
-        job = client(url, lang).submit(run_id, "what is your name", [], api_name="/chat")
-        history = job.result()[0]
+        job = client(url, lang).submit(talking_run, QUESTION, [], *_settings(), api_name="/chat")
+        history, _, top, marked = job.result()
         frames = [out[0] for out in job.outputs()]
         # the answer showed before its last line ("who answered") was added under it
         growing = [str(f[-1]["content"]) for f in frames if len(f) == 2]
-        assert len(growing) >= 2 and "<sub>" not in growing[0], growing
-        assert "what is your name" in str(history[0]["content"])
+        assert len(growing) >= 3 and "<sub>" not in growing[1], growing
+        assert QUESTION in str(history[0]["content"])
         assert said in str(history[-1]["content"])
-    # the fine-tuned model hands its answer over piece by piece as it writes it (it is
-    # the agent, or kept beside retrieval when retrieval scored higher on validation)
-    run = service.run(run_id)
-    folder = run.finetuned_dir if run.finetuned_dir.exists() else run.model_dir
-    model = tasks.part("chat", "agent").load(folder)
+        # a language model ranks no labels and finds no entities: both boxes hide
+        assert top["visible"] is False and marked["visible"] is False
+    # the fine-tuned model hands its answer over piece by piece as it writes it
+    run = service.run(talking_run)
+    model = tasks.part("chat", "agent").load(run.model_dir)
     assert model.kind == "transformer"
-    pieces = list(model.stream("what is your name", temperature=0.0, max_new_tokens=24))
+    pieces = list(model.stream(QUESTION, temperature=0.0, max_new_tokens=24))
     assert len(pieces) >= 3 and "".join(pieces).strip() == model.generate(
-        "what is your name", max_new_tokens=24), pieces
-    if folder == run.model_dir:
-        assert list(stream_reply(run, [{"role": "user", "content": "what is your name"}]))
+        QUESTION, max_new_tokens=24), pieces
+    assert list(stream_reply(run, [{"role": "user", "content": QUESTION}]))
 
 
-def test_the_openai_client_lists_and_hears_the_agent(live_app, chat_run: str) -> None:
+def test_the_chat_settings_reach_the_model(live_app, talking_run: str) -> None:
+    url, service = live_app
+    c = client(url)
+    agent = tasks.part("chat", "agent").load(service.run(talking_run).model_dir)
+
+    def chat(*settings) -> str:
+        return _said(c.predict(talking_run, QUESTION, [], *settings, api_name="/chat")[0])
+
+    # greedy at temperature 0: the same answer each time, the one the model gives
+    assert chat(*_settings()) == chat(*_settings()) == agent.generate(QUESTION,
+                                                                       max_new_tokens=24)
+    assert chat(*_settings(max_new_tokens=1)) == agent.generate(QUESTION, max_new_tokens=1)
+    assert len(chat(*_settings(max_new_tokens=1))) < len(chat(*_settings()))
+    system = "answer in the voice of a pirate"
+    instructed = agent.generate(QUESTION, system=system, max_new_tokens=24)
+    assert instructed != agent.generate(QUESTION, max_new_tokens=24)  # it reads the system
+    assert chat(*_settings(system=system)) == instructed
+    # a bad setting is refused with a sentence naming it, in the page's language
+    for lang, named in (("en-US", "system prompt"), ("zh-CN", "系统提示")):
+        with pytest.raises(Exception, match=named):
+            client(url, lang).predict(talking_run, QUESTION, [], *_settings(system="x" * 20_000),
+                                      api_name="/chat")
+    with pytest.raises(Exception, match="maximum"):  # the slider's own bound
+        c.predict(talking_run, QUESTION, [], *_settings(temperature=5.0), api_name="/chat")
+
+
+def test_the_base_model_answers_beside_the_agent(live_app, chat_run: str,
+                                                 talking_base: Path) -> None:
+    url, service = live_app
+    c = client(url)
+    job = c.submit(chat_run, QUESTION, [], True, *_settings(), api_name="/chat_base")
+    history = job.result()
+    assert len([f for f in job.outputs() if len(f) == 2]) >= 3  # it streams too
+    assert "before fine-tuning" in str(history[-1]["content"])
+    # the answer of the model the agent was tuned from, loaded on its own
+    base = tasks.part("chat", "agent").load(talking_base)
+    said = _said(history)
+    assert said == base.generate(QUESTION, max_new_tokens=24) and "ada" in said
+    one = c.predict(chat_run, QUESTION, [], True, *_settings(max_new_tokens=1),
+                    api_name="/chat_base")
+    assert _said(one) == base.generate(QUESTION, max_new_tokens=1) != said
+    agent = c.predict(chat_run, QUESTION, [], *_settings(), api_name="/chat")[0]
+    assert _said(agent) != said  # fine-tuning changed the answer
+    # turned off, the base model does not answer
+    assert c.predict(chat_run, QUESTION, [], False, *_settings(),
+                     api_name="/chat_base") == {"__type__": "update"}  # nothing changes
+
+
+def test_the_chat_shows_its_parts_for_the_picked_agent(live_app, chat_run: str,
+                                                       tmp_path: Path) -> None:
+    url, service = live_app
+    c = client(url)
+
+    def shown(run_id: str, compare: bool = True) -> tuple[bool, str, bool]:
+        """The base model's chat shown, the chat's label, the labels box shown (the chat
+        settings hide and show with the labels' column: the browser test sees them)."""
+        base, chat, top = c.predict(run_id, compare, api_name="/chat_mode")
+        return base["visible"], chat["label"], top["visible"]
+
+    assert shown(chat_run) == (True, "Agent (fine-tuned)", False)
+    assert shown(chat_run, compare=False) == (False, "Chat", False)
+    retrieval = _run(service.runs_dir, _chat_sheet(tmp_path),
+                     RunConfig(task="chat", model="classic"))
+    assert shown(retrieval) == (False, "Chat", False)  # retrieval alone: no base model
+    intents = tmp_path / "intents.csv"
+    pd.DataFrame(intent_rows(), columns=["text", "intent"]).to_csv(intents, index=False)
+    classifier = _run(service.runs_dir, intents, RunConfig(model="classic"))
+    assert shown(classifier) == (False, "Chat", True)
+    _, _, top, _ = c.predict(classifier, "lost my card", [], api_name="/chat")
+    assert top["visible"] is True and len(value(top)["confidences"]) == 3
+
+
+def test_regenerate_replaces_the_last_answer_alone(live_app, talking_run: str) -> None:
+    url, _ = live_app
+    c = client(url)
+    first = c.predict(talking_run, "hello there", [], *_settings(), api_name="/chat")[0]
+    history = first + [{"role": "user", "content": _parts("money back &amp; refund")},
+                       {"role": "assistant", "content": _parts("a stale answer")}]
+    again, _, _ = c.predict(talking_run, history, *_settings(), api_name="/regenerate")
+    assert conversation_of(again[:3]) == conversation_of(history[:3])
+    fresh = c.predict(talking_run, "money back & refund", first, *_settings(),
+                      api_name="/chat")[0]
+    assert len(again) == 4 and _said(again) == _said(fresh) != "a stale answer"
+    base = c.predict(talking_run, history, True, *_settings(), api_name="/regenerate_base")
+    assert conversation_of(base[:3]) == conversation_of(history[:3])
+    assert len(base) == 4 and "before fine-tuning" in str(base[-1]["content"])
+
+
+def test_testing_on_a_file_shows_both_models_answers(live_app, chat_run: str,
+                                                     tmp_path: Path,
+                                                     talking_base: Path) -> None:
+    url, _ = live_app
+    sheet = tmp_path / "held_out.csv"
+    questions = ["lost my card 7", "hello there 7"]
+    pd.DataFrame({"question": questions, "answer": ["i was made by the lab"] * 2}
+                 ).to_csv(sheet, index=False)
+    summary, table, _, _ = client(url).predict(chat_run, handle_file(str(sheet)),
+                                               api_name="/test_file")
+    assert "The base model before fine-tuning: chrF" in summary
+    rows = value(table)
+    assert rows["headers"] == ["question", "reference", "agent's answer", "base model's answer"]
+    base = tasks.part("chat", "agent").load(talking_base)
+    base_said = [row[3] for row in rows["data"]]
+    assert base_said == [base.generate(q) for q in questions]
+    assert base_said != [row[2] for row in rows["data"]]  # not the agent's answers again
+
+
+def test_the_openai_client_lists_and_hears_the_agent(live_app, talking_run: str) -> None:
     import torch
     from openai import OpenAI
 
     url, service = live_app
     llm = OpenAI(base_url=f"{url}v1", api_key="none", max_retries=0)
-    assert chat_run in [model.id for model in llm.models.list()]
+    assert talking_run in [model.id for model in llm.models.list()]
     turns = [{"role": "user", "content": "hello there"},
              {"role": "assistant", "content": "hello how can i help"},
              {"role": "user", "content": "what is your name"}]
@@ -97,7 +251,7 @@ def test_the_openai_client_lists_and_hears_the_agent(live_app, chat_run: str) ->
     # from the same seed each time (the server runs in this process), so the same
     # conversation gets the same words and another conversation others.
     settings = {"temperature": 1.0, "top_p": 1.0, "max_tokens": 24}
-    asked = {"model": chat_run, **settings,
+    asked = {"model": talking_run, **settings,
              "messages": [{"role": "system", "content": system}, *turns]}
     torch.manual_seed(0)
     chunks = list(llm.chat.completions.create(**asked, stream=True))
@@ -107,19 +261,19 @@ def test_the_openai_client_lists_and_hears_the_agent(live_app, chat_run: str) ->
     assert chunks[-1].choices[0].finish_reason == "stop"
     torch.manual_seed(0)
     whole = llm.chat.completions.create(**asked)  # the same answer in one piece
-    assert whole.object == "chat.completion" and whole.model == chat_run
+    assert whole.object == "chat.completion" and whole.model == talking_run
     assert whole.choices[0].message.content == "".join(pieces)
     assert whole.choices[0].finish_reason == "stop"
 
     def written(system: str) -> str:  # the model's own answer to the conversation
         torch.manual_seed(0)
-        return "".join(agent_for(service.run(chat_run).path).stream(
+        return "".join(agent_for(service.run(talking_run).path).stream(
             turns, system=system, temperature=1.0, top_p=1.0, max_new_tokens=24))
 
     assert "".join(pieces) == written(system) != written("")  # the system message counted
 
 
-def test_the_openai_api_names_the_field_at_fault(live_app, chat_run: str) -> None:
+def test_the_openai_api_names_the_field_at_fault(live_app, talking_run: str) -> None:
     from openai import BadRequestError, NotFoundError, OpenAI
 
     url, _ = live_app
@@ -134,24 +288,24 @@ def test_the_openai_api_names_the_field_at_fault(live_app, chat_run: str) -> Non
                        ({"messages": [{"role": "user", "content": "x" * 5_001}]},
                         "messages[0].content")):
         with pytest.raises(BadRequestError) as caught:
-            llm.chat.completions.create(**{"model": chat_run, "messages": hello, **bad})
+            llm.chat.completions.create(**{"model": talking_run, "messages": hello, **bad})
         error = caught.value.body
         assert error["param"] == param and param in error["message"], error
         assert error["zh"] and "Traceback" not in str(error)
     with pytest.raises(NotFoundError, match="GET /v1/models"):
         llm.chat.completions.create(model="no-such-run", messages=hello)
-    missing = httpx.post(f"{url}v1/chat/completions", json={"model": chat_run})
+    missing = httpx.post(f"{url}v1/chat/completions", json={"model": talking_run})
     assert missing.status_code == 400 and missing.json()["error"]["param"] == "messages"
 
 
-def test_the_code_the_app_shows_calls_the_chat_agent(live_app, chat_run: str,
+def test_the_code_the_app_shows_calls_the_chat_agent(live_app, talking_run: str,
                                                      tmp_path: Path) -> None:
     import torch
 
     url, service = live_app
-    run = service.run(chat_run)
-    note, python_code, curl_code = client(url).predict(chat_run, api_name="/code")
-    assert "OpenAI" in note and f"{url}v1" in python_code and repr(chat_run) in python_code
+    run = service.run(talking_run)
+    note, python_code, curl_code = client(url).predict(talking_run, api_name="/code")
+    assert "OpenAI" in note and f"{url}v1" in python_code and repr(talking_run) in python_code
     example = tasks.part("chat", "prepare").example_text(run)
     assert example and repr(example) in python_code  # a held-out question
     script = tmp_path / "call.py"
@@ -169,12 +323,12 @@ def test_the_code_the_app_shows_calls_the_chat_agent(live_app, chat_run: str,
 
 
 def test_playground_chat_streams_keeps_the_conversation_and_resets(
-        live_app, chat_run: str, monkeypatch: pytest.MonkeyPatch,
+        live_app, talking_run: str, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture) -> None:
     import torch
 
     _, service = live_app
-    run = service.run(chat_run)
+    run = service.run(talking_run)
     first, then, system = "what is your name", "hello there", "You are Ada."
     model = agent_for(run.path)
     # This tiny model's greedy answers are mostly blank lines, whatever it is asked, so
@@ -228,6 +382,11 @@ def test_playground_chat_streams_keeps_the_conversation_and_resets(
 
 def test_the_conversation_so_far_is_what_was_typed() -> None:
     history = [{"role": "user", "content": "a &lt;b&gt;"},
-               {"role": "assistant", "content": "hi &amp; bye\n\n<sub>answered by the model</sub>"}]
+               {"role": "assistant", "content": "hi &amp; bye\n\n<sub>answered by the model</sub>"},
+               # the page sends messages back as lists of parts
+               {"role": "user", "content": [{"type": "text", "text": "again &amp; again"}]}]
     assert conversation_of(history) == [{"role": "user", "content": "a <b>"},
-                                        {"role": "assistant", "content": "hi & bye"}]
+                                        {"role": "assistant", "content": "hi & bye"},
+                                        {"role": "user", "content": "again & again"}]
+    assert last_question(history) == (history[:2], "again & again")
+    assert last_question([]) == ([], "")

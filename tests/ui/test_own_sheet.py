@@ -45,7 +45,7 @@ def test_no_translation_key_is_a_word_data_may_hold() -> None:
 
 
 def test_a_keyword_answer_shows_no_probability_and_every_source_speaks_chinese() -> None:
-    from playground.ui.tab_test import why_line
+    from playground.ui.chat_panel import why_line
 
     rules = AgentRules(rules=[LabelRule("口味", keywords=["咸"]), LabelRule("价格")],
                        threshold=0.6)

@@ -114,3 +114,51 @@ def test_the_model_buttons_speak_the_pages_language(browser, live_app) -> None: 
     expect(page.get_by_role("radio", name="MiniLM-L6（内置，英文）")).to_have_count(0)
     expect(page.locator("#model-choice")).to_contain_text("检索")
     page.close()
+
+
+def test_a_chat_agents_answer_arrives_token_by_token(browser, live_app, tmp_path: Path,  # noqa: F811
+                                                      tiny_chat_model_dir: Path) -> None:
+    from playwright.sync_api import expect
+
+    from .test_chat_app import tuned_chat_run
+
+    url, service = live_app
+    run_id = tuned_chat_run(service.runs_dir, tmp_path, tiny_chat_model_dir,
+                            "my name is ada and {label}", 3)
+    page = _page(browser, url, "en-US")
+    page.get_by_role("tab").nth(5).click()
+    page.locator("#agents-refresh").click()
+    page.locator("#agent-pick input").click()
+    page.get_by_role("option", name=service.status(run_id)["name"]).click()
+    # a language model: its settings and the base model's chat show, no labels box
+    expect(page.locator("#chat-settings")).to_be_visible(timeout=30_000)
+    expect(page.locator("#base-chatbot")).to_be_visible()
+    expect(page.locator("#top3")).to_be_hidden()
+    page.get_by_text("Chat settings").click()
+    temperature = page.locator("#temperature input[type=number]")
+    temperature.fill("0")  # greedy: it says what it learned
+    temperature.press("Enter")
+    page.evaluate("""() => {
+        const chat = document.querySelector('#chatbot');
+        window.seen = [];
+        new MutationObserver(() => {
+            const text = chat.innerText;
+            if (window.seen[window.seen.length - 1] !== text) window.seen.push(text);
+        }).observe(chat, {subtree: true, childList: true, characterData: true});
+    }""")
+    # The tiny model writes its whole answer within one frame of the page: a slow line
+    # lets the pieces the server sent arrive one after another, as a real model's do
+    # (had the server sent the answer whole, it would arrive whole all the same).
+    page.context.new_cdp_session(page).send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 0, "downloadThroughput": 8_000,
+        "uploadThroughput": -1})
+    chat_input = page.locator("#chat-input textarea").first
+    chat_input.fill("what is your name")
+    chat_input.press("Enter")
+    expect(page.locator("#chatbot")).to_contain_text("written as you watched", timeout=90_000)
+    expect(page.locator("#base-chatbot")).to_contain_text("before fine-tuning", timeout=60_000)
+    # the answer was drawn growing, before the line saying who wrote it came under it
+    partial = {text for text in page.evaluate("window.seen")
+               if "ada" in text and "written as you watched" not in text}
+    assert len(partial) >= 2, partial
+    page.close()

@@ -4,13 +4,16 @@ retrieval scored higher on the validation conversations, the retrieval model."""
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from playground.data.columns import text_column_of
 from playground.data.limits import cut
+from playground.errors import PlaygroundError, RunError
 from playground.runfolder import LABELS, RUN_CONFIG, read_json
 from playground.tasks.chat.classic import FILE_JSON, RetrievalModel, saved_fault
 from playground.tasks.chat.reading import QUESTION_NAMES
@@ -22,6 +25,44 @@ OUTPUTS = ""  # a language model has no output per label: nothing to count
 def classic_fault(meta: dict, labels: list[str]) -> str | None:
     """The first part of a saved retrieval model the playground never writes, or None."""
     return saved_fault(meta)
+
+
+# The base model beside an agent is a copy of its own, loaded once and shared by every
+# agent on that base. PEFT's ``disable_adapter()`` would spare the copy, but an agent is
+# cached and shared by every user's thread (service/agents.py): switching its adapter
+# off while another request generates would make that answer come from the base model,
+# and a lock around it would make every chat wait for every comparison. A full
+# fine-tune has no adapter to switch off anyway. The copy is read-only, so any number of
+# threads may generate with it at once; it costs the base's size once (about 540 MB for
+# the embedded 135M model in fp32).
+_BASE_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=2)
+def _base_model(model_id: str, location: str) -> tuple[Any, Any]:
+    from playground.tasks.chat.finetune import load_for_chat
+
+    tokenizer, model = load_for_chat(location, model_id)
+    return tokenizer, model.eval()
+
+
+def base_model(model_id: str, location: str) -> tuple[Any, Any]:
+    """(tokenizer, model) of a base model before fine-tuning, loaded on first use; a
+    RunError with a sentence when it cannot be loaded (an id that is not cached here)."""
+    with _BASE_LOCK:  # two first requests at once load it once
+        try:
+            return _base_model(model_id, location)
+        except PlaygroundError:
+            raise
+        except Exception as exc:  # whatever transformers raises for a missing model
+            # no name: a local base model's name is a folder on the server
+            raise RunError(f"This agent's base model cannot be loaded here "
+                           f"({type(exc).__name__}), so it cannot answer beside the agent.",
+                           "Turn the comparison with the base model off, or make the model "
+                           "available on this machine.",
+                           zh=f"无法在本机加载这个智能体的基础模型（{type(exc).__name__}），"
+                              "因此它不能在智能体旁边回答。请关闭与基础模型的对比，"
+                              "或让本机能够使用这个模型。") from exc
 
 
 def _messages(text: str | list[dict[str, str]], system: str = "") -> list[dict[str, str]]:
@@ -44,6 +85,10 @@ class ChatAgent:
         self.base_model: str = saved.get("base_model", "")
         self.base_model_id: str = saved.get("base_model_id", "")
         self.kind = "classic" if RetrievalModel.is_saved_in(model_dir) else "transformer"
+        # a run of retrieval alone names the classic model: it has no base to compare
+        from playground.catalog import CLASSIC
+
+        self.has_base = self.base_model_id not in ("", CLASSIC)
         if self.kind == "classic":
             self._retrieval = RetrievalModel.load(model_dir)
             return
@@ -61,9 +106,15 @@ class ChatAgent:
 
     def generate(self, text: str | list[dict[str, str]], *, system: str = "",
                  max_new_tokens: int = 128, temperature: float = 0.0,
-                 top_p: float = 1.0) -> str:
-        """The answer to a question or a conversation (greedy at temperature 0)."""
+                 top_p: float = 1.0, base: bool = False) -> str:
+        """The answer to a question or a conversation (greedy at temperature 0); the base
+        model's, before fine-tuning, when ``base``."""
         messages = _messages(text, system)
+        if base:
+            from playground.tasks.chat.generation import generate
+
+            tokenizer, model = self._base()
+            return generate(model, tokenizer, messages, max_new_tokens, temperature, top_p)
         if self.kind == "classic":
             users = [m["content"] for m in messages if m["role"] == "user"]
             return self._retrieval.nearest([users[-1] if users else ""])[0][0]
@@ -74,8 +125,16 @@ class ChatAgent:
 
     def stream(self, text: str | list[dict[str, str]], *, system: str = "",
                max_new_tokens: int = 256, temperature: float = 0.7,
-               top_p: float = 0.9) -> Iterator[str]:
-        """The answer piece by piece as the model writes it (retrieval: in one piece)."""
+               top_p: float = 0.9, base: bool = False) -> Iterator[str]:
+        """The answer piece by piece as the model writes it (retrieval: in one piece);
+        the base model's, before fine-tuning, when ``base``."""
+        if base:
+            from playground.tasks.chat.generation import stream
+
+            tokenizer, model = self._base()
+            yield from stream(model, tokenizer, _messages(text, system), max_new_tokens,
+                              temperature, top_p)
+            return
         if self.kind == "classic":
             yield self.generate(text, system=system)
             return
@@ -83,6 +142,13 @@ class ChatAgent:
 
         yield from stream(self._model, self._tokenizer, _messages(text, system),
                           max_new_tokens, temperature, top_p)
+
+    def _base(self) -> tuple[Any, Any]:
+        if not self.has_base:
+            raise RunError("This agent answers by retrieval alone: it has no base model to "
+                           "compare with.", "Ask the agent itself.",
+                           zh="这个智能体只靠检索回答，没有可对比的基础模型。请直接问智能体。")
+        return base_model(self.base_model_id, self.base_model)
 
     def answer(self, text: str) -> dict[str, Any]:
         """The greedy answer, as plain data."""

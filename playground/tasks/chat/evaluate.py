@@ -20,7 +20,8 @@ MAX_ROWS = 200  # greedy answers take a moment each: a test file is scored on it
 
 def evaluate_file(run: RunFolder, path: str | Path, max_mistakes: int = 200) -> dict[str, Any]:
     """chrF and exact match of the agent's greedy answers on a chat file (any chat form),
-    and the table of questions, references and answers (the first ``MAX_ROWS``)."""
+    and of its base model's before fine-tuning when it has one (``base``, else None); the
+    table of questions, references and both answers (the first ``MAX_ROWS``)."""
     from playground.tasks.chat.training import score
 
     agent = agent_for(run.path)
@@ -33,7 +34,15 @@ def evaluate_file(run: RunFolder, path: str | Path, max_mistakes: int = 200) -> 
     messages = [c.messages for c in conversations[:MAX_ROWS]]
     said = [agent.generate(m[:-1]) for m in messages]
     scores = score(messages, {"answers": said, "loss": None}, {})
-    table = pd.DataFrame([{"question": question_of(m), "reference": m[-1]["content"],
-                           "answer": a} for m, a in zip(messages, said)],
-                         columns=["question", "reference", "answer"])
-    return {"rows": len(messages), "scores": scores, "answers": table.head(max_mistakes)}
+    rows = [{"question": question_of(m), "reference": m[-1]["content"], "answer": a}
+            for m, a in zip(messages, said)]
+    base = None
+    if agent.has_base:  # each question answered once by each model
+        base_said = [agent.generate(m[:-1], base=True) for m in messages]
+        base = score(messages, {"answers": base_said, "loss": None}, {})
+        for row, answer in zip(rows, base_said):
+            row["base_answer"] = answer
+    table = pd.DataFrame(rows, columns=["question", "reference", "answer"] +
+                         (["base_answer"] if base else []))
+    return {"rows": len(messages), "scores": scores, "base": base,
+            "answers": table.head(max_mistakes)}

@@ -32,7 +32,8 @@ def _inputs(tokenizer: Any, messages: Messages, device: Any) -> Any:
 
 
 def generate(model: Any, tokenizer: Any, messages: Messages, max_new_tokens: int = MAX_NEW_TOKENS,
-             temperature: float = 0.0, top_p: float = 1.0, streamer: Any = None) -> str:
+             temperature: float = 0.0, top_p: float = 1.0, streamer: Any = None,
+             stopping_criteria: Any = None) -> str:
     """The model's answer to ``messages``: greedy when ``temperature`` is 0."""
     import torch
 
@@ -42,32 +43,53 @@ def generate(model: Any, tokenizer: Any, messages: Messages, max_new_tokens: int
         if temperature > 0 else {"do_sample": False}
     with torch.inference_mode():
         out = model.generate(**inputs, max_new_tokens=max_new_tokens, streamer=streamer,
+                             stopping_criteria=stopping_criteria,
                              pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
                              **sampling)
     return tokenizer.decode(out[0, inputs["input_ids"].shape[1]:],
                             skip_special_tokens=True).strip()
 
 
+def _stopped_by(event: threading.Event) -> Any:
+    """A stopping rule that ends generation at the next token once ``event`` is set."""
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class Stopped(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            return torch.full((input_ids.shape[0],), event.is_set(), dtype=torch.bool,
+                              device=input_ids.device)
+
+    return StoppingCriteriaList([Stopped()])
+
+
 def stream(model: Any, tokenizer: Any, messages: Messages, max_new_tokens: int = 256,
            temperature: float = 0.7, top_p: float = 0.9) -> Iterator[str]:
-    """The answer as it is generated, piece by piece (a thread generates, this reads);
-    a failure of the generating thread is raised here, after the pieces it wrote."""
+    """The answer as it is generated, piece by piece (a thread generates, this reads).
+    A reader that stops early (the user pressed Stop, the client left) ends the
+    generation too, instead of leaving it to spend the CPU up to ``max_new_tokens``; a
+    failure of the generating thread is raised here, after the pieces it wrote."""
     from transformers import TextIteratorStreamer
 
     streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+    stop = threading.Event()
     failed: list[Exception] = []
 
     def write() -> None:
         try:
-            generate(model, tokenizer, messages, max_new_tokens, temperature, top_p, streamer)
+            generate(model, tokenizer, messages, max_new_tokens, temperature, top_p, streamer,
+                     stopping_criteria=_stopped_by(stop))
         except Exception as exc:  # the reader waits for the streamer's end: give it one
             failed.append(exc)
             streamer.end()
 
     worker = threading.Thread(target=write, daemon=True)
     worker.start()
-    yield from (piece for piece in streamer if piece)
-    worker.join()
+    try:
+        yield from (piece for piece in streamer if piece)
+    finally:
+        stop.set()
+        worker.join()
     if failed:
         raise failed[0]
 

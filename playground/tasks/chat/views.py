@@ -19,7 +19,8 @@ from playground.ui.texts import error_for, say
 
 
 def test_file(run: RunFolder, path: str, lang: str):
-    """chrF and exact match on a chat file, and the questions with both answers."""
+    """chrF and exact match on a chat file (the agent's, and its base model's before
+    fine-tuning), and the questions with the reference and each model's answer."""
     try:
         found = evaluate_file(run, path)
     except PlaygroundError as exc:
@@ -27,7 +28,12 @@ def test_file(run: RunFolder, path: str, lang: str):
     scores = found["scores"]
     summary = say(lang, "test_score_chat", chrf=scores["chrf"],
                   exact=scores["exact_match"], rows=found["rows"])
-    return (summary, gr.update(value=safe_frame(found["answers"]), visible=True),
+    if found["base"]:
+        summary += say(lang, "test_score_chat_base", chrf=found["base"]["chrf"],
+                       exact=found["base"]["exact_match"])
+    table = found["answers"].rename(columns={
+        column: say(lang, f"answers_{column}") for column in found["answers"].columns})
+    return (summary, gr.update(value=safe_frame(table), visible=True),
             gr.update(visible=False), gr.update(visible=False))
 
 
