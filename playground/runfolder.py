@@ -47,6 +47,7 @@ CANCEL = "CANCEL"
 CHECKPOINTS = "checkpoints"
 LABELS = "labels.json"  # in model/: the label names, in the model's output order
 RUN_CONFIG = "run_config.json"  # in model/: the config.json of the run that made it
+ADAPTER_CONFIG = "adapter_config.json"  # in model/: peft's, when the agent is an adapter
 AGENT = "agent.json"
 SCRIPT = "train_{run_id}.py"  # the exported training script, when one was asked for
 TOOLS = "tools"

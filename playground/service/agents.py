@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
+import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from playground import tasks
-from playground.data.limits import MAX_TEXT_CHARS, check_question
+from playground.data.limits import MAX_TEXT_CHARS, check_question, recent
 from playground.errors import DataError, PlaygroundError, RunError
 from playground.runfolder import LABELS, RunFolder
 from playground.service.batching import Batcher
@@ -17,6 +19,9 @@ from playground.service.jobs import TrainingService
 from playground.service.replies import AgentRules, load_rules
 from playground.service.respond import Reply, respond, respond_first
 from playground.training.agents import load_agent
+
+_loading = threading.RLock()
+log = logging.getLogger(__name__)
 
 
 @functools.lru_cache(maxsize=4)
@@ -34,7 +39,8 @@ def agent_for(run_dir: Path) -> Any:
     with a sentence when its model files are missing or damaged."""
     labels = RunFolder(run_dir).model_dir / LABELS
     try:
-        return _cached(str(run_dir), labels.stat().st_mtime if labels.exists() else 0.0)
+        with _loading:  # two first questions at once load one model, not two
+            return _cached(str(run_dir), labels.stat().st_mtime if labels.exists() else 0.0)
     except PlaygroundError:
         raise
     except Exception as exc:  # whatever the loaders raise (json, safetensors, transformers)
@@ -62,6 +68,18 @@ def _damaged(run_id: str, what: str, what_zh: str, exc: Exception) -> RunError:
                     "Train it again, or import its bundle again.",
                     zh=f"训练记录 {run_id} 的智能体无法回答：它的{what_zh}文件缺失或已损坏（{kind}）。"
                        "请重新训练，或重新导入它的包。")
+
+
+def failed_answer(run_id: str, exc: Exception) -> RunError:
+    """What to tell a user whose agent failed while answering (a library's error); the
+    server's log keeps the details."""
+    log.error("the agent of run %s failed to answer", run_id, exc_info=exc)
+    kind = type(exc).__name__
+    return RunError(f"The agent {run_id} could not answer ({kind}).",
+                    "Try again; if it keeps failing, train it again or import its bundle "
+                    "again.",
+                    zh=f"智能体 {run_id} 无法回答（{kind}）。请重试；如果一直失败，"
+                       "请重新训练它，或重新导入它的包。")
 
 
 def ask(run: RunFolder, text: str, web_calls: bool = True) -> Reply:
@@ -150,6 +168,10 @@ class StreamedReply:
     def __next__(self) -> str:
         return next(self._pieces)
 
+    def close(self) -> None:
+        """Stop writing (the reader left): the model stops at its next token."""
+        getattr(self._pieces, "close", lambda: None)()
+
 
 def stream_reply(run: RunFolder, messages: list[dict[str, str]],
                  sampling: Sampling = Sampling(), web_calls: bool = True,
@@ -159,9 +181,11 @@ def stream_reply(run: RunFolder, messages: list[dict[str, str]],
     answers instead, in one piece (``rule_reply``; ``web_calls`` as for ``ask``). With
     ``base``, the answer of the model it was fine-tuned from, rules aside (see
     ``compares_with_base``). A message over the length limit, or a setting out of range,
-    is refused with a sentence (at the call, before any piece)."""
+    is refused with a sentence (at the call, before any piece). A long conversation is
+    read from its newest turns, within the limits of ``data.limits.recent``."""
     check_question(messages[-1]["content"])
     sampling.checked()
+    messages = recent(messages)
     agent = agent_for(run.path)
     spec = tasks.spec(agent.task)
     if not spec.streams:

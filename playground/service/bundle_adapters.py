@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from playground.errors import BundleError, PlaygroundError
+from playground.runfolder import ADAPTER_CONFIG
 from playground.service.bundle_texts import REEXPORT, REEXPORT_ZH, TAMPERED, TAMPERED_ZH
 
-ADAPTER_CONFIG = "adapter_config.json"
 MAX_RANK = 1024  # the form allows 256; a rank past this is no small adapter
 MAX_MODULES = 4096  # a 1.5B model has 28 layers x 7 linear layers
 _MODULE = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")

@@ -38,9 +38,8 @@ from typing import Any
 
 from playground import tasks
 from playground.errors import BundleError, ConfigError
-from playground.runfolder import LABELS, MODEL, RUN_CONFIG, TOOLS
+from playground.runfolder import ADAPTER_CONFIG, LABELS, MODEL, RUN_CONFIG, TOOLS
 from playground.service.bundle_adapters import (
-    ADAPTER_CONFIG,
     check_adapter_base,
     check_adapter_config,
 )
@@ -445,6 +444,14 @@ def check_model(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
     else:
         check_base_model(manifest.base_model, model_config)
     _check_no_custom_code(archive, infos, manifest.base_model["id"])
+    named = {key: saved[key] for key in ("base_model", "base_model_id") if saved.get(key)}
+    if any(value != manifest.base_model["id"] for value in named.values()):
+        # the agent loads its base from labels.json: it must be the base checked here
+        shown = json.dumps(named, ensure_ascii=False)[:120]
+        raise BundleError(f"The base model named in {labels_name} ({shown}) is not the "
+                          f"manifest's ({manifest.base_model['id']}).", TAMPERED,
+                          zh=f"{labels_name} 中的基础模型（{shown}）与清单中的"
+                             f"（{manifest.base_model['id']}）不一致。{TAMPERED_ZH}")
     # The agent loads a classic model whenever its file is there, config.json or not.
     if classic and (model_config or adapter) is not None:
         raise BundleError("The bundle holds both a classic model and a transformers model.",

@@ -38,6 +38,7 @@ from typing import Any
 from playground import tasks
 from playground.errors import BundleError, RunError, hide_paths
 from playground.runfolder import (
+    ADAPTER_CONFIG,
     DATA,
     LABELS,
     MODEL,
@@ -48,7 +49,6 @@ from playground.runfolder import (
     read_json,
     write_json,
 )
-from playground.service.bundle_adapters import ADAPTER_CONFIG
 from playground.service.bundle_checks import (
     FORMAT_VERSION,
     MANIFEST,
@@ -206,8 +206,11 @@ def _portable(run: RunFolder, task: tasks.TaskSpec, base: dict[str, Any],
         members[adapter] = _json_bytes({**config, "base_model_name_or_path": base["id"]})
     saved = read_json(run.model_dir / LABELS)
     if {"base_model", "base_model_id"} & set(saved):  # the base's place on this machine
+        # merged from a local folder, the agent has no base the importer can load (none
+        # to answer beside it); otherwise its base goes by the id the manifest names
+        named = "" if base["source"] == "local" else base["id"]
         members[f"{MODEL}/{LABELS}"] = _json_bytes(
-            {**saved, **{key: base["id"] for key in ("base_model", "base_model_id")
+            {**saved, **{key: named for key in ("base_model", "base_model_id")
                          if key in saved}})
     return {**members, **_members(run.tools_dir, TOOLS)}
 

@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 from playground import tasks
-from playground.errors import RunError
+from playground.errors import PlaygroundError, RunError
 from playground.runfolder import RunFolder
 from playground.service.bundles import finished_agent
 
@@ -46,6 +46,15 @@ def save_merged(run_dir: Path, out: Path) -> Path:
     try:  # written beside its place and renamed: a failed save leaves no half folder
         tasks.part(task.name, "agent").save_merged(run.model_dir, partial)
         os.rename(partial, out)
+    except PlaygroundError:
+        raise
+    except Exception as exc:  # the base model, the disk: what the libraries raise
+        kind = type(exc).__name__
+        raise RunError(f"The merged model of run {run.run_id} could not be written ({kind}).",
+                       "Check that its base model is on this machine and the disk has room "
+                       "(about twice the model's size), then try again.",
+                       zh=f"训练记录 {run.run_id} 的合并模型没能写出（{kind}）。请确认它的基础模型在本机、"
+                          "磁盘空间足够（约为模型大小的两倍），然后重试。") from exc
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return out

@@ -41,9 +41,11 @@ def training_script(run_dir: Path) -> str:
     spec = run.read_config()
     task = tasks.of_config(spec["config"])
     if not task.exports_script:
-        raise RunError("Only runs that label texts can be exported as a script so far.",
-                       "Export a run that gives each text one label.",
-                       zh="目前只有文本分类的训练记录能导出为脚本。请导出为每条文本给出一个标签的训练记录。")
+        able = [spec for spec in map(tasks.spec, tasks.names()) if spec.exports_script]
+        raise RunError(f"A '{task.short_title[0]}' run cannot be exported as a script yet.",
+                       f"Export a run of: {', '.join(s.short_title[0] for s in able)}.",
+                       zh=f"“{task.short_title[1]}”训练记录暂时不能导出为脚本。"
+                          f"请导出这些任务的训练记录：{'、'.join(s.short_title[1] for s in able)}。")
     if not any((run.path / DATA).glob("train.*")):
         raise RunError(f"The run {run.run_id} has no training data here (an imported agent "
                        "carries its model, not its data).",

@@ -21,6 +21,7 @@ from playground.service.agents import (
     agent_for,
     ask,
     compares_with_base,
+    failed_answer,
     stream_reply,
 )
 from playground.ui.context import Context
@@ -150,20 +151,22 @@ def build(ctx: Context, run: gr.Dropdown) -> ChatPanel:
                      scores=scores, settings=settings)
 
 
+def agent_of(ctx: Context, run_id: str | None, lang: str) -> Any:
+    """The picked run's agent, or a gr.Error saying why there is none."""
+    if not run_id:
+        raise gr.Error(say(lang, "no_run"))
+    try:
+        return agent_for(ctx.service.run(run_id).path)
+    except PlaygroundError as exc:
+        raise error_for(exc, lang) from exc
+
+
 def _wire(ctx: Context, run, compare, knobs, chatbot, base_chatbot, message, side, settings,
           scores, entities, send, stop, again, clear) -> None:
-    def agent(run_id: str | None, lang: str) -> Any:
-        if not run_id:
-            raise gr.Error(say(lang, "no_run"))
-        try:
-            return agent_for(ctx.service.run(run_id).path)
-        except PlaygroundError as exc:
-            raise error_for(exc, lang) from exc
-
     def turn(run_id: str | None, text: str, history: History, sampling: Sampling, lang: str):
         """One turn, as (conversation, labels box, entities box): the answer appears as it
         is written when the agent's task streams (a language model), at once otherwise."""
-        if tasks.spec(agent(run_id, lang).task).streams:
+        if tasks.spec(agent_of(ctx, run_id, lang).task).streams:
             for said in streamed(run_id, text, history, sampling, lang, base=False):
                 yield said, gr.update(value=None, visible=False), gr.update(visible=False)
             return
@@ -194,11 +197,18 @@ def _wire(ctx: Context, run, compare, knobs, chatbot, base_chatbot, message, sid
         try:
             answer = stream_reply(ctx.service.run(run_id), messages, sampling,
                                   web_calls=ctx.web_calls, base=base)
+        except PlaygroundError as exc:
+            raise error_for(exc, lang) from exc
+        try:  # Stop closes this generator: the model stops at its next token
             for piece in answer:
                 said += piece
                 yield history + [asked, {"role": "assistant", "content": _escaped(said)}]
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
+        except Exception as exc:  # a library's failure while writing: a sentence
+            raise error_for(failed_answer(run_id, exc), lang) from exc
+        finally:
+            answer.close()
         source = SOURCE_WORDS["base" if base else "model"][lang == "zh"]
         why = _escaped(why_line(answer.rule, lang) if answer.rule else say(
             lang, "answered_generated", source=source,

@@ -15,8 +15,9 @@ Errors come in OpenAI's shape, ``{"error": {"message", "type", "param", "code"}}
 
 from __future__ import annotations
 
+import itertools
 import json
-import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,7 +30,14 @@ from starlette.concurrency import run_in_threadpool
 from playground import tasks
 from playground.errors import DataError, PlaygroundError, RunError
 from playground.runfolder import LABELS
-from playground.service.agents import agent_for, ask, finished_runs, has_agent, stream_reply
+from playground.service.agents import (
+    agent_for,
+    ask,
+    failed_answer,
+    finished_runs,
+    has_agent,
+    stream_reply,
+)
 from playground.service.jobs import TrainingService
 from playground.ui.http_api import KEY_ENV, refusal
 from playground.ui.logins import Logins
@@ -37,7 +45,13 @@ from playground.ui.openai_request import MAX_BODY_BYTES, BadField, ChatRequest, 
 
 OPENAI_PREFIX = "/v1"
 OWNER = "agent-playground"
-log = logging.getLogger(__name__)
+# Answers written at once through /v1: each holds a CPU core and a thread of the server's
+# pool, which the page's own events share; a caller over the bound gets a 429 to retry.
+MAX_WRITING = 4
+_writing = threading.BoundedSemaphore(MAX_WRITING)
+BUSY = RunError(f"The app is already writing {MAX_WRITING} answers for the API.",
+                "Wait for one to end, then try again.",
+                zh=f"应用正在为 API 同时写 {MAX_WRITING} 个回答。请等其中一个结束后再试。")
 
 
 def add_openai_routes(app: Any, service: TrainingService, api_key: str | None,
@@ -69,24 +83,36 @@ def add_openai_routes(app: Any, service: TrainingService, api_key: str | None,
                 zh=f"没有名为“{asked.model}”的已完成智能体。可用 GET {OPENAI_PREFIX}/models"
                    "（client.models.list()）列出所有智能体。"),
                 "invalid_request_error", "model_not_found", "model")
-        try:  # the agent loads and writes its first piece, or says why it cannot
-            pieces, first = await run_in_threadpool(_start, service, asked, web_calls)
-        except DataError as exc:  # the conversation or a setting
-            return _error(400, exc, "invalid_request_error", "invalid_value")
-        except PlaygroundError as exc:  # the agent's files or rules: the server's side
-            return _error(500, exc, "server_error", "agent_unavailable")
-        except Exception as exc:  # a library's failure: said without its traceback
-            return _error(500, _failed(asked.model, exc), "server_error", "agent_failed")
-        reply = _Reply(asked.model)
-        if asked.stream:
-            return StreamingResponse(reply.events(first, pieces), media_type="text/event-stream",
-                                     headers={"Cache-Control": "no-cache",
-                                              "X-Accel-Buffering": "no"})
+        if not _writing.acquire(blocking=False):
+            return _refused(429, BUSY)
+        streaming = False
         try:
-            text = first + await run_in_threadpool("".join, pieces)
-        except Exception as exc:
-            return _error(500, _sentence(asked.model, exc), "server_error", "agent_failed")
-        return reply.completion(text)
+            try:  # the agent loads and writes its first piece, or says why it cannot
+                pieces, first = await run_in_threadpool(_start, service, asked, web_calls)
+            except DataError as exc:  # the conversation or a setting
+                return _error(400, exc, "invalid_request_error", "invalid_value")
+            except PlaygroundError as exc:  # the agent's files or rules: the server's side
+                return _error(500, exc, "server_error", "agent_unavailable")
+            except Exception as exc:  # a library's failure: said without its traceback
+                return _error(500, failed_answer(asked.model, exc), "server_error", "agent_failed")
+            reply = _Reply(asked.model)
+            if asked.stream:
+                streaming = True  # the events release the bound when the answer ends
+                events = reply.events(first, pieces)
+                # started, so that even a client gone before the first byte closes it
+                # (a generator never started skips its ``finally``)
+                return StreamingResponse(itertools.chain([next(events)], events),
+                                         media_type="text/event-stream",
+                                         headers={"Cache-Control": "no-cache",
+                                                  "X-Accel-Buffering": "no"})
+            try:
+                text = first + await run_in_threadpool("".join, pieces)
+            except Exception as exc:
+                return _error(500, _sentence(asked.model, exc), "server_error", "agent_failed")
+            return reply.completion(text)
+        finally:
+            if not streaming:
+                _writing.release()
 
     app.include_router(router)
 
@@ -108,7 +134,7 @@ def _start(service: TrainingService, asked: ChatRequest,
     run = service.run(asked.model)
     if not tasks.spec(agent_for(run.path).task).streams:
         return iter(()), ask(run, asked.messages[-1]["content"], web_calls).text
-    pieces = stream_reply(run, asked.messages, asked.sampling)
+    pieces = stream_reply(run, asked.messages, asked.sampling, web_calls)
     return pieces, next(pieces, "")
 
 
@@ -134,18 +160,22 @@ class _Reply:
 
     def events(self, first: str, pieces: Iterator[str]) -> Iterator[bytes]:
         """Server-sent events: the role, each piece as it comes, the end, ``[DONE]``."""
-        yield self._chunk({"role": "assistant", "content": ""})
-        if first:
-            yield self._chunk({"content": first})
         try:
-            for piece in pieces:
-                yield self._chunk({"content": piece})
-        except Exception as exc:  # the answer had begun: the error is the last event
-            error = _error_body(_sentence(self.model, exc), "server_error", "agent_failed")
-            yield f"data: {json.dumps(error, ensure_ascii=False)}\n\n".encode()
-            return
-        yield self._chunk({}, "stop")
-        yield b"data: [DONE]\n\n"
+            yield self._chunk({"role": "assistant", "content": ""})
+            if first:
+                yield self._chunk({"content": first})
+            try:
+                for piece in pieces:
+                    yield self._chunk({"content": piece})
+            except Exception as exc:  # the answer had begun: the error is the last event
+                error = _error_body(_sentence(self.model, exc), "server_error", "agent_failed")
+                yield f"data: {json.dumps(error, ensure_ascii=False)}\n\n".encode()
+                return
+            yield self._chunk({}, "stop")
+            yield b"data: [DONE]\n\n"
+        finally:  # the answer ended, or its client left: stop writing, free the bound
+            getattr(pieces, "close", lambda: None)()
+            _writing.release()
 
 
 def _model(service: TrainingService, run_id: str) -> dict[str, Any]:
@@ -160,16 +190,7 @@ def _model(service: TrainingService, run_id: str) -> dict[str, Any]:
 
 def _sentence(model: str, exc: Exception) -> PlaygroundError:
     """What to tell the caller of an agent that failed while writing its answer."""
-    return exc if isinstance(exc, PlaygroundError) else _failed(model, exc)
-
-
-def _failed(model: str, exc: Exception) -> RunError:
-    log.exception("agent %s failed to answer", model)  # the server's log keeps the details
-    return RunError(f"The agent {model} could not answer ({type(exc).__name__}).",
-                    "Try again; if it keeps failing, train it again or import its bundle "
-                    "again.",
-                    zh=f"智能体 {model} 无法回答（{type(exc).__name__}）。请重试；如果一直失败，"
-                       "请重新训练它，或重新导入它的包。")
+    return exc if isinstance(exc, PlaygroundError) else failed_answer(model, exc)
 
 
 def _error_body(exc: PlaygroundError, kind: str, code: str,

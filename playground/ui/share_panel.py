@@ -107,7 +107,8 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
 
     bundle_button.click(export, run, download, api_name="export_bundle")
     script_button.click(script, run, download, api_name="export_script")
-    merged_button.click(merged, run, download, api_name="save_merged")
+    # one merge at a time: each writes a model-sized folder and zip
+    merged_button.click(merged, run, download, api_name="save_merged", concurrency_limit=1)
     run.change(merges, run, merged_button, api_name=False)
     english, chinese = (say(lang, "confirm_delete") for lang in ("en", "zh"))
     question = f"navigator.language.startsWith('zh') ? {chinese!r} : {english!r}"

@@ -59,13 +59,19 @@ def not_useful_key(row: dict[str, Any]) -> str | None:
 
 def recipe_status(recipe: Recipe, run: dict[str, Any] | None, lang: str) -> str:
     """The newest run's score (and a warning when it is no use), else what a run on a
-    laptop gave (entity F1 for entities)."""
+    laptop gave (entity F1 for entities; for chat, chrF beside the base model's and
+    retrieval's)."""
     if run is not None:
         score = run["score"]
         if score is not None:
             said = say(lang, "last_run", name=md_text(run["name"]), acc=score)
             warning = not_useful_key(run)
             return f"{said} {say(lang, warning)}" if warning else said
+    measured = recipe.measured
+    if measured:  # a chat recipe: chrF beside the base model and retrieval
+        return say(lang, "expected_chat", chrf=measured["chrf"], base=measured["base_chrf"],
+                   retrieval=measured["retrieval_chrf"],
+                   time=duration(measured["seconds"], lang, rough=True))
     expected = recipe.expected
     if expected:
         key = "expected_ner" if "f1" in expected else "expected"

@@ -13,7 +13,7 @@ import pandas as pd
 from playground import tasks
 from playground.data import read_table
 from playground.errors import PlaygroundError
-from playground.service.agents import agent_choices, agent_for
+from playground.service.agents import agent_choices
 from playground.service.names import rename
 from playground.ui import chat_panel, rules_panel, share_panel
 from playground.ui.charts import (
@@ -36,15 +36,6 @@ def picker(ctx: Context, value: Any = None) -> Any:
         gr.update(choices=choices, value=value)
 
 
-def _agent(ctx: Context, run_id: str | None, lang: str):
-    if not run_id:
-        raise gr.Error(say(lang, "no_run"))
-    try:
-        return agent_for(ctx.service.run(run_id).path)
-    except PlaygroundError as exc:
-        raise error_for(exc, lang) from exc
-
-
 def _read(path: str | None, lang: str) -> pd.DataFrame:
     if not path:
         raise gr.Error(say(lang, "no_data"))
@@ -57,7 +48,7 @@ def _read(path: str | None, lang: str) -> pd.DataFrame:
 def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
     """The agent's scores, per label (or type) and its mistakes on a labelled file, as
     its task shows them."""
-    agent = _agent(ctx, run_id, lang)
+    agent = chat_panel.agent_of(ctx, run_id, lang)
     if not path:
         raise gr.Error(say(lang, "no_data"))
     return tasks.part(agent.task, "views").test_file(ctx.service.run(run_id), path, lang)
@@ -65,7 +56,7 @@ def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
 
 def label_file(ctx: Context, run_id: str, path: str, lang: str):
     """The file with the agent's answers added (to download) and what it found in it."""
-    agent = _agent(ctx, run_id, lang)
+    agent = chat_panel.agent_of(ctx, run_id, lang)
     return tasks.part(agent.task, "views").label_file(ctx.service.run(run_id),
                                                       _read(path, lang), Path(path).stem, lang)
 

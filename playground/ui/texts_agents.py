@@ -26,6 +26,11 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
                  "预期：在笔记本 CPU 上约 {time} 训练完成，准确率约 {acc:.0%}。"),
     "expected_ner": ("Expected: entity F1 about {acc:.0%}, trained in about {time} on a laptop "
                      "CPU.", "预期：在笔记本 CPU 上约 {time} 训练完成，实体 F1 约 {acc:.0%}。"),
+    "expected_chat": ("Measured: chrF {chrf:.2f} on held-out questions, against {base:.2f} for the "
+                      "base model and {retrieval:.2f} for retrieval; trained in about {time} on a "
+                      "2-core CPU.",
+                      "实测：留出问题上 chrF {chrf:.2f}，基础模型 {base:.2f}，检索 {retrieval:.2f}；"
+                      "在双核 CPU 上约 {time} 训练完成。"),
     "last_run": ("Last run “{name}”: held-out score {acc:.1%}.",
                  "最近一次“{name}”：留出数据得分 {acc:.1%}。"),
     "not_trained": ("Not trained here yet.", "尚未在本机训练。"),

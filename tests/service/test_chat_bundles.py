@@ -19,6 +19,7 @@ import pytest
 from chat_samples import QUESTIONS, train_chat
 from test_bundles import _rebuild, _snapshot
 
+from playground import tasks
 from playground.errors import BundleError
 from playground.runfolder import RunFolder
 from playground.service.agents import ask
@@ -96,6 +97,24 @@ def test_a_lora_agent_on_a_local_folder_travels_merged(tmp_path: Path,
     imported = import_bundle(bundle, tmp_path / "other-runs")
     assert [ask(imported, q).to_dict() for q in QUESTIONS] == \
         [ask(run, q).to_dict() for q in QUESTIONS]
+    # whole weights: no base model the importer could load to answer beside it
+    assert not tasks.part("chat", "agent").load(imported.model_dir).has_base
+
+
+@pytest.mark.parametrize("base", ["/etc/models/x", "someone/unknown"])
+def test_labels_naming_another_base_than_the_manifest_are_refused(hub_lora, tmp_path: Path,
+                                                                  base: str) -> None:
+    """The agent loads its base from labels.json: a bundle may not name one there that
+    its manifest (the base the import checks) does not."""
+    bundle = hub_lora[1]
+    with zipfile.ZipFile(bundle) as archive:
+        saved = json.loads(archive.read("model/labels.json"))
+    bad = _rebuild(bundle, tmp_path / "bad.agent.zip", replace={
+        "model/labels.json": json.dumps({**saved, "base_model": base}).encode()})
+    with pytest.raises(BundleError, match="base model named in model/labels.json") as caught:
+        import_bundle(bad, tmp_path / "runs")
+    assert caught.value.zh
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
 
 def _adapter(bundle: Path, **changes) -> bytes:

@@ -41,6 +41,13 @@ def test_each_recipe_is_complete_and_its_rules_fit_its_labels() -> None:
         assert {r.label for r in rules.rules} <= set(labels)
 
 
+def test_recipes_come_quickest_first() -> None:
+    """A workshop starts with a recipe that trains in seconds, not minutes."""
+    found = recipes()
+    assert [r.seconds for r in found] == sorted(r.seconds for r in found)
+    assert found[0].seconds < 60 < found[-1].seconds
+
+
 def test_an_unknown_recipe_is_named() -> None:
     with pytest.raises(ConfigError, match="no agent recipe called 'nope'"):
         load_recipe("nope")

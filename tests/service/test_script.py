@@ -19,6 +19,7 @@ import pytest
 from conftest import tiny_settings
 from ner_samples import write_conll
 
+from playground import tasks
 from playground.errors import RunError
 from playground.runfolder import RunFolder
 from playground.service.script import training_script, write_training_script
@@ -252,5 +253,8 @@ def test_refuses_a_missing_run_and_a_named_entity_run(
     data = write_conll(tmp_path / "people.conll", count=40)
     run = make_run(data, task="ner", model=str(tiny_model_dir))
     assert RunFolder(run.path).exists()
-    with pytest.raises(RunError, match="Only runs that label texts"):
+    with pytest.raises(RunError, match="cannot be exported as a script yet") as caught:
         training_script(run.path)
+    able = [tasks.spec(name) for name in tasks.names() if tasks.spec(name).exports_script]
+    assert able and all(spec.short_title[0] in caught.value.hint for spec in able)
+    assert all(spec.short_title[1] in caught.value.zh for spec in able)

@@ -171,6 +171,22 @@ def test_a_useless_agent_shows_as_a_warning_in_the_gallery(tmp_path: Path) -> No
     assert "Not ready" not in recipe_status(recipes()[0], useful, "en")
 
 
+def test_a_chat_recipe_card_shows_its_measured_chrf_beside_the_base_and_retrieval() -> None:
+    from playground.recipes import recipes
+    from playground.ui.tab_gallery import recipe_status
+
+    chat = [r for r in recipes() if r.measured]
+    assert chat, "no chat recipe has measured scores"
+    for recipe in chat:
+        m = recipe.measured
+        for lang, word in (("en", "base model"), ("zh", "基础模型")):
+            status = recipe_status(recipe, None, lang)
+            assert word in status, status
+            for score in (m["chrf"], m["base_chrf"], m["retrieval_chrf"]):
+                assert f"{score:.2f}" in status, (score, status)
+        assert m["chrf"] > max(m["base_chrf"], m["retrieval_chrf"])  # tuning earned it
+
+
 def test_times_left_speak_the_pages_language_and_say_at_most_with_early_stopping() -> None:
     from playground.ui.tab_settings import format_estimate
     from playground.ui.tab_train import _running_text

@@ -97,10 +97,10 @@ class ChatAgent:
         from playground.tasks.chat.merge import load_model
 
         self._tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
-        # fp32 even where bf16 would halve the memory read per token: without native
-        # bf16 (AMD EPYC here) bf16 weights streamed no faster (2.6 tokens/s both, first
-        # token 4.8 s against 1.4 s) and changed 2 of 6 greedy answers
-        # (benchmarks/generation_speed.py, machine under load).
+        # fp32, the precision its held-out scores were measured in: bf16 weights stream
+        # faster on this CPU (26.7 against 15.2 tokens/s, idle) but change half the greedy
+        # answers, so the agent would no longer answer as its report says
+        # (benchmarks/generation_speed.py).
         self._model = load_model(model_dir).eval()  # LoRA: the adapter on its base
         self._max_length = read_json(model_dir / RUN_CONFIG)["config"]["max_length"]
 

@@ -39,7 +39,9 @@ def generate(model: Any, tokenizer: Any, messages: Messages, max_new_tokens: int
 
     device = next(model.parameters()).device
     inputs = _inputs(tokenizer, messages, device)
-    sampling = {"do_sample": True, "temperature": temperature, "top_p": top_p} \
+    # floats: a whole number sent as a setting (an API's temperature 2) is refused by
+    # transformers' sampler
+    sampling = {"do_sample": True, "temperature": float(temperature), "top_p": float(top_p)} \
         if temperature > 0 else {"do_sample": False}
     with torch.inference_mode():
         out = model.generate(**inputs, max_new_tokens=max_new_tokens, streamer=streamer,

@@ -14,10 +14,8 @@ import json
 from pathlib import Path
 
 from playground.errors import ModelError
-from playground.runfolder import LABELS
+from playground.runfolder import ADAPTER_CONFIG, LABELS
 from playground.tasks.chat.classic import RetrievalModel
-
-ADAPTER_CONFIG = "adapter_config.json"  # peft's file: the agent is an adapter on a base
 
 
 def base_location(model_dir: Path) -> str:
