@@ -292,6 +292,10 @@ def test_the_openai_api_names_the_field_at_fault(live_app, talking_run: str) -> 
         error = caught.value.body
         assert error["param"] == param and param in error["message"], error
         assert error["zh"] and "Traceback" not in str(error)
+    # a whole number is a number: OpenAI's clients send temperature 2, not 2.0
+    said = llm.chat.completions.create(model=talking_run, messages=hello, temperature=2,
+                                       top_p=1, max_tokens=2)
+    assert said.choices[0].finish_reason == "stop"
     with pytest.raises(NotFoundError, match="GET /v1/models"):
         llm.chat.completions.create(model="no-such-run", messages=hello)
     missing = httpx.post(f"{url}v1/chat/completions", json={"model": talking_run})
