@@ -23,7 +23,7 @@ from playground import tasks
 from playground.errors import RunError
 from playground.runfolder import DATA, SCRIPT, SPLITS, RunFolder
 from playground.service.script_sft_template import LORA_CODE, SFT
-from playground.service.script_templates import CLASSIC, METHOD_CODE, TRANSFORMER
+from playground.service.script_templates import CLASSIC, METHOD_CODE, PICK_PRECISION, TRANSFORMER
 
 # What the embedded models are on the hub (catalog id -> hub id): a script runs elsewhere.
 EMBEDDED_HUB_IDS = {"minilm": "sentence-transformers/all-MiniLM-L6-v2",
@@ -107,6 +107,7 @@ def _common_values(run: RunFolder, spec: dict[str, Any]) -> dict[str, str]:
     return {
         "run_id": run.run_id,
         "created": created,
+        "pick_precision": PICK_PRECISION,
         "model_name": _doc(spec["model"]["name"]),
         "data_line": textwrap.fill(
             f"Data: {_doc(data.get('name', '?'))}, split by the playground into "

@@ -6,6 +6,21 @@ Kept apart from the code that fills them so that both read top to bottom.
 
 from string import Template
 
+# What 'auto' precision means on the machine that runs a script: the same lines in the
+# script of every model that trains with transformers (inserted as ${pick_precision}).
+PICK_PRECISION = '''def pick_precision(on_gpu: bool) -> str:
+    """PRECISION for this machine: what 'auto' means here; no fp16 training on a CPU."""
+    if PRECISION == "auto" and on_gpu:
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    if PRECISION == "auto":
+        try:  # bf16 pays off on a CPU only with native bf16 instructions (AVX512-BF16, AMX)
+            flags = set(Path("/proc/cpuinfo").read_text().split())
+        except OSError:
+            return "fp32"
+        return "bf16" if flags & {"avx512_bf16", "amx_bf16"} else "fp32"
+    return "fp32" if PRECISION == "fp16" and not on_gpu else PRECISION
+'''
+
 METHOD_CODE = {
     "full": "",
     "head": '''
@@ -185,18 +200,7 @@ def load_model(location: str):
     return tokenizer, model
 ${method_section}
 
-def pick_precision(on_gpu: bool) -> str:
-    """PRECISION for this machine: what 'auto' means here; no fp16 training on a CPU."""
-    if PRECISION == "auto" and on_gpu:
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-    if PRECISION == "auto":
-        try:  # bf16 pays off on a CPU only with native bf16 instructions (AVX512-BF16, AMX)
-            flags = set(Path("/proc/cpuinfo").read_text().split())
-        except OSError:
-            return "fp32"
-        return "bf16" if flags & {"avx512_bf16", "amx_bf16"} else "fp32"
-    return "fp32" if PRECISION == "fp16" and not on_gpu else PRECISION
-
+${pick_precision}
 
 def compute_metrics(prediction) -> dict:
     """Accuracy and macro-F1 (every label counts the same) from logits and label ids."""
