@@ -66,3 +66,54 @@ def test_a_failing_batch_reaches_every_caller_and_the_next_question_still_runs()
     assert batcher.ask("fine") == "fine"
     with pytest.raises(ValueError):
         batcher.ask("bad")
+
+
+def test_after_a_batch_of_three_the_next_waits_for_three_questions_asked_apart() -> None:
+    batches: list[list[str]] = []
+    first_may_finish = threading.Event()
+
+    def predict(texts):
+        batches.append(list(texts))
+        if len(batches) == 1:
+            first_may_finish.wait(timeout=30)
+        return list(texts)
+
+    batcher = Batcher(predict, linger_s=30)
+    releaser = threading.Thread(target=lambda: (_wait_for_queue(batcher, 3),
+                                                first_may_finish.set()))
+    releaser.start()
+    _ask_all(batcher, ["a", "b", "c", "d"])  # "a" alone, then the three that queued
+    releaser.join()
+    assert [len(b) for b in batches] == [1, 3]
+
+    def ask_later(text: str, delay: float) -> None:
+        time.sleep(delay)
+        batcher.ask(text)
+
+    threads = [threading.Thread(target=ask_later, args=(t, 0.05 * i))
+               for i, t in enumerate(["e", "f", "g"])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(batches[2]) == ["e", "f", "g"]  # one batch, not "e" alone first
+
+
+def test_a_lone_question_does_not_linger_and_a_short_batch_ends_its_wait() -> None:
+    batches: list[list[str]] = []
+
+    def predict(texts):
+        batches.append(list(texts))
+        return list(texts)
+
+    lone = Batcher(predict, linger_s=300)  # a wait would hang this test, not slow it
+    answered: list[str] = []
+    thread = threading.Thread(target=lambda: answered.extend([lone.ask("x"), lone.ask("y")]))
+    thread.start()
+    thread.join(timeout=60)
+    assert answered == ["x", "y"]
+
+    short = Batcher(predict, linger_s=0.05)
+    short._last_rows = 5  # five asked together last time; only one comes back
+    assert short.ask("z") == "z"
+    assert batches[-1] == ["z"]
