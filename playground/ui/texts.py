@@ -215,6 +215,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "test_score_chat_base": (" The base model before fine-tuning: chrF {chrf:.1%}, exact "
                              "match {exact:.1%}.",
                              "微调前的基础模型：chrF {chrf:.1%}，完全一致 {exact:.1%}。"),
+    "answers_table": ("Questions and answers", "问题与回答"),
     "answers_question": ("question", "问题"),
     "answers_reference": ("reference", "参考答案"),
     "answers_answer": ("agent's answer", "智能体的回答"),

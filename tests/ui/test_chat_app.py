@@ -225,8 +225,9 @@ def test_testing_on_a_file_shows_both_models_answers(live_app, chat_run: str,
     questions = ["lost my card 7", "hello there 7"]
     pd.DataFrame({"question": questions, "answer": ["i was made by the lab"] * 2}
                  ).to_csv(sheet, index=False)
-    summary, table, _, _ = client(url).predict(chat_run, handle_file(str(sheet)),
-                                               api_name="/test_file")
+    summary, scores, _, table = client(url).predict(chat_run, handle_file(str(sheet)),
+                                                    api_name="/test_file")
+    assert scores["visible"] is False  # no per-label scores for a chat agent
     assert "The base model before fine-tuning: chrF" in summary
     rows = value(table)
     assert rows["headers"] == ["question", "reference", "agent's answer", "base model's answer"]

@@ -33,8 +33,9 @@ def test_file(run: RunFolder, path: str, lang: str):
                        exact=found["base"]["exact_match"])
     table = found["answers"].rename(columns={
         column: say(lang, f"answers_{column}") for column in found["answers"].columns})
-    return (summary, gr.update(value=safe_frame(table), visible=True),
-            gr.update(visible=False), gr.update(visible=False))
+    # Long answers: the full-width, wrapping table below, under a label of its own.
+    return (summary, gr.update(visible=False), gr.update(visible=False),
+            gr.update(value=safe_frame(table), visible=True, label=say(lang, "answers_table")))
 
 
 def label_file(run: RunFolder, frame: pd.DataFrame, stem: str, lang: str):

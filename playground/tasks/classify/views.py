@@ -41,7 +41,8 @@ def test_file(run: RunFolder, path: str, lang: str):
     # formula is shown (and copied) quoted, as in the files the playground writes.
     return (summary, gr.update(value=safe_frame(per_label), visible=True),
             gr.update(value=confusion_figure(result["confusion_matrix"], lang), visible=True),
-            gr.update(value=safe_frame(found["mistakes"]), visible=True))
+            gr.update(value=safe_frame(found["mistakes"]), visible=True,
+                      label=say(lang, "mistakes")))
 
 
 def label_file(run: RunFolder, frame: pd.DataFrame, stem: str, lang: str):

@@ -30,7 +30,8 @@ def test_file(run, path: str, lang: str):
                              for kind, values in scores["per_type"].items()])
     # Copyable tables: formula-like cells quoted, as in the files written (data.writing).
     return (summary, gr.update(value=safe_frame(per_type), visible=True),
-            gr.update(visible=False), gr.update(value=safe_frame(found["mistakes"]), visible=True))
+            gr.update(visible=False), gr.update(value=safe_frame(found["mistakes"]), visible=True,
+                      label=say(lang, "mistakes")))
 
 
 def label_file(run, frame: pd.DataFrame, stem: str, lang: str):
