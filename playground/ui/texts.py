@@ -39,9 +39,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "fits_here": ("fits this machine", "适合本机"),
     "needs_hub": ("downloads from the Hugging Face hub", "需从 Hugging Face 下载"),
     # data tab
-    "data_next": ("Upload a table with a text column and a label column, or try a sample. "
+    "data_next": ("Upload a table of examples (texts with their labels, tagged words, or "
+                  "questions with their answers, as the task needs), or try a sample. "
                   "Fix anything marked ❌, then go to **3 · Settings**.",
-                  "上传包含文本列和标签列的表格，或试用示例数据。修正标记 ❌ 的问题，然后前往 **3 · 设置**。"),
+                  "上传样本表格（按任务需要：带标签的文本、标注好的词，或问题和回答），或试用示例数据。"
+                  "修正标记 ❌ 的问题，然后前往 **3 · 设置**。"),
     "data_file": ("Training data (CSV, TSV, Excel or JSON lines)", "训练数据（CSV、TSV、Excel 或 JSON lines）"),
     "data_eval_file": ("Optional: a separate labeled file for the final score",
                        "可选：用于最终评分的单独带标签文件"),

@@ -208,3 +208,16 @@ def test_times_left_speak_the_pages_language_and_say_at_most_with_early_stopping
     assert "约 23 分钟" in said and "min" not in said and "提前停止" in said
     assert "early stopping may end the run sooner" in format_estimate(found, "en")
     assert "early stopping" not in format_estimate({**found, "may_stop_early": False}, "en")
+
+
+def test_each_task_names_its_data_columns_in_both_languages() -> None:
+    from playground import tasks
+    from playground.ui.tab_data import column_pickers
+
+    seen = set()
+    for task in tasks.names():
+        for lang in ("en", "zh"):
+            text, label, _ = column_pickers(task, lang)
+            seen.add((text["label"], label["label"]))
+    # three tasks x two languages, no two alike: an entity file is not asked for labels
+    assert len(seen) == 2 * len(tasks.names())

@@ -27,6 +27,8 @@ SPEC = TaskSpec(
                             "none. Tag more examples.",
                             "⚠️ 还不能使用：找实体的效果并不比“不标任何实体”更好。请标注更多样本。"),
     card_words=("Entity F1 on held-out sentences", "留出句子上的实体 F1"),
+    column_words={"text": ("Words or text column", "词或文本列"),
+                  "label": ("Tags or entity type column", "标注或实体类型列")},
     gives_entities=True,
     no_rules=("An entity agent answers with the entities it finds. To use them in "
                      "replies, pick it as the entity agent of an intent agent.",
