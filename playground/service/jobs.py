@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import fcntl
+import os
 import shutil
 import subprocess
 import threading
@@ -23,9 +24,10 @@ import psutil
 from playground import tasks
 from playground.errors import ConfigError, RunError, hide_paths
 from playground.runfolder import RunFolder
-from playground.service.launch import count_gpus, worker_command
+from playground.service.launch import count_gpus, standby_command, worker_command
 from playground.service.names import name_of
 from playground.service.owners import Owner, Person, check_may_change, owner_of
+from playground.service.standby import Standby
 from playground.service.states import (
     LOW_MEMORY_PERCENT,
     State,
@@ -37,6 +39,7 @@ from playground.service.states import (
 )
 
 LOCK = ".service.lock"  # in the runs folder: held by the one process that starts workers
+STANDBY_TRIES = 3  # standbys in a row that may end before a run before none is started
 
 
 class _Worker:
@@ -85,13 +88,20 @@ class TrainingService:
     when it goes another takes over, reconciles the folder and starts what is queued.
     ``serve=False`` (``playground runs``, ``playground stop``) never takes the lock and
     never starts a worker. Whoever reads a running run whose worker is gone settles it.
+
+    With ``standby`` the process that starts workers keeps one worker started ahead, its
+    imports done, for the device runs go to by default (``service/standby.py``): a run
+    then starts in it and shows its first loss seconds sooner. It costs about 400 MB while
+    it waits. It is started while that device is idle, never outlives the service, and a
+    run it cannot take (another device, torchrun, or it ended) starts a fresh process.
+    Setting ``standby`` False later starts no new one; the waiting one still takes a run.
     """
 
     RESCAN_S = 1.5  # how often a serving process looks for queued runs and a free lock
 
     def __init__(self, runs_dir: str | Path, *, cancel_timeout_s: float = 300.0,
                  poll_s: float = 0.3, gpu_count: int | None = None,
-                 serve: bool = True) -> None:
+                 serve: bool = True, standby: bool = False) -> None:
         self.runs_dir = Path(runs_dir).expanduser().resolve()
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.cancel_timeout_s = cancel_timeout_s
@@ -102,6 +112,13 @@ class TrainingService:
         self._stop = threading.Event()
         self._scan_due = True  # look at the folders on the next tick (a run was queued)
         self.owner = False
+        # Workers get the environment the service started with, not variables the
+        # libraries it loads later set for themselves (scikit-learn sets KMP_*: a worker
+        # that loads it sets them too), so a standby started now fits a later run.
+        self._environ = dict(os.environ)
+        self.standby = standby
+        self._standby: Standby | None = None
+        self._standby_ended = 0  # standbys in a row that ended before they took a run
         self._lock_file = (self.runs_dir / LOCK).open("w") if serve else None
         self._thread: threading.Thread | None = None
         if serve:
@@ -203,6 +220,19 @@ class TrainingService:
                           if now.get("state") == State.RUNNING.value else None)
         return True
 
+    def wait_for_standby(self, timeout_s: float = 60.0) -> bool:
+        """Block until the standby worker has done its imports; False when there is none
+        (``standby`` off, not the process that starts workers) or it is not ready in time."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                standby = self._standby
+            if standby is not None and standby.ready.wait(0.1):
+                return standby.alive()
+            if standby is None:
+                time.sleep(self.poll_s)
+        return False
+
     def wait_for_exit(self, run_id: str, timeout_s: float = 60.0) -> None:
         """Block until a finished run's worker process has exited (it writes its final
         status, then tears down), killing it when it is still there after ``timeout_s``."""
@@ -294,6 +324,9 @@ class TrainingService:
             self._thread.join(timeout=5)
         with self._lock:
             self.owner = False
+            if self._standby is not None:
+                self._standby.close()
+                self._standby = None
             if self._lock_file is not None:
                 self._lock_file.close()  # releases the lock for the next service
                 self._lock_file = None
@@ -388,6 +421,7 @@ class TrainingService:
                         if self._check_active() or scan:
                             self._scan_due = False
                             self._start_next()
+                        self._keep_standby()
             except Exception as exc:  # keep serving; the failure is logged, not hidden
                 self._record_loop_error(exc)
             self._stop.wait(self.poll_s)
@@ -424,13 +458,16 @@ class TrainingService:
                 self._launch(RunFolder(self.runs_dir / run_id), device)
 
     def _launch(self, run: RunFolder, device: str) -> None:
-        argv, env = worker_command(run.path, device=device, gpu_count=self.gpu_count)
+        argv, env = worker_command(run.path, device=device, gpu_count=self.gpu_count,
+                                   base_env=self._environ)
         oom_kills = oom_kill_count()
         try:
-            with run.log_path.open("ab") as log:
-                popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, env=env,
-                                         cwd=run.path, start_new_session=True)
+            popen = self._from_standby((argv, env), run, device)
+            if popen is None:
+                with run.log_path.open("ab") as log:
+                    popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                             stdin=subprocess.DEVNULL, env=env,
+                                             cwd=run.path, start_new_session=True)
         except OSError as exc:
             said = hide_paths(str(exc))  # the reason shows in the web page
             run.update_status(state=State.FAILED.value, finished_at=time.time(),
@@ -447,6 +484,56 @@ class TrainingService:
             popen.wait()
             return
         self._active[device] = worker
+
+    def _from_standby(self, command: tuple[list[str], dict[str, str]], run: RunFolder,
+                      device: str) -> subprocess.Popen | None:
+        """The standby as the run's worker, or None: start a fresh process instead."""
+        standby = self._standby
+        if standby is None:
+            return None
+        if not standby.fits(command):
+            if standby.device == device:  # the environment changed since it started
+                standby.close()
+                self._standby = None
+            return None  # else it waits for a run on its own device
+        if not standby.ready.is_set() and run.read_config()["model"]["id"] == "classic":
+            return None  # a fresh worker needs no torch: it starts sooner than the imports end
+        self._standby = None  # taken or not, it is no one's standby any more
+        popen = standby.hand_over(run.path)
+        if popen is None:
+            self._standby_gone(standby)
+        else:
+            self._standby_ended = 0
+        return popen
+
+    def _keep_standby(self) -> None:
+        """Keep one standby worker for the default device while that device is idle."""
+        if self._standby is not None and not self._standby.alive():
+            self._standby_gone(self._standby)
+            self._standby = None
+        if (not self.standby or self._standby is not None
+                or self._standby_ended >= STANDBY_TRIES):
+            return
+        device = "cuda" if self.gpu_count > 0 else "cpu"  # where "auto" runs go
+        command = standby_command(device=device, gpu_count=self.gpu_count,
+                                  base_env=self._environ)
+        # Not while that device trains: its imports would slow the run down.
+        if command is not None and device not in self._active:
+            try:
+                self._standby = Standby(command, device, self.runs_dir)
+            except OSError as exc:
+                self._standby_ended += 1
+                self._record_loop_error(exc)
+
+    def _standby_gone(self, standby: Standby) -> None:
+        """Record a standby that ended before it took a run (runs start fresh meanwhile)."""
+        self._standby_ended += 1
+        code = standby.close()
+        said = " | ".join(standby.tail)[-2000:]
+        self._record_loop_error(RuntimeError(
+            f"the standby worker ended (exit code {code}) before it took a run; runs start "
+            f"in a fresh process{'' if self._standby_ended < STANDBY_TRIES else ' from now on'}"
+            f". It said: {said}"))
 
     def _record_loop_error(self, exc: Exception) -> None:
         try:
