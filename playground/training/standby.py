@@ -62,7 +62,7 @@ def warm_up() -> None:
     )
 
     from playground import tasks
-    from playground.training import callbacks, engine, failures, job  # noqa: F401
+    from playground.training import callbacks, engine, failures, job, sampling  # noqa: F401
 
     for name in tasks.names():
         tasks.part(name, "training")
