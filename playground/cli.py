@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="where run folders go (default: ./runs)")
     parser.add_argument("--no-standby", action="store_true",
                         help="do not keep a training process started ahead, its imports done "
-                        "(saves about 400 MB while no run trains; the first loss point of a "
+                        "(saves about 470 MB while no run trains; the first loss point of a "
                         "run then comes some seconds later)")
     return parser
 
