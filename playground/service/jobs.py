@@ -24,10 +24,10 @@ import psutil
 from playground import tasks
 from playground.errors import ConfigError, RunError, hide_paths
 from playground.runfolder import RunFolder
-from playground.service.launch import count_gpus, standby_command, worker_command
+from playground.service.launch import count_gpus, worker_command
 from playground.service.names import name_of
 from playground.service.owners import Owner, Person, check_may_change, owner_of
-from playground.service.standby import Standby
+from playground.service.standby import StandbyKeeper
 from playground.service.states import (
     LOW_MEMORY_PERCENT,
     State,
@@ -39,7 +39,6 @@ from playground.service.states import (
 )
 
 LOCK = ".service.lock"  # in the runs folder: held by the one process that starts workers
-STANDBY_TRIES = 3  # standbys in a row that may end before a run before none is started
 
 
 class _Worker:
@@ -117,9 +116,8 @@ class TrainingService:
         # libraries it loads later set for themselves (scikit-learn sets KMP_*: a worker
         # that loads it sets them too), so a standby started now fits a later run.
         self._environ = dict(os.environ)
-        self.standby = standby
-        self._standby: Standby | None = None
-        self._standby_ended = 0  # standbys in a row that ended before they took a run
+        self._standby = StandbyKeeper(self.runs_dir, self.gpu_count, self._environ,
+                                      self._record_loop_error, wanted=standby)
         self._lock_file = (self.runs_dir / LOCK).open("w") if serve else None
         self._thread: threading.Thread | None = None
         if serve:
@@ -222,18 +220,19 @@ class TrainingService:
                           if now.get("state") == State.RUNNING.value else None)
         return True
 
+    @property
+    def standby(self) -> bool:
+        """Whether a standby worker is kept (set False: none after the waiting one)."""
+        return self._standby.wanted
+
+    @standby.setter
+    def standby(self, wanted: bool) -> None:
+        self._standby.wanted = wanted
+
     def wait_for_standby(self, timeout_s: float = 60.0) -> bool:
         """Block until the standby worker has done its imports; False when there is none
         (``standby`` off, not the process that starts workers) or it is not ready in time."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            with self._lock:
-                standby = self._standby
-            if standby is not None and standby.ready.wait(0.1):
-                return standby.alive()
-            if standby is None:
-                time.sleep(self.poll_s)
-        return False
+        return self._standby.wait_ready(timeout_s)
 
     def wait_for_exit(self, run_id: str, timeout_s: float = 60.0) -> None:
         """Block until a finished run's worker process has exited (it writes its final
@@ -327,9 +326,7 @@ class TrainingService:
             self._thread.join(timeout=5)
         with self._lock:
             self.owner = False
-            if self._standby is not None:
-                self._standby.close()
-                self._standby = None
+            self._standby.close()
             if self._lock_file is not None:
                 self._lock_file.close()  # releases the lock for the next service
                 self._lock_file = None
@@ -425,7 +422,7 @@ class TrainingService:
                         if self._check_active() or scan:
                             self._scan_due = False
                             self._start_next()
-                        self._keep_standby()
+                        self._standby.keep(busy=set(self._active))
             except Exception as exc:  # keep serving; the failure is logged, not hidden
                 self._record_loop_error(exc)
             self._wake.wait(self.poll_s)
@@ -466,7 +463,7 @@ class TrainingService:
                                    base_env=self._environ)
         oom_kills = oom_kill_count()
         try:
-            popen = self._from_standby((argv, env), run, device)
+            popen = self._standby.take((argv, env), run, device)
             if popen is None:
                 with run.log_path.open("ab") as log:
                     popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
@@ -488,56 +485,6 @@ class TrainingService:
             popen.wait()
             return
         self._active[device] = worker
-
-    def _from_standby(self, command: tuple[list[str], dict[str, str]], run: RunFolder,
-                      device: str) -> subprocess.Popen | None:
-        """The standby as the run's worker, or None: start a fresh process instead."""
-        standby = self._standby
-        if standby is None:
-            return None
-        if not standby.fits(command):
-            if standby.device == device:  # the environment changed since it started
-                standby.close()
-                self._standby = None
-            return None  # else it waits for a run on its own device
-        if not standby.ready.is_set() and run.read_config()["model"]["id"] == "classic":
-            return None  # a fresh worker needs no torch: it starts sooner than the imports end
-        self._standby = None  # taken or not, it is no one's standby any more
-        popen = standby.hand_over(run.path)
-        if popen is None:
-            self._standby_gone(standby)
-        else:
-            self._standby_ended = 0
-        return popen
-
-    def _keep_standby(self) -> None:
-        """Keep one standby worker for the default device while that device is idle."""
-        if self._standby is not None and not self._standby.alive():
-            self._standby_gone(self._standby)
-            self._standby = None
-        if (not self.standby or self._standby is not None
-                or self._standby_ended >= STANDBY_TRIES):
-            return
-        device = "cuda" if self.gpu_count > 0 else "cpu"  # where "auto" runs go
-        command = standby_command(device=device, gpu_count=self.gpu_count,
-                                  base_env=self._environ)
-        # Not while that device trains: its imports would slow the run down.
-        if command is not None and device not in self._active:
-            try:
-                self._standby = Standby(command, device, self.runs_dir)
-            except OSError as exc:
-                self._standby_ended += 1
-                self._record_loop_error(exc)
-
-    def _standby_gone(self, standby: Standby) -> None:
-        """Record a standby that ended before it took a run (runs start fresh meanwhile)."""
-        self._standby_ended += 1
-        code = standby.close()
-        said = " | ".join(standby.tail)[-2000:]
-        self._record_loop_error(RuntimeError(
-            f"the standby worker ended (exit code {code}) before it took a run; runs start "
-            f"in a fresh process{'' if self._standby_ended < STANDBY_TRIES else ' from now on'}"
-            f". It said: {said}"))
 
     def _record_loop_error(self, exc: Exception) -> None:
         try:
