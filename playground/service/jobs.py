@@ -464,6 +464,7 @@ class TrainingService:
         oom_kills = oom_kill_count()
         try:
             popen = self._standby.take((argv, env), run, device)
+            standby = popen is not None  # the run starts in the standby worker
             if popen is None:
                 with run.log_path.open("ab") as log:
                     popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
@@ -478,7 +479,7 @@ class TrainingService:
         worker = _Worker(run, popen=popen)
         started = run.change_status(lambda status: {
             "state": State.RUNNING.value, "pid": popen.pid, "pid_started_at": worker.started_at,
-            "started_at": time.time(), "oom_kills_at_start": oom_kills}
+            "started_at": time.time(), "oom_kills_at_start": oom_kills, "standby": standby}
             if status.get("state") == State.QUEUED.value else None)
         if started.get("pid") != popen.pid:  # cancelled (or deleted) while it launched
             worker.kill()

@@ -65,6 +65,7 @@ def test_a_standby_trains_the_run_as_a_fresh_worker_would(
     service.submit(run)
     status = service.wait(run.run_id, timeout_s=120)
     assert status["state"] == "succeeded" and status["pid"] == standby.pid
+    assert status["standby"]
     assert f"run {run.run_id} succeeded" in run.log_path.read_text()  # its output, there
     psutil.wait_procs([standby], timeout=30)  # after the run it exits, as a fresh one
     # Once the device is idle, the next standby waits.
@@ -121,6 +122,7 @@ def test_a_standby_that_died_leaves_the_run_to_a_fresh_worker(
     service.submit(run)
     status = service.wait(run.run_id, timeout_s=120)
     assert status["state"] == "succeeded" and status["pid"] != standby.pid
+    assert not status["standby"]
     said = (runs_dir / "service-errors.log").read_text()
     assert "standby worker ended" in said and "fresh process" in said
 
