@@ -463,7 +463,7 @@ class TrainingService:
                                    base_env=self._environ)
         oom_kills = oom_kill_count()
         try:
-            popen = self._standby.take((argv, env), run, device)
+            popen = self._standby.take((argv, env), run)
             standby = popen is not None  # the run starts in the standby worker
             if popen is None:
                 with run.log_path.open("ab") as log:

@@ -128,17 +128,14 @@ class StandbyKeeper:
                 self.ended += 1
                 self.record(exc)
 
-    def take(self, run_command: Command, run: RunFolder,
-             device: str) -> subprocess.Popen | None:
+    def take(self, run_command: Command, run: RunFolder) -> subprocess.Popen | None:
         """The standby as the worker of ``run`` (started as ``run_command`` would start
         it), or None: start a fresh process instead."""
         standby = self.current
         if standby is None:
             return None
         if not standby.fits(run_command):
-            if standby.device == device:  # the environment changed since it started
-                self.close()
-            return None  # else it waits for a run on its own device
+            return None  # a run on another device, or torchrun: it waits for one it fits
         if not standby.ready.is_set() and run.read_config()["model"]["id"] == CLASSIC:
             return None  # a fresh worker needs no torch: it starts before the imports end
         self.current = None  # taken or not, it is no one's standby any more
