@@ -146,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "$PLAYGROUND_API_KEY; made up and printed when others can reach the app)")
     parser.add_argument("--runs-dir", type=Path, default=None, dest="app_runs_dir", metavar="DIR",
                         help="where run folders go (default: ./runs)")
+    parser.add_argument("--no-standby", action="store_true",
+                        help="do not keep a training process started ahead, its imports done "
+                        "(saves about 470 MB while no run trains; the first loss point of a "
+                        "run then comes some seconds later)")
     return parser
 
 
@@ -219,12 +223,27 @@ def _progress_line(event: dict[str, Any], floor: str = "floor") -> str | None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from playground.catalog import CLASSIC
     from playground.service.jobs import TrainingService
-    from playground.service.owners import cli_owner
-    from playground.service.prepare import create_run, prepare
 
     started = time.time()
     config = _config_from_args(args)
+    # The service starts a worker now (standby.py), whose seconds of imports (torch,
+    # transformers) pass while the data is read and checked; the run then starts in it.
+    # A classic model needs none of them.
+    service = TrainingService(args.runs_dir or default_runs_dir(),
+                              standby=config.model != CLASSIC)
+    try:
+        return _train_with(service, args, config, started)
+    finally:
+        service.shutdown()
+
+
+def _train_with(service: Any, args: argparse.Namespace, config: RunConfig,
+                started: float) -> int:
+    from playground.service.owners import cli_owner
+    from playground.service.prepare import create_run, prepare
+
     prep = prepare(args.data, config, args.eval_data)
     out = sys.stderr if args.json else sys.stdout
 
@@ -244,11 +263,11 @@ def _train(args: argparse.Namespace) -> int:
         say(f"setting {change.field}: {change.old:g} -> {change.new:g}. {change.why}")
     say(f"Final score on {prep.splits.held_out}.")
 
-    service = TrainingService(args.runs_dir or default_runs_dir())
     run = create_run(service.runs_dir, prep)
     stop = _StopSignals()
     with stop.caught():
         service.submit(run, cli_owner())
+        service.standby = False  # the waiting one takes this run; no other comes here
         try:
             say(f"run {run.run_id} in {run.path}")
             status = _supervise(service, run, stop, say)
@@ -585,7 +604,8 @@ def _app(args: argparse.Namespace) -> int:
     from playground.ui.app import launch
 
     auth, admins = _auth_pairs(args.auth), _admin_pairs(args.admin, args.auth)
-    service = TrainingService(args.app_runs_dir or default_runs_dir())
+    service = TrainingService(args.app_runs_dir or default_runs_dir(),
+                              standby=not args.no_standby)
     print(f"Agent Playground: runs are kept in {service.runs_dir}", flush=True)
     launch(service, host=args.host, port=args.port, share=args.share, auth=auth,
            admins=admins, api_key=args.api_key, web_calls=args.allow_web_calls)

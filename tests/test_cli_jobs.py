@@ -55,6 +55,7 @@ def test_ctrl_c_stops_the_worker_and_says_where_the_agent_is(
         _wait_for(lambda: _has_event(_the_run(runs), "eval"))
         run = _the_run(runs)
         worker = run.read_status()
+        assert worker["standby"]  # the worker it started while it read the data
         cli.send_signal(signal.SIGINT)
         assert cli.wait(timeout=120) == 3
     finally:

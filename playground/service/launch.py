@@ -1,7 +1,9 @@
-"""How the service hands a run to a worker process: one pure function.
+"""How the service hands a run to a worker process: pure functions.
 
 ``worker_command`` returns ``(argv, env)`` and starts nothing, so the choice between a
 plain process and a multi-GPU ``torchrun`` launch is tested without a GPU.
+``standby_command`` is its form for a worker started before its run (``standby.py``),
+and ``standby_takes`` says whether such a worker can be a given run's.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ import os
 import sys
 from pathlib import Path
 
+from playground.training.standby import STANDBY_FLAG
+
 WORKER_MODULE = "playground.training.worker"
+Command = tuple[list[str], dict[str, str]]  # (argv, env)
 
 
 def worker_command(run_dir: Path, *, device: str, gpu_count: int,
                    python: str = sys.executable,
-                   base_env: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+                   base_env: dict[str, str] | None = None) -> Command:
     """The command line and environment that run ``run_dir`` in a worker process.
 
     With more than one GPU the worker runs under ``torch.distributed.run`` (torchrun),
@@ -34,6 +39,26 @@ def worker_command(run_dir: Path, *, device: str, gpu_count: int,
     else:
         argv = [python, "-m", WORKER_MODULE, str(run_dir)]
     return argv, env
+
+
+def standby_command(*, device: str, gpu_count: int, python: str = sys.executable,
+                    base_env: dict[str, str] | None = None) -> Command | None:
+    """The command and environment of a worker for ``device`` started before its run,
+    which reads the run folder from its standard input; None where a run on ``device``
+    would be several processes (torchrun), which cannot be started ahead."""
+    argv, env = worker_command(Path("."), device=device, gpu_count=gpu_count, python=python,
+                               base_env=base_env)
+    if argv[1:3] != ["-m", WORKER_MODULE]:
+        return None
+    return [*argv[:-1], STANDBY_FLAG], env
+
+
+def standby_takes(standby: Command, run: Command) -> bool:
+    """Whether a standby started with ``standby`` can be the worker of ``run`` (as
+    ``worker_command`` made it): the same interpreter, module and environment, which
+    differs by device (CUDA_VISIBLE_DEVICES) and for a torchrun launch."""
+    (standby_argv, standby_env), (argv, env) = standby, run
+    return argv[:-1] == standby_argv[:-1] and env == standby_env
 
 
 def count_gpus() -> int:

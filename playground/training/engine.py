@@ -2,7 +2,8 @@
 
 The Trainer does the heavy lifting (mixed precision, gradient accumulation, several GPUs,
 checkpoints); this module chooses its settings: dynamic padding and length-grouped
-batches instead of padding every text to a fixed length, evaluation and a checkpoint per
+batches (on a CPU the shortest first: ``sampling.py``) instead of padding every text to a
+fixed length, evaluation and a checkpoint per
 epoch (or every N steps), early stopping on the validation score, the best checkpoint
 loaded at the end, live events and Stop. A task says only what differs (``Recipe``):
 how its model is loaded, its data encoded and collated, scored and read back.
@@ -151,6 +152,8 @@ def finetune(run: RunFolder, config: dict[str, Any], started_at: float, recipe: 
     import torch
     from transformers import Trainer, set_seed
 
+    from playground.training.sampling import with_shortest_batch_first
+
     device = "cuda" if config["device"] != "cpu" and torch.cuda.is_available() else "cpu"
     precision = resolve_precision(config["precision"], device)
     set_seed(config["seed"])  # before the new head is initialised: same seed, same run
@@ -167,7 +170,10 @@ def finetune(run: RunFolder, config: dict[str, Any], started_at: float, recipe: 
     events, callbacks = run_callbacks(run, config, started_at)
     args = training_arguments(config, run, precision, device, len(train), recipe.args_class,
                               **recipe.settings)
-    trainer = (recipe.trainer_class or Trainer)(
+    trainer_class = recipe.trainer_class or Trainer
+    if device == "cpu":  # no slowest step before the first loss point (sampling.py)
+        trainer_class = with_shortest_batch_first(trainer_class)
+    trainer = trainer_class(
         model=model, args=args, train_dataset=train, eval_dataset=validation,
         processing_class=tokenizer, data_collator=recipe.collator(tokenizer),
         compute_metrics=recipe.compute_metrics, callbacks=callbacks)

@@ -4,6 +4,10 @@ It trains the run described by RUN_DIR/config.json, writes events, the agent and
 report into the folder, and sets the final state in status.json. Exit codes: 0 for
 succeeded or cancelled, 2 for a failure the user can fix, 1 for anything else.
 Under torchrun only rank 0 writes the status.
+
+``python -m playground.training.worker --standby`` is the same worker started before its
+run: it imports what training needs, then reads its run folder from standard input
+(``standby.py``) and goes on exactly as above.
 """
 
 from __future__ import annotations
@@ -17,17 +21,23 @@ from pathlib import Path
 from playground import tasks
 from playground.errors import PlaygroundError
 from playground.runfolder import RunFolder
+from playground.training.standby import STANDBY_FLAG
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    started_at = time.time()
+    if args == [STANDBY_FLAG]:  # started before its run: wait for it
+        from playground.training.standby import wait_for_run
+
+        run_dir, started_at = wait_for_run()
+        args = [str(run_dir)]
     if len(args) != 1 or not RunFolder(Path(args[0])).exists():
         print("usage: python -m playground.training.worker RUN_DIR (a prepared run folder)",
               file=sys.stderr)
         return 2
     run = RunFolder(Path(args[0]).resolve())
     is_main = int(os.environ.get("RANK", "0")) == 0
-    started_at = time.time()
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     try:
         from playground.training.job import run_job
