@@ -66,6 +66,7 @@ def test_a_standby_trains_the_run_as_a_fresh_worker_would(
     status = service.wait(run.run_id, timeout_s=120)
     assert status["state"] == "succeeded" and status["pid"] == standby.pid
     assert status["standby"]
+    service.wait_for_exit(run.run_id)  # it writes its status, then its last line
     assert f"run {run.run_id} succeeded" in run.log_path.read_text()  # its output, there
     psutil.wait_procs([standby], timeout=30)  # after the run it exits, as a fresh one
     # Once the device is idle, the next standby waits.
