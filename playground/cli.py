@@ -600,10 +600,12 @@ def _admin_pairs(value: str | None, auth: str | None) -> list[tuple[str, str]] |
 
 
 def _app(args: argparse.Namespace) -> int:
+    # the logins are checked before the app's heavy imports: a typo is told at once
+    auth, admins = _auth_pairs(args.auth), _admin_pairs(args.admin, args.auth)
+
     from playground.service.jobs import TrainingService
     from playground.ui.app import launch
 
-    auth, admins = _auth_pairs(args.auth), _admin_pairs(args.admin, args.auth)
     service = TrainingService(args.app_runs_dir or default_runs_dir(),
                               standby=not args.no_standby)
     print(f"Agent Playground: runs are kept in {service.runs_dir}", flush=True)

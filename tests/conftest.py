@@ -135,8 +135,12 @@ def chat_rows(per_phrase: int = 3) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="session")
 def tiny_chat_run(tmp_path_factory: pytest.TempPathFactory, tiny_chat_model_dir: Path) -> Path:
-    """A finished chat run of the tiny language model (two epochs on ``chat_rows``) whose
-    fine-tuned model answers: copy it (``copy_run``) before changing its rules."""
+    """A finished chat run of the tiny language model whose fine-tuned model answers and
+    says words: three quick epochs on ``chat_rows`` teach it to start "my name is ada"
+    (the random model it starts from answers blank lines, which a chat shows as nothing).
+
+    Trained once per session and only read: copy it (``copy_run``) into a test's or an
+    app's runs folder, and change the copy (rules, names, deletion)."""
     import time
 
     from playground.config import RunConfig
@@ -146,19 +150,29 @@ def tiny_chat_run(tmp_path_factory: pytest.TempPathFactory, tiny_chat_model_dir:
     folder = tmp_path_factory.mktemp("chat-run")
     data = folder / "qa.csv"
     pd.DataFrame(chat_rows(), columns=["question", "answer"]).to_csv(data, index=False)
-    prep = prepare(data, RunConfig(task="chat", **tiny_settings(tiny_chat_model_dir,
-                                                                 epochs=2)))
+    prep = prepare(data, RunConfig(task="chat", **tiny_settings(
+        tiny_chat_model_dir, epochs=3, learning_rate=5e-3)))
     prep.raise_for_errors()
     run = create_run(folder / "runs", prep)
     run_job(run, time.time())
     if run.finetuned_dir.exists():
-        # Retrieval scored higher on validation (two epochs of a tiny model write noise)
-        # and serves, the fine-tuned model kept beside it: serve that one, as a run
-        # where it scored higher does, so the agent writes (and streams) its answers.
-        run.model_dir.rename(run.path / "retrieval")
+        # In seconds a tiny model learns too little to beat retrieval on validation, so
+        # the run serves retrieval and keeps the fine-tuned model aside: it is put back,
+        # as the job leaves a run whose fine-tuned model wins, so the agent writes (and
+        # streams) its answers.
+        shutil.rmtree(run.model_dir)
         run.finetuned_dir.rename(run.model_dir)
     run.update_status(state="succeeded")
     return run.path
+
+
+@pytest.fixture(scope="session")
+def tiny_lora_run(tmp_path_factory: pytest.TempPathFactory, tiny_chat_model_dir: Path) -> Path:
+    """A finished LoRA chat run on the tiny language model that serves its adapter
+    (``chat_samples.train_chat``), trained once per session: only read it, or copy it."""
+    from chat_samples import train_chat
+
+    return train_chat(tmp_path_factory.mktemp("lora-run"), tiny_chat_model_dir).path
 
 
 def copy_run(run_dir: Path, runs_dir: Path):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from playground.cli import main
 from playground.cli_chat import chat
 from playground.service.agents import Sampling
 
@@ -51,13 +52,19 @@ def test_a_long_message_is_refused_and_the_chat_goes_on(intent_run: Path) -> Non
     assert "an agent reads at most 5,000" in note.getvalue()
 
 
-def test_bad_settings_and_runs_without_an_agent_get_a_sentence(intent_run: Path) -> None:
-    for args, words in (([str(intent_run), "--top-p", "3"], "top_p is 3.0"),
-                        ([str(intent_run), "--max-new-tokens", "0"], "max_new_tokens is 0"),
+def test_bad_settings_and_runs_without_an_agent_get_a_sentence(
+        intent_run: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    said = playground_chat(str(intent_run), "--top-p", "3", stdin="hello\n")  # as typed
+    assert said.returncode == 2 and "top_p is 3.0" in said.stderr, said.stderr
+    assert "Traceback" not in said.stderr and not said.stdout
+    # the other sentences in this process (a process each would load torch again)
+    monkeypatch.setattr("sys.stdin", io.StringIO("hello\n"))
+    for args, words in (([str(intent_run), "--max-new-tokens", "0"], "max_new_tokens is 0"),
                         ([str(intent_run.parent / "nope")], "There is no run folder nope")):
-        said = playground_chat(*args, stdin="hello\n")
-        assert said.returncode == 2 and words in said.stderr, said.stderr
-        assert "Traceback" not in said.stderr and not said.stdout
+        assert main(["chat", *args]) == 2
+        out, err = capsys.readouterr()
+        assert words in err and not out, err
     shutil.rmtree(intent_run / "model")  # a run that has not finished
-    said = playground_chat(str(intent_run), stdin="hello\n")
-    assert said.returncode == 2 and "has no trained agent" in said.stderr, said.stderr
+    assert main(["chat", str(intent_run)]) == 2
+    out, err = capsys.readouterr()
+    assert "has no trained agent" in err and not out, err

@@ -82,9 +82,9 @@ def test_a_lora_agent_travels_as_its_adapter_and_answers_the_same(hub_lora, tmp_
         [ask(run, q).to_dict() for q in QUESTIONS]
 
 
-def test_a_lora_agent_on_a_local_folder_travels_merged(tmp_path: Path,
+def test_a_lora_agent_on_a_local_folder_travels_merged(tmp_path: Path, tiny_lora_run: Path,
                                                        tiny_chat_model_dir: Path) -> None:
-    run = train_chat(tmp_path, tiny_chat_model_dir)
+    run = RunFolder(tiny_lora_run)  # exporting reads the run: the session's serves
     bundle = export_bundle(run.path, tmp_path / "local.agent.zip")
     with zipfile.ZipFile(bundle) as archive:
         names = set(archive.namelist())

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from chat_samples import QUESTIONS, train_chat
+from chat_samples import QUESTIONS
 from conftest import intent_rows
 
 from playground.cli import main
@@ -25,8 +25,8 @@ from playground.training.job import run_job
 
 
 @pytest.fixture(scope="module")
-def lora_run(tmp_path_factory: pytest.TempPathFactory, tiny_chat_model_dir: Path) -> RunFolder:
-    return train_chat(tmp_path_factory.mktemp("merge"), tiny_chat_model_dir)
+def lora_run(tiny_lora_run: Path) -> RunFolder:
+    return RunFolder(tiny_lora_run)  # merging reads the run: the session's serves
 
 
 def _plain_answer(folder: Path, question: str) -> str:

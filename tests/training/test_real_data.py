@@ -28,8 +28,11 @@ def test_embedded_model_learns_banking_intents(make_run, tmp_path: Path) -> None
     test = test[test["category"].isin(labels)]
     train.to_csv(tmp_path / "train.csv", index=False)
     test.to_csv(tmp_path / "test.csv", index=False)
+    # The epochs as given (not fitted to the data, which would triple them on 480 rows):
+    # the same model learns the same intents in a third of the time.
     run = make_run(tmp_path / "train.csv", tmp_path / "test.csv", epochs=3,
-                   learning_rate=3e-4, max_length=64, early_stopping_patience=0)
+                   learning_rate=3e-4, max_length=64, early_stopping_patience=0,
+                   fit_to_data=False)
     report = run_job(run, time.time())
     scores = report["scores"]
     assert report["model"].startswith("MiniLM")

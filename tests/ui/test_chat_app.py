@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-from conftest import INTENTS, intent_rows, tiny_settings
+from conftest import INTENTS, copy_run, intent_rows, tiny_settings
 from gradio_client import handle_file
 
 from playground import tasks
@@ -67,14 +67,11 @@ def tuned_chat_run(runs: Path, folder: Path, model: Path, answer: str, epochs: i
 
 
 @pytest.fixture(scope="module")
-def talking_run(live_app, tmp_path_factory: pytest.TempPathFactory,
-                tiny_chat_model_dir: Path) -> str:
-    """An agent that says words: three quick epochs teach the tiny model to start "my
-    name is ada" (the random model it starts from answers blank lines, which the chat
-    shows as nothing)."""
+def talking_run(live_app, tiny_chat_run: Path) -> str:
+    """An agent that says words ("my name is ada ..."): the session's tiny chat run,
+    copied into the app's runs folder."""
     _, service = live_app
-    return tuned_chat_run(service.runs_dir, tmp_path_factory.mktemp("talking"),
-                          tiny_chat_model_dir, "my name is ada and {label}", 3)
+    return copy_run(tiny_chat_run, service.runs_dir).run_id
 
 
 @pytest.fixture(scope="module")

@@ -116,15 +116,13 @@ def test_the_model_buttons_speak_the_pages_language(browser, live_app) -> None: 
     page.close()
 
 
-def test_a_chat_agents_answer_arrives_token_by_token(browser, live_app, tmp_path: Path,  # noqa: F811
-                                                      tiny_chat_model_dir: Path) -> None:
+def test_a_chat_agents_answer_arrives_token_by_token(browser, live_app,  # noqa: F811
+                                                      tiny_chat_run: Path) -> None:
+    from conftest import copy_run
     from playwright.sync_api import expect
 
-    from .test_chat_app import tuned_chat_run
-
     url, service = live_app
-    run_id = tuned_chat_run(service.runs_dir, tmp_path, tiny_chat_model_dir,
-                            "my name is ada and {label}", 3)
+    run_id = copy_run(tiny_chat_run, service.runs_dir).run_id
     page = _page(browser, url, "en-US")
     page.get_by_role("tab").nth(5).click()
     page.locator("#agents-refresh").click()
