@@ -228,6 +228,7 @@ def test_testing_on_a_file_shows_both_models_answers(live_app, chat_run: str,
     summary, table, _, _ = client(url).predict(chat_run, handle_file(str(sheet)),
                                                api_name="/test_file")
     assert "The base model before fine-tuning: chrF" in summary
+    assert "Answers written in bf16" in summary  # as the agent answers, and was scored
     rows = value(table)
     assert rows["headers"] == ["question", "reference", "agent's answer", "base model's answer"]
     base = tasks.part("chat", "agent").load(talking_base)
