@@ -397,9 +397,13 @@ def _finish(run: Any, status: dict[str, Any], prep: Any, as_json: bool, total_s:
                        if k in ("eval_s", "checkpoint_s")}},
         "peak_rss_mb": report.get("peak_rss_mb"),
         "precision": report.get("precision"),
+        # a language model's answers: the precision they were scored (and are given) in
+        **{key: report[key] for key in ("answer_precision",) if key in report},
     }
     if report:
-        note = f" ({task.metric_note})" if task.metric_note else ""
+        answered = f", written in {report['answer_precision']}" \
+            if "answer_precision" in report else ""
+        note = f" ({task.metric_note}{answered})" if task.metric_note else ""
         say(f"\nOn {summary['held_out']}{note}:")
         rows = [(task.floor_name[0], scores["majority"]), ("classic model", scores.get("classic")),
                 (summary["model"][:26], model_scores)]

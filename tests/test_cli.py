@@ -165,3 +165,6 @@ def test_chat_json_lists_the_scores_of_the_base_model_and_retrieval(
         "base_loss", "retrieval_chrf", "retrieval_exact_match"}  # retrieval has no loss
     assert summary["headline"] == "chrf" and summary["metrics"]["base_loss"] > 0
     assert 0 <= summary["metrics"]["retrieval_chrf"] <= 1
+    # the answers' precision, the agent's (training's is "precision")
+    assert summary["answer_precision"] == "bf16" and summary["precision"] == "fp32"
+    assert "written in bf16" in result.stdout + result.stderr  # the lines for people

@@ -424,6 +424,15 @@ def check_model(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
                           "training fits (a number from 0.05 to 20).", TAMPERED,
                           zh=f"{labels_name} 中的置信度温度（{shown}）不是训练会拟合出的值"
                              f"（0.05 到 20 之间的数）。{TAMPERED_ZH}")
+    from playground.training.precision import DTYPES
+
+    precision = saved.get("precision", "fp32")  # the one a language model answers in
+    if precision not in DTYPES:
+        shown = json.dumps(precision, ensure_ascii=False)[:40]
+        raise BundleError(f"The precision in {labels_name} ({shown}) is not one training "
+                          f"writes ({', '.join(DTYPES)}).", TAMPERED,
+                          zh=f"{labels_name} 中的精度（{shown}）不是训练会写出的值"
+                             f"（{'、'.join(DTYPES)}）。{TAMPERED_ZH}")
     part = tasks.part(manifest.task, "agent")
     classic = f"{MODEL}/{part.CLASSIC_FILES[0]}" in infos  # retrieval keeps no weights
     weights = [name for name in infos if name.endswith(".safetensors")]

@@ -197,6 +197,8 @@ def _portable(run: RunFolder, task: tasks.TaskSpec, base: dict[str, Any],
     members: dict[str, Path | bytes] = dict(_members(run.model_dir, MODEL))
     adapter = f"{MODEL}/{ADAPTER_CONFIG}"
     if adapter in members and base["source"] == "local":
+        # fp32, answering in the precision labels.json names (bf16 on a CPU) like the
+        # agent: merged weights round a little differently from base and adapter apart
         merged = tasks.part(task.name, "agent").save_merged(run.model_dir, scratch / MODEL)
         kept = {f"{MODEL}/{LABELS}": members[f"{MODEL}/{LABELS}"]}
         members = {**_members(merged, MODEL), **kept}

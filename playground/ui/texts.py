@@ -214,6 +214,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "reference: 100% is the same text).",
                         "在 {rows} 个问题上 chrF 为 {chrf:.1%}，完全一致 {exact:.1%}"
                         "（chrF 统计回答与参考答案共有的字符 n-gram：100% 即文字相同）。"),
+    "test_score_chat_precision": (" Answers written in {precision}, the number format the "
+                                  "agent always answers in (its report was scored in it too).",
+                                  "回答以 {precision} 数值格式生成，智能体平时回答也用它"
+                                  "（报告中的得分同样以它计算）。"),
     "test_score_chat_base": (" The base model before fine-tuning: chrF {chrf:.1%}, exact "
                              "match {exact:.1%}.",
                              "微调前的基础模型：chrF {chrf:.1%}，完全一致 {exact:.1%}。"),

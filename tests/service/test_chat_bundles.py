@@ -80,6 +80,21 @@ def test_a_lora_agent_travels_as_its_adapter_and_answers_the_same(hub_lora, tmp_
     imported = import_bundle(bundle, tmp_path / "runs")
     assert [ask(imported, q).to_dict() for q in QUESTIONS] == \
         [ask(run, q).to_dict() for q in QUESTIONS]
+    # it answers in the precision its scores (the manifest's metrics) were written in
+    agent = tasks.part("chat", "agent").load(imported.model_dir)
+    assert agent.precision == run.read_report()["answer_precision"] == "bf16"
+
+
+def test_a_precision_training_never_writes_is_refused(hub_lora, tmp_path: Path) -> None:
+    bundle = hub_lora[1]
+    with zipfile.ZipFile(bundle) as archive:
+        saved = json.loads(archive.read("model/labels.json"))
+    bad = _rebuild(bundle, tmp_path / "bad.agent.zip", replace={
+        "model/labels.json": json.dumps({**saved, "precision": "int4"}).encode()})
+    with pytest.raises(BundleError, match="precision in model/labels.json") as caught:
+        import_bundle(bad, tmp_path / "runs")
+    assert caught.value.zh
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
 
 def test_a_lora_agent_on_a_local_folder_travels_merged(tmp_path: Path, tiny_lora_run: Path,

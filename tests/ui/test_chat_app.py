@@ -226,6 +226,7 @@ def test_testing_on_a_file_shows_both_models_answers(live_app, chat_run: str,
                                                     api_name="/test_file")
     assert scores["visible"] is False  # no per-label scores for a chat agent
     assert "The base model before fine-tuning: chrF" in summary
+    assert "Answers written in bf16" in summary  # as the agent answers, and was scored
     rows = value(table)
     assert rows["headers"] == ["question", "reference", "agent's answer", "base model's answer"]
     base = tasks.part("chat", "agent").load(talking_base)

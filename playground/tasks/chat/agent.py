@@ -34,24 +34,27 @@ def classic_fault(meta: dict, labels: list[str]) -> str | None:
 # and a lock around it would make every chat wait for every comparison. A full
 # fine-tune has no adapter to switch off anyway. The copy is read-only, so any number of
 # threads may generate with it at once; it costs the base's size once (about 540 MB for
-# the embedded 135M model in fp32).
+# the embedded 135M model in bf16). It answers in the agent's precision, as it did when
+# the report scored it beside the agent.
 _BASE_LOCK = threading.Lock()
 
 
 @functools.lru_cache(maxsize=2)
-def _base_model(model_id: str, location: str) -> tuple[Any, Any]:
+def _base_model(model_id: str, location: str, precision: str) -> tuple[Any, Any]:
     from playground.tasks.chat.finetune import load_for_chat
+    from playground.tasks.chat.generation import to_precision
 
     tokenizer, model = load_for_chat(location, model_id)
-    return tokenizer, model.eval()
+    return tokenizer, to_precision(model, precision).eval()
 
 
-def base_model(model_id: str, location: str) -> tuple[Any, Any]:
-    """(tokenizer, model) of a base model before fine-tuning, loaded on first use; a
-    RunError with a sentence when it cannot be loaded (an id that is not cached here)."""
+def base_model(model_id: str, location: str, precision: str = "fp32") -> tuple[Any, Any]:
+    """(tokenizer, model) of a base model before fine-tuning, in ``precision``, loaded on
+    first use; a RunError with a sentence when it cannot be loaded (an id that is not
+    cached here)."""
     with _BASE_LOCK:  # two first requests at once load it once
         try:
-            return _base_model(model_id, location)
+            return _base_model(model_id, location, precision)
         except PlaygroundError:
             raise
         except Exception as exc:  # whatever transformers raises for a missing model
@@ -72,6 +75,22 @@ def _messages(text: str | list[dict[str, str]], system: str = "") -> list[dict[s
     return messages
 
 
+def answer_precision_of(saved: dict[str, Any]) -> str:
+    """The precision labels.json says the agent answers in: fp32 when it names none (an
+    agent saved before it was recorded); a RunError for a value training never writes."""
+    from playground.training.precision import DTYPES
+
+    precision = saved.get("precision", "fp32")
+    if precision not in DTYPES:
+        shown = json.dumps(precision, ensure_ascii=False)[:40]
+        raise RunError(f"This agent's labels.json names the precision {shown}, which is "
+                       f"not one of {', '.join(DTYPES)}.",
+                       "Set it back to the one its report names, or train the agent again.",
+                       zh=f"这个智能体的 labels.json 写的精度是 {shown}，不是 "
+                          f"{'、'.join(DTYPES)} 之一。请改回报告中写的精度，或重新训练这个智能体。")
+    return precision
+
+
 class ChatAgent:
     """Answers a conversation with a fine-tuned language model, or by retrieval."""
 
@@ -89,19 +108,22 @@ class ChatAgent:
         from playground.catalog import CLASSIC
 
         self.has_base = self.base_model_id not in ("", CLASSIC)
+        # The precision its scores were measured in (bf16 on a CPU: it writes tokens
+        # faster, training/precision.py); an agent saved before it was recorded was
+        # scored in fp32.
+        self.precision: str = answer_precision_of(saved)
         if self.kind == "classic":
             self._retrieval = RetrievalModel.load(model_dir)
             return
         from transformers import AutoTokenizer
 
+        from playground.tasks.chat.generation import to_precision
         from playground.tasks.chat.merge import load_model
 
         self._tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
-        # fp32, the precision its held-out scores were measured in: bf16 weights stream
-        # faster on this CPU (26.7 against 15.2 tokens/s, idle) but change half the greedy
-        # answers, so the agent would no longer answer as its report says
-        # (benchmarks/generation_speed.py).
-        self._model = load_model(model_dir).eval()  # LoRA: the adapter on its base
+        # LoRA: the adapter on its base, cast to the precision its held-out answers were
+        # written in, so it answers as its report says
+        self._model = to_precision(load_model(model_dir), self.precision).eval()
         self._max_length = read_json(model_dir / RUN_CONFIG)["config"]["max_length"]
 
     def generate(self, text: str | list[dict[str, str]], *, system: str = "",
@@ -148,7 +170,7 @@ class ChatAgent:
             raise RunError("This agent answers by retrieval alone: it has no base model to "
                            "compare with.", "Ask the agent itself.",
                            zh="这个智能体只靠检索回答，没有可对比的基础模型。请直接问智能体。")
-        return base_model(self.base_model_id, self.base_model)
+        return base_model(self.base_model_id, self.base_model, self.precision)
 
     def answer(self, text: str) -> dict[str, Any]:
         """The greedy answer, as plain data."""

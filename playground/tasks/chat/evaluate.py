@@ -21,7 +21,8 @@ MAX_ROWS = 200  # greedy answers take a moment each: a test file is scored on it
 def evaluate_file(run: RunFolder, path: str | Path, max_mistakes: int = 200) -> dict[str, Any]:
     """chrF and exact match of the agent's greedy answers on a chat file (any chat form),
     and of its base model's before fine-tuning when it has one (``base``, else None); the
-    table of questions, references and both answers (the first ``MAX_ROWS``)."""
+    table of questions, references and both answers (the first ``MAX_ROWS``); the
+    precision the models answered in (the agent's, as its report was scored)."""
     from playground.tasks.chat.training import score
 
     agent = agent_for(run.path)
@@ -45,4 +46,6 @@ def evaluate_file(run: RunFolder, path: str | Path, max_mistakes: int = 200) -> 
     table = pd.DataFrame(rows, columns=["question", "reference", "answer"] +
                          (["base_answer"] if base else []))
     return {"rows": len(messages), "scores": scores, "base": base,
-            "answers": table.head(max_mistakes)}
+            "answers": table.head(max_mistakes),
+            # None for retrieval: it writes no answer, it picks one
+            "precision": agent.precision if agent.kind != "classic" else None}

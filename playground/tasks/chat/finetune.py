@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from playground.tasks.chat.generation import answer_loss, answers
+from playground.tasks.chat.generation import answer_loss, answering_in, answers
 from playground.training.engine import Recipe
 
 Messages = list[dict[str, str]]
@@ -63,11 +63,23 @@ def examples(conversations: list[Messages]) -> list[dict[str, Messages]]:
     return rows
 
 
+def answer_precision() -> str:
+    """The precision a chat agent answers in, and so its answers are scored in: the
+    fastest for generation where agents answer, on the CPU (``service/agents.py`` loads
+    them there, whatever device trained them)."""
+    from playground.training.precision import generation_precision
+
+    return generation_precision("cpu")
+
+
 def outputs_of(model: Any, tokenizer: Any, conversations: list[Messages],
-               max_length: int) -> dict[str, Any]:
-    """What the scores compare for a part: greedy answers and the loss on the answers."""
-    return {"answers": answers(model, tokenizer, conversations),
-            "loss": answer_loss(model, tokenizer, conversations, max_length)}
+               max_length: int, precision: str = "fp32") -> dict[str, Any]:
+    """What the scores compare for a part: greedy answers written in ``precision`` (the
+    one the agent answers in), and the loss on the answers in the model's own (fp32)."""
+    loss = answer_loss(model, tokenizer, conversations, max_length)
+    with answering_in(model, precision):
+        said = answers(model, tokenizer, conversations)
+    return {"answers": said, "loss": loss, "precision": precision}
 
 
 def recipe(config: dict[str, Any], location: str, splits: dict[str, list[Messages]],
@@ -77,8 +89,10 @@ def recipe(config: dict[str, Any], location: str, splits: dict[str, list[Message
     from trl import SFTConfig, SFTTrainer
 
     def outputs(model: Any, tokenizer: Any, precision: str) -> dict[str, Any]:
-        return {part: outputs_of(model, tokenizer, splits[part], config["max_length"])
-                for part in ("validation", "test")}
+        # ``precision`` is the training's; the answers are written as the agent will
+        answering = answer_precision()
+        return {part: outputs_of(model, tokenizer, splits[part], config["max_length"],
+                                 answering) for part in ("validation", "test")}
 
     return Recipe(
         load=lambda: load_for_chat(location, model_id),

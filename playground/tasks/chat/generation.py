@@ -8,6 +8,7 @@ chat template with the generation prompt added, as it was trained.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from collections.abc import Iterator, Sequence
@@ -24,6 +25,33 @@ def prompt_of(conversation: Messages) -> Messages:
 
 def reference_of(conversation: Messages) -> str:
     return conversation[-1]["content"]
+
+
+def to_precision(model: Any, precision: str) -> Any:
+    """``model`` with its weights (and floating buffers) in ``precision``, as an agent
+    answers: cast in place, as ``answering_in`` casts them for a while."""
+    from playground.training.precision import torch_dtype
+
+    return model.to(torch_dtype(precision))
+
+
+@contextlib.contextmanager
+def answering_in(model: Any, precision: str) -> Iterator[Any]:
+    """``model`` cast to ``precision`` for the block, as ``to_precision`` casts it, and
+    given back exactly as it was after: its fp32 weights are kept aside, not cast back
+    (bf16 and back would round them), so the trained model is saved as it trained."""
+    from playground.training.precision import torch_dtype
+
+    dtype = torch_dtype(precision)
+    kept = [(tensor, tensor.data) for tensor in (*model.parameters(), *model.buffers())
+            if tensor.is_floating_point() and tensor.dtype != dtype]
+    for tensor, data in kept:
+        tensor.data = data.to(dtype)
+    try:
+        yield model
+    finally:
+        for tensor, data in kept:
+            tensor.data = data
 
 
 def _inputs(tokenizer: Any, messages: Messages, device: Any) -> Any:

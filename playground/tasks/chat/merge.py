@@ -4,8 +4,11 @@ its whole fine-tuned weights, saved as safetensors with the tokenizer and chat t
 The folder loads anywhere with ``AutoModelForCausalLM.from_pretrained``, no peft and no
 playground needed.
 
-The weights are saved in fp32, the precision the agent answers in, so the merged model
-gives the agent's greedy answers (a bf16 copy would be half the size but could differ).
+The weights are saved in fp32, a plain model to fine-tune further or convert, whatever
+precision the agent answers in: loaded as saved, it gives the fp32 agent's greedy
+answers. An agent that answers in bf16 (labels.json ``precision``, the CPU's default)
+casts its base and adapter apart; the merged weights rounded to bf16 are close to that
+but not the same numbers, so a few greedy answers may differ from the agent's.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ def base_location(model_dir: Path) -> str:
 
 def load_model(model_dir: Path):
     """The agent's language model in fp32: the adapter on its base (unmerged), or the
-    whole fine-tuned model."""
+    whole fine-tuned model (the agent casts it to the precision it answers in)."""
     import torch
     from transformers import AutoModelForCausalLM
 

@@ -45,14 +45,16 @@ def floor(splits: Parts, spec: dict[str, Any]) -> dict[str, Any]:
     """The base model's scores, before any fine-tuning: what the agent has to beat. A run
     of retrieval alone ("classic") has no base model: its floor is answering nothing."""
     from playground.catalog import CLASSIC
-    from playground.tasks.chat.finetune import load_for_chat, outputs_of
+    from playground.tasks.chat.finetune import answer_precision, load_for_chat, outputs_of
 
     if spec["model"]["id"] == CLASSIC:
         return {"label": "no answer", **score(splits["test"], {
             "answers": [""] * len(splits["test"]), "loss": None}, spec)}
     tokenizer, model = load_for_chat(spec["model"]["location"], spec["model"]["id"])
+    # in the agent's precision: the base answers beside the agent in it (agent.py)
     return {"label": "base model", **score(splits["test"], outputs_of(
-        model, tokenizer, splits["test"], spec["config"]["max_length"]), spec)}
+        model, tokenizer, splits["test"], spec["config"]["max_length"],
+        answer_precision()), spec)}
 
 
 def fit_classic(part: list[Messages], spec: dict[str, Any],
@@ -96,12 +98,25 @@ def choose(splits: Parts, spec: dict[str, Any], tuned: Tuned | None,
         score(validation, tuned.outputs["validation"], spec)["chrf"]
     files = {"labels": [], "task": spec["config"]["task"],
              "base_model": spec["model"]["location"], "base_model_id": spec["model"]["id"]}
+    if tuned is not None:  # the agent answers in the precision its answers were scored in
+        files["precision"] = tuned.outputs["test"]["precision"]
     return {"agent": agent_choice("chrf", tuned_chrf, classic_chrf), "files": files,
             "tuned_files": files}
 
 
 def report(spec: dict[str, Any], splits: Parts, outputs: dict[str, Any],
            model_scores: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
+    """The report's chat entries: what the scores are and, but for a run of retrieval
+    alone, the precision the language models' greedy answers (the fine-tuned model's and
+    the base model's) were written in, the one the agent answers in (the report's
+    ``precision`` is the training's)."""
+    from playground.catalog import CLASSIC
+    from playground.tasks.chat.finetune import answer_precision
+
+    answered = None if spec["model"]["id"] == CLASSIC else answer_precision()
+    written = f" written in {answered}, as the agent answers" if answered else ""
     return {"labels": [], "base_model": spec["model"]["name"],
-            "metric": "chrF (character n-gram F-score, 0..1) and exact match of greedy "
-                      "answers; loss and perplexity on the reference answers"}
+            **({"answer_precision": answered} if answered else {}),
+            "metric": f"chrF (character n-gram F-score, 0..1) and exact match of greedy "
+                      f"answers{written}; loss and perplexity on the reference answers "
+                      f"(in fp32)"}

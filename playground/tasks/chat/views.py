@@ -31,6 +31,8 @@ def test_file(run: RunFolder, path: str, lang: str):
     if found["base"]:
         summary += say(lang, "test_score_chat_base", chrf=found["base"]["chrf"],
                        exact=found["base"]["exact_match"])
+    if found["precision"]:
+        summary += say(lang, "test_score_chat_precision", precision=found["precision"])
     table = found["answers"].rename(columns={
         column: say(lang, f"answers_{column}") for column in found["answers"].columns})
     # Long answers: the full-width, wrapping table below, under a label of its own.
