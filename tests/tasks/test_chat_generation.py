@@ -1,7 +1,7 @@
 """Language-model answers (tasks/chat/generation.py), on the tiny chat model: greedy
-answers for the scores batch as they answer alone, and streaming pieces come from a
-thread that generates, so a failure there must reach the reader instead of leaving
-it waiting for ever."""
+answers for the scores, and an agent's answers to a file, batch as they answer alone;
+streaming pieces come from a thread that generates, so a failure there must reach the
+reader instead of leaving it waiting for ever."""
 
 from __future__ import annotations
 
@@ -52,6 +52,29 @@ def test_batched_answers_are_the_answers_one_at_a_time(tiny_chat_model_dir: Path
     reference = len(tokenizer("my name is ada", add_special_tokens=False)["input_ids"])
     alone = [generate(model, tokenizer, prompt_of(c), max_new_tokens=reference + 16)
              for c in conversations]
+    # an agent's tokenizer is shared by the threads that chat: the batch pads on the
+    # left for itself and leaves the tokenizer's own side as it was
+    tokenizer.padding_side = "right"
     assert answers(model, tokenizer, conversations, batch_size=3) == alone
-    assert tokenizer.padding_side == AutoTokenizer.from_pretrained(
-        tiny_chat_model_dir).padding_side  # left as it was
+    assert tokenizer.padding_side == "right"
+
+
+def test_an_agent_labels_and_scores_a_file_in_batches_as_it_answers_alone(
+        tiny_chat_run: Path) -> None:
+    import pandas as pd
+
+    from playground.tasks.chat.agent import load
+
+    agent = load(tiny_chat_run / "model")
+    questions = ["hello there 1", "what is your name", "lab",
+                 "i lost my card and want my money back please 2"]
+    labelled, column = agent.label_frame(pd.DataFrame({"question": questions}))
+    assert column == "question"
+    assert labelled["answer"].tolist() == [agent.generate(q) for q in questions]
+    assert any(labelled["answer"])  # words, not the blank lines of an untrained model
+    # scored as the report scores: up to 16 tokens past the reference
+    conversations = [[{"role": "user", "content": q},
+                      {"role": "assistant", "content": "my name is ada"}] for q in questions]
+    room = len(agent._tokenizer("my name is ada", add_special_tokens=False)["input_ids"]) + 16
+    assert agent.scored_answers(conversations) == [
+        agent.generate(q, max_new_tokens=room) for q in questions]

@@ -231,7 +231,10 @@ def test_testing_on_a_file_shows_both_models_answers(live_app, chat_run: str,
     assert rows["headers"] == ["question", "reference", "agent's answer", "base model's answer"]
     base = tasks.part("chat", "agent").load(talking_base)
     base_said = [row[3] for row in rows["data"]]
-    assert base_said == [base.generate(q) for q in questions]
+    # scored as the report scores answers: up to 16 tokens past the longest reference
+    room = len(base._tokenizer("i was made by the lab", add_special_tokens=False)
+               ["input_ids"]) + 16
+    assert base_said == [base.generate(q, max_new_tokens=room) for q in questions]
     assert base_said != [row[2] for row in rows["data"]]  # not the agent's answers again
 
 

@@ -138,12 +138,31 @@ class ChatAgent:
             tokenizer, model = self._base()
             return generate(model, tokenizer, messages, max_new_tokens, temperature, top_p)
         if self.kind == "classic":
-            users = [m["content"] for m in messages if m["role"] == "user"]
-            return self._retrieval.nearest([users[-1] if users else ""])[0][0]
+            return self._nearest([messages])[0]
         from playground.tasks.chat.generation import generate
 
         return generate(self._model, self._tokenizer, messages, max_new_tokens, temperature,
                         top_p)
+
+    def scored_answers(self, conversations: list[list[dict[str, str]]], *,
+                       base: bool = False) -> list[str]:
+        """Greedy answers to each conversation's prompt (all but its last message, the
+        reference), written in batches as the report's were; the base model's when
+        ``base``."""
+        from playground.tasks.chat.generation import answers, prompt_of
+
+        if base:
+            tokenizer, model = self._base()
+            return answers(model, tokenizer, conversations)
+        if self.kind == "classic":
+            return self._nearest([prompt_of(c) for c in conversations])
+        return answers(self._model, self._tokenizer, conversations)
+
+    def _nearest(self, prompts: list[list[dict[str, str]]]) -> list[str]:
+        """Retrieval's answer to each prompt's last user message."""
+        asked = [next((m["content"] for m in reversed(p) if m["role"] == "user"), "")
+                 for p in prompts]
+        return [answer for answer, _ in self._retrieval.nearest(asked)]
 
     def stream(self, text: str | list[dict[str, str]], *, system: str = "",
                max_new_tokens: int = 256, temperature: float = 0.7,
@@ -196,7 +215,13 @@ class ChatAgent:
         asked = next((named[n] for n in QUESTION_NAMES if n in named), None)
         column = text_column_of(frame, text_column or asked)
         out = frame.copy()
-        out["answer"] = [self.generate(t) for t in cut(frame[column].astype(str).tolist())]
+        prompts = [_messages(t) for t in cut(frame[column].astype(str).tolist())]
+        if self.kind == "classic":
+            out["answer"] = self._nearest(prompts)
+        else:
+            from playground.tasks.chat.generation import prompt_answers
+
+            out["answer"] = prompt_answers(self._model, self._tokenizer, prompts)
         return out, column
 
 

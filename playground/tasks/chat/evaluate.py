@@ -15,7 +15,7 @@ from playground.tasks.chat.checks import check_chat_eval
 from playground.tasks.chat.classic import question_of
 from playground.tasks.chat.reading import read_conversations
 
-MAX_ROWS = 200  # greedy answers take a moment each: a test file is scored on its start
+MAX_ROWS = 200  # answers take a moment each batch: a test file is scored on its start
 
 
 def evaluate_file(run: RunFolder, path: str | Path, max_mistakes: int = 200) -> dict[str, Any]:
@@ -33,13 +33,13 @@ def evaluate_file(run: RunFolder, path: str | Path, max_mistakes: int = 200) -> 
                         zh="".join(p.message_zh or p.message for p in report.errors)
                            + "请修正文件后重新测试。")
     messages = [c.messages for c in conversations[:MAX_ROWS]]
-    said = [agent.generate(m[:-1]) for m in messages]
+    said = agent.scored_answers(messages)
     scores = score(messages, {"answers": said, "loss": None}, {})
     rows = [{"question": question_of(m), "reference": m[-1]["content"], "answer": a}
             for m, a in zip(messages, said)]
     base = None
     if agent.has_base:  # each question answered once by each model
-        base_said = [agent.generate(m[:-1], base=True) for m in messages]
+        base_said = agent.scored_answers(messages, base=True)
         base = score(messages, {"answers": base_said, "loss": None}, {})
         for row, answer in zip(rows, base_said):
             row["base_answer"] = answer

@@ -126,37 +126,48 @@ def stream(model: Any, tokenizer: Any, messages: Messages, max_new_tokens: int =
 
 def answers(model: Any, tokenizer: Any, conversations: Sequence[Messages],
             max_new_tokens: int = MAX_NEW_TOKENS, batch_size: int = 16) -> list[str]:
-    """Greedy answers to each conversation's prompt (what the scores compare).
+    """Greedy answers to each conversation's prompt (what the scores compare). An answer
+    may run a little past its reference (``_room``), not further: the words after that
+    cannot match it anyway."""
+    limit = min(max_new_tokens, _room(tokenizer, conversations))
+    return prompt_answers(model, tokenizer, [prompt_of(c) for c in conversations], limit,
+                          batch_size)
+
+
+def prompt_answers(model: Any, tokenizer: Any, prompts: Sequence[Messages],
+                   max_new_tokens: int = MAX_NEW_TOKENS, batch_size: int = 16) -> list[str]:
+    """Greedy answers to each prompt, in the prompts' order.
 
     Prompts of similar length are answered together, a batch at a time: on a CPU one
-    batch of 16 costs little more per step than one prompt, and scoring the base and
-    the tuned model is much of a short run. An answer may run a little past its
-    reference (``_room``), not further: the words after that cannot match it anyway."""
+    batch of 16 costs little more per step than one prompt. The model may be an agent's
+    that other threads chat with at the same time: nothing shared is changed (the
+    tokenizer pads on the left for this call only; an agent's model is in eval mode
+    already, so ``eval()`` changes nothing there)."""
     import torch
 
-    limit = min(max_new_tokens, _room(tokenizer, conversations))
-    texts = [tokenizer.apply_chat_template(prompt_of(c), add_generation_prompt=True,
-                                           tokenize=False) for c in conversations]
+    texts = [tokenizer.apply_chat_template(p, add_generation_prompt=True, tokenize=False)
+             for p in prompts]
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     said: dict[int, str] = {}
-    was_training, side = model.training, tokenizer.padding_side
+    was_training = model.training
     model.eval()
-    tokenizer.padding_side = "left"  # every prompt ends where its answer begins
     try:
         for start in range(0, len(order), batch_size):
             chunk = order[start:start + batch_size]
+            # left: every prompt ends where its answer begins
             inputs = tokenizer([texts[i] for i in chunk], return_tensors="pt", padding=True,
-                               add_special_tokens=False).to(next(model.parameters()).device)
+                               padding_side="left", add_special_tokens=False
+                               ).to(next(model.parameters()).device)
             with torch.inference_mode():
-                out = model.generate(**inputs, max_new_tokens=limit, do_sample=False,
+                out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
                                      pad_token_id=tokenizer.pad_token_id
                                      or tokenizer.eos_token_id)
             decoded = tokenizer.batch_decode(out[:, inputs["input_ids"].shape[1]:],
                                              skip_special_tokens=True)
             said.update({i: text.strip() for i, text in zip(chunk, decoded)})
     finally:
-        model.train(was_training)
-        tokenizer.padding_side = side
+        if was_training:
+            model.train()
     return [said[i] for i in range(len(texts))]
 
 
