@@ -31,20 +31,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     from playground.service.agents import agent_for
-    from playground.tasks.chat.finetune import load_for_chat
-    from playground.tasks.chat.generation import generate
 
     questions = args.question or list(QUESTIONS)
     agent = agent_for(args.run)
-    tokenizer, base = load_for_chat(agent.base_model, agent.base_model_id)
     rows = []
-    for question in questions:
+    for question in questions:  # both in the precision the agent answers in
         rows.append({"question": question, "agent": agent.generate(question),
-                     "base": generate(base, tokenizer, [{"role": "user", "content": question}],
-                                      64)})
+                     "base": agent.generate(question, max_new_tokens=64, base=True)})
         print(f"Q: {question}\n  agent: {rows[-1]['agent']}\n  base:  {rows[-1]['base']}",
               flush=True)
-    result = {"run": args.run.name, "answers": rows}
+    result = {"run": args.run.name, "precision": agent.precision, "answers": rows}
     if args.expect:
         word = args.expect.lower()
         result["expect"] = {"word": args.expect,

@@ -218,6 +218,16 @@ TEXTS: dict[str, tuple[str, str]] = {
                                   "agent always answers in (its report was scored in it too).",
                                   "回答以 {precision} 数值格式生成，智能体平时回答也用它"
                                   "（报告中的得分同样以它计算）。"),
+    "test_score_chat_first": (" The file has {total} questions: a chat agent writes each "
+                              "answer, so the first {rows} were scored.",
+                              "文件共有 {total} 个问题：聊天智能体要逐一写出回答，因此只评估了前 "
+                              "{rows} 个。"),
+    "chat_label_rows": ("The file has {rows:,} questions; here a chat agent answers at most "
+                        "{most} at a time (it writes each answer, a second or more each). "
+                        "Split the file into parts of {most} rows or fewer and label each.",
+                        "该文件有 {rows:,} 个问题；在这里聊天智能体一次最多回答 {most} 个"
+                        "（每个回答都要逐字写出，每个需一秒或更久）。"
+                        "请把文件拆成每份不超过 {most} 行，再分别标注。"),
     "test_score_chat_base": (" The base model before fine-tuning: chrF {chrf:.1%}, exact "
                              "match {exact:.1%}.",
                              "微调前的基础模型：chrF {chrf:.1%}，完全一致 {exact:.1%}。"),

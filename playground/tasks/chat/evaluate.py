@@ -15,14 +15,15 @@ from playground.tasks.chat.checks import check_chat_eval
 from playground.tasks.chat.classic import question_of
 from playground.tasks.chat.reading import read_conversations
 
-MAX_ROWS = 200  # answers take a moment each batch: a test file is scored on its start
+MAX_ROWS = 200  # each answer is written, a second or more: a file is scored on its start
 
 
 def evaluate_file(run: RunFolder, path: str | Path, max_mistakes: int = 200) -> dict[str, Any]:
     """chrF and exact match of the agent's greedy answers on a chat file (any chat form),
     and of its base model's before fine-tuning when it has one (``base``, else None); the
     table of questions, references and both answers (the first ``MAX_ROWS``); the
-    precision the models answered in (the agent's, as its report was scored)."""
+    precision the models answered in (the agent's, as its report was scored). ``rows``
+    counts the questions scored, ``file_rows`` the file's."""
     from playground.tasks.chat.training import score
 
     agent = agent_for(run.path)
@@ -45,7 +46,8 @@ def evaluate_file(run: RunFolder, path: str | Path, max_mistakes: int = 200) -> 
             row["base_answer"] = answer
     table = pd.DataFrame(rows, columns=["question", "reference", "answer"] +
                          (["base_answer"] if base else []))
-    return {"rows": len(messages), "scores": scores, "base": base,
+    return {"rows": len(messages), "file_rows": len(conversations), "scores": scores,
+            "base": base,
             "answers": table.head(max_mistakes),
             # None for retrieval: it writes no answer, it picks one
             "precision": agent.precision if agent.kind != "classic" else None}

@@ -13,7 +13,7 @@ from playground.data.writing import safe_frame, write_csv
 from playground.errors import PlaygroundError
 from playground.runfolder import RunFolder
 from playground.service.agents import agent_for
-from playground.tasks.chat.evaluate import evaluate_file
+from playground.tasks.chat.evaluate import MAX_ROWS, evaluate_file
 from playground.ui.downloads import download_path
 from playground.ui.texts import error_for, say
 
@@ -28,6 +28,9 @@ def test_file(run: RunFolder, path: str, lang: str):
     scores = found["scores"]
     summary = say(lang, "test_score_chat", chrf=scores["chrf"],
                   exact=scores["exact_match"], rows=found["rows"])
+    if found["file_rows"] > found["rows"]:
+        summary += say(lang, "test_score_chat_first", rows=found["rows"],
+                       total=found["file_rows"])
     if found["base"]:
         summary += say(lang, "test_score_chat_base", chrf=found["base"]["chrf"],
                        exact=found["base"]["exact_match"])
@@ -41,7 +44,10 @@ def test_file(run: RunFolder, path: str, lang: str):
 
 
 def label_file(run: RunFolder, frame: pd.DataFrame, stem: str, lang: str):
-    """The file with an answer to each question (to download), and its first rows."""
+    """The file with an answer to each question (to download), and its first rows. A
+    file of more than ``MAX_ROWS`` questions is refused: each answer is written."""
+    if len(frame) > MAX_ROWS:
+        raise gr.Error(say(lang, "chat_label_rows", rows=len(frame), most=MAX_ROWS))
     try:
         answered, column = agent_for(run.path).label_frame(frame)
     except PlaygroundError as exc:

@@ -1,0 +1,69 @@
+"""What Test & chat does with a big file for a chat agent: it writes each answer, so a
+file of questions to answer is bounded (refused with a sentence in the page's language)
+and a file to score is scored on its first questions, saying so."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+import pytest
+
+from playground.config import RunConfig
+from playground.runfolder import RunFolder
+from playground.service.prepare import create_run, prepare
+from playground.tasks.chat import views
+from playground.tasks.chat.evaluate import MAX_ROWS
+from playground.training.job import run_job
+
+VERBS = ("block", "renew", "activate")
+
+
+@pytest.fixture(scope="module")
+def retrieval_run(tmp_path_factory: pytest.TempPathFactory) -> RunFolder:
+    """A chat agent that answers by retrieval: no language model to load."""
+    folder = tmp_path_factory.mktemp("retrieval")
+    rows = [(f"how do I {verb} my card {i}", f"To {verb} your card, open the app.")
+            for verb in VERBS for i in range(10)]
+    data = folder / "qa.csv"
+    pd.DataFrame(rows, columns=["question", "answer"]).to_csv(data, index=False)
+    prep = prepare(data, RunConfig(task="chat", model="classic"))
+    prep.raise_for_errors()
+    run = create_run(folder / "runs", prep)
+    run_job(run, time.time())
+    run.update_status(state="succeeded")
+    return run
+
+
+def test_a_file_of_too_many_questions_to_answer_is_refused_with_a_sentence(
+        retrieval_run: RunFolder) -> None:
+    many = pd.DataFrame({"question": [f"how do I block my card {i}"
+                                      for i in range(MAX_ROWS + 1)]})
+    with pytest.raises(gr.Error) as refused:
+        views.label_file(retrieval_run, many, "many", "zh")
+    assert f"{MAX_ROWS + 1:,} 个问题" in refused.value.message
+    assert f"不超过 {MAX_ROWS} 行" in refused.value.message
+    path, *_ = views.label_file(retrieval_run, many.head(MAX_ROWS), "some", "en")
+    answered = pd.read_csv(path)
+    assert len(answered) == MAX_ROWS
+    assert set(answered["answer"]) == {"To block your card, open the app."}
+
+
+def test_a_big_file_is_scored_on_its_first_questions_and_says_so(
+        retrieval_run: RunFolder, tmp_path: Path) -> None:
+    sheet = tmp_path / "held_out.csv"
+    total = MAX_ROWS + 40
+    pd.DataFrame({"question": [f"please {VERBS[i % 3]} my card" for i in range(total)],
+                  "answer": [f"To {VERBS[i % 3]} your card, open the app."
+                             for i in range(total)]}).to_csv(sheet, index=False)
+    summary, *_, table = views.test_file(retrieval_run, str(sheet), "en")
+    assert f"on {MAX_ROWS} questions" in summary
+    assert f"The file has {total} questions" in summary
+    assert f"the first {MAX_ROWS} were scored" in summary
+    assert "exact match 100.0%" in summary
+    assert len(table["value"]) == MAX_ROWS
+    small = tmp_path / "small.csv"
+    pd.read_csv(sheet).head(5).to_csv(small, index=False)
+    assert "The file has" not in views.test_file(retrieval_run, str(small), "en")[0]
