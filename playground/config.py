@@ -134,8 +134,9 @@ class RunConfig:
     learning_rate: float = _f(2e-4, FieldSpec(
         "Size of each learning step. Too high and the loss jumps around; too low and it "
         "learns slowly. 2e-4 suits small encoders such as MiniLM; base-size models like "
-        "3e-5; LoRA likes 5e-4.",
-        "每一步学习的幅度。太大损失会剧烈波动，太小学得慢。MiniLM 等小模型常用 2e-4，base 规模模型常用 3e-5，LoRA 常用 5e-4。",
+        "3e-5; LoRA takes 2e-4 to 1e-3.",
+        "每一步学习的幅度。太大损失会剧烈波动，太小学得慢。MiniLM 等小模型常用 2e-4，"
+        "base 规模模型常用 3e-5，LoRA 常用 2e-4 到 1e-3。",
         group="basic", minimum=1e-7, maximum=1.0))
     batch_size: int = _f(32, FieldSpec(
         "Examples per training step. Larger is faster per example but needs more memory.",
@@ -232,7 +233,7 @@ class RunConfig:
         """Check every value against its spec; raise ConfigError naming the first bad one."""
         for f in dataclasses.fields(self):
             _check_value(f.name, getattr(self, f.name), f.metadata["spec"], f.type)
-        allowed = tasks.spec(self.task).methods
+        allowed = task_choices(self.task)["method"]
         if self.method not in allowed:
             raise ConfigError(f"The method '{self.method}' does not fit the task "
                               f"'{self.task}'.", f"Choose {', '.join(allowed)}.",
@@ -249,7 +250,7 @@ class RunConfig:
             raise ConfigError("No model is chosen.", "Pick 'auto' or a model from the catalog.",
                               zh="还没有选择模型。请选择 auto 或模型目录中的一个模型。",
                               field="model")
-        allowed = ("auto", *tasks.spec(self.task).checkpoint_metrics, "loss")
+        allowed = task_choices(self.task)["early_stopping_metric"]
         if self.early_stopping_metric not in allowed:
             raise ConfigError(f"The best-checkpoint metric '{self.early_stopping_metric}' is "
                               f"not a score of the task '{self.task}'.",
@@ -321,15 +322,28 @@ def task_defaults(task: str | None) -> dict[str, Any]:
     return dict(tasks.spec(task).defaults) if task in (None, "", *TASKS) else {}
 
 
+def task_choices(task: str) -> dict[str, tuple[str, ...]]:
+    """The choices of the settings whose choices depend on the task: its methods (a
+    language model has no classifier to train alone) and its checkpoint scores."""
+    spec = tasks.spec(task)
+    return {"method": spec.methods,
+            "early_stopping_metric": ("auto", *spec.checkpoint_metrics, "loss")}
+
+
 def retask(values: dict[str, Any], old: str | None, new: str | None) -> dict[str, Any]:
     """``values`` for task ``new`` instead of ``old``: each setting still at the old
-    task's default takes the new task's (one the user changed stays as they chose)."""
+    task's default takes the new task's (one the user changed stays as they chose,
+    unless the new task cannot use it: then it takes the new task's default too)."""
     before, after = task_defaults(old), task_defaults(new)
     plain = {f.name: f.default for f in dataclasses.fields(RunConfig)}
     changed = dict(values)
     for name in set(before) | set(after):
         if values.get(name, plain[name]) == before.get(name, plain[name]):
             changed[name] = after.get(name, plain[name])
+    if new in TASKS:
+        for name, allowed in task_choices(new).items():
+            if changed.get(name, plain[name]) not in allowed:
+                changed[name] = after.get(name, plain[name])
     return changed
 
 

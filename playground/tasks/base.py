@@ -104,6 +104,9 @@ class Preview:
     # Columns read beside the text and the label, role -> column (a chat sheet's system
     # column); ``TaskSpec.column_words`` names each role.
     extra_columns: dict[str, str] = field(default_factory=dict)
+    # Titles of the columns the task made for ``rows`` (not the file's own), column ->
+    # (English, Chinese): the page shows them in its language.
+    titles: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 class TaskData(Protocol):

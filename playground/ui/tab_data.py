@@ -87,7 +87,10 @@ def analyse(path: str, text_column: str | None, label_column: str | None, lang: 
         raise error_for(exc, lang) from exc
     bubbles = tasks.part(task, "views").preview_html(found.rows, lang)
     text, label, extra = column_pickers(task, lang, found.columns, found.extra_columns)
-    return (gr.update(value=found.rows, visible=bubbles is None),
+    rows = found.rows.rename(columns={c: pair[lang == "zh"] for c, pair in found.titles.items()})
+    # the task's own columns share the width (each wraps in view); a file's by content
+    widths = [f"{100 / len(rows.columns):.0f}%"] * len(rows.columns) if found.titles else []
+    return (gr.update(value=rows, visible=bubbles is None, column_widths=widths),
             gr.update(value=bubbles or "", visible=bubbles is not None),
             {**text, "value": found.text_column}, {**label, "value": found.label_column},
             extra, label_chart(found.report.label_counts, lang),

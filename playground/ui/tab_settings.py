@@ -8,7 +8,14 @@ from typing import Any
 import gradio as gr
 
 from playground import tasks
-from playground.config import RunConfig, field_specs, load_preset, preset_names, retask
+from playground.config import (
+    RunConfig,
+    field_specs,
+    load_preset,
+    preset_names,
+    retask,
+    task_choices,
+)
 from playground.errors import PlaygroundError
 from playground.ui.context import Context
 from playground.ui.downloads import download_path
@@ -37,8 +44,9 @@ def _component(name: str, value: Any, t: Any) -> Any:
     the field in the page's language; gradio's own range check would not."""
     spec = field_specs()[name]
     label, info = t(f"field_{name}"), t(f"help_{name}")
-    if spec.choices:
-        return gr.Dropdown(list(spec.choices), value=value, label=label, info=info,
+    if spec.choices:  # those that depend on the task: the default task's, until it changes
+        choices = task_choices(tasks.DEFAULT).get(name, spec.choices)
+        return gr.Dropdown(list(choices), value=value, label=label, info=info,
                            elem_id=f"field-{name}")
     if isinstance(value, bool):
         return gr.Checkbox(value=value, label=label, info=info, elem_id=f"field-{name}")
@@ -123,7 +131,11 @@ def build(ctx: Context, task: gr.Dropdown) -> SettingsTab:
         return values_of(load_preset(name, task_name))
 
     def follow(old: str, new: str, *values: Any):
-        return [new, *for_task(dict(zip(fields, values)), old, new)]
+        choices = task_choices(new)
+        return [new, *[gr.update(choices=list(choices[name]), value=value)
+                       if name in choices else value
+                       for name, value in zip(fields, for_task(dict(zip(fields, values)),
+                                                               old, new))]]
 
     def save(request: gr.Request, *values: Any):
         config = config_from_form(dict(zip(fields, values)), lang_of(request))
@@ -131,20 +143,21 @@ def build(ctx: Context, task: gr.Dropdown) -> SettingsTab:
         config.to_json(path)
         return gr.update(value=str(path), visible=True)
 
-    def load(path: str | None, request: gr.Request):
+    def load(path: str | None, task_name: str, request: gr.Request):
         if not path:
             return [gr.update()] * len(components)
         try:
             config = RunConfig.from_json(path)
         except PlaygroundError as exc:
             raise error_for(exc, lang_of(request)) from exc
-        return values_of(config)
+        # for the task picked on the Model tab: a method it cannot use takes its default
+        return for_task(dict(zip(fields, values_of(config))), config.task, task_name)
 
     shown_task = gr.State(tasks.DEFAULT)  # the task the form's values are for
     preset.change(apply_preset, [preset, task], components)
     task.change(follow, [shown_task, task, *components], [shown_task, *components])
     save_button.click(save, components, saved, api_name="save_settings")
-    load_file.upload(load, load_file, components)
+    load_file.upload(load, [load_file, task], components)
     return SettingsTab(preset=preset, fields=fields, estimate_button=estimate_button,
                        estimate_text=estimate_text)
 

@@ -45,8 +45,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                   "上传样本表格（按任务需要：带标签的文本、标注好的词，或问题和回答），或试用示例数据。"
                   "修正标记 ❌ 的问题，然后前往 **3 · 设置**。"),
     "data_file": ("Training data (CSV, TSV, Excel or JSON lines)", "训练数据（CSV、TSV、Excel 或 JSON lines）"),
-    "data_eval_file": ("Optional: a separate labeled file for the final score",
-                       "可选：用于最终评分的单独带标签文件"),
+    "data_eval_file": ("Optional: a separate file with the right answers, for the final "
+                       "score", "可选：单独一份带正确答案的文件，用于最终评分"),
     "data_sample": ("Or try a sample", "或试用示例数据"),
     "text_column": ("Text column", "文本列"),
     "label_column": ("Label column", "标签列"),
@@ -199,7 +199,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "agent_chat_box": ("Agent (fine-tuned)", "智能体（微调后）"),
     "regenerate": ("Regenerate", "重新生成"),
     "clear_chat": ("Clear", "清空"),
-    "test_file": ("Labeled file to test on", "用于测试的带标签文件"),
+    "test_file": ("File to test on, with the right answers", "用于测试的文件（带正确答案）"),
     "run_test": ("Test", "测试"),
     "predict_file": ("File of texts to label (no labels needed)", "待标注的文本文件（无需标签）"),
     "run_predict": ("Label this file", "标注该文件"),

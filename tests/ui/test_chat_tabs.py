@@ -73,7 +73,7 @@ def test_the_data_tab_shows_a_chat_sheet_as_bubbles_in_the_pages_language(
     assert (text["label"], text["value"]) == ("问题列", "question")
     assert (label["label"], label["value"]) == ("回答列", "answer")
     assert extra["visible"] is True and extra["value"] == "persona"
-    assert extra["label"].startswith("系统提示/指令列")
+    assert extra["label"] == "系统提示列（按列名找到）"
     assert chart["visible"] is False  # a chat sheet has no labels to count
     assert "✅" in checks
     english = analyse(str(_qa_sheet(tmp_path / "plain.csv")), None, None, "en", 50,

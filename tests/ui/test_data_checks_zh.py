@@ -20,8 +20,13 @@ def test_an_entity_file_is_summed_up_in_chinese() -> None:
     table's (rows, labels), without the token count and the BMES note."""
     path = assets_dir() / "msra_ner_zh_sample.conll"
     _, report = check_entities(read_entities(path))
-    shown = analyse(str(path), None, None, "zh", 50, "classic", "ner")[-1]
+    found = analyse(str(path), None, None, "zh", 50, "classic", "ner")
+    shown = found[-1]
     assert f"{report.tokens:,} 个词" in shown and "BMES，已转换为 BIO" in shown
+    # the preview's columns are the page's own (a CoNLL file names none): in Chinese
+    assert list(found[0]["value"].columns) == ["文本", "实体"]
+    english = analyse(str(path), None, None, "en", 50, "classic", "ner")[0]["value"]
+    assert list(english.columns) == ["text", "entities"]
     assert "标签：" not in shown  # not the table summary
     assert not ENGLISH_RUN.search(shown), shown
 

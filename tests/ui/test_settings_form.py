@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playground.config import RunConfig
+from playground.config import RunConfig, task_choices
 from playground.ui.tab_settings import for_task, form_names, values_of
 
 
@@ -15,3 +15,15 @@ def test_picking_chat_switches_the_form_to_lora_and_back() -> None:
     chosen = {**shown, "method": "bitfit"}  # the user's own choice survives the switch
     assert dict(zip(form_names(), for_task(chosen, "text-classification", "chat")))[
         "method"] == "bitfit"
+
+
+def test_a_choice_the_new_task_cannot_use_takes_its_default() -> None:
+    shown = dict(zip(form_names(), values_of(RunConfig(method="head",
+                                                       early_stopping_metric="accuracy"))))
+    chat = dict(zip(form_names(), for_task(shown, "text-classification", "chat")))
+    assert chat["method"] == "lora" and chat["early_stopping_metric"] == "auto"
+    entities = dict(zip(form_names(), for_task({**shown, "early_stopping_metric": "f1"},
+                                               "entities", "text-classification")))
+    assert entities["method"] == "head" and entities["early_stopping_metric"] == "auto"
+    assert "head" not in task_choices("chat")["method"]
+    assert "f1" not in task_choices("text-classification")["early_stopping_metric"]

@@ -52,8 +52,7 @@ SPEC = TaskSpec(
                    "检索：用训练数据中最相似问题（字符 n-gram TF-IDF）的答案来回答，所以只会重复你的答案。"
                    "几秒即可训练完成，适用于任何语言，也是每份对话微调报告对比的基准。"),
     column_words={"text": ("Question column", "问题列"), "label": ("Answer column", "回答列"),
-                  "system": ("System/instructions column (read by its name)",
-                             "系统提示/指令列（按列名读取）")},
+                  "system": ("System column (found by its name)", "系统提示列（按列名找到）")},
     exports_script=True,  # a standalone TRL SFTTrainer script
     merges=True,  # a LoRA agent is an adapter on its base: merged, it loads anywhere
     # LoRA: a few MB of adapter per agent instead of a 540 MB copy of the model, and on a

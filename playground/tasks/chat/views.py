@@ -38,9 +38,13 @@ def test_file(run: RunFolder, path: str, lang: str):
         summary += say(lang, "test_score_chat_precision", precision=found["precision"])
     table = found["answers"].rename(columns={
         column: say(lang, f"answers_{column}") for column in found["answers"].columns})
-    # Long answers: the full-width, wrapping table below, under a label of its own.
+    # Long answers: the full-width table below, under a label of its own, its columns
+    # sharing the width so that each answer wraps in view (by content, the first long
+    # answer would push the base model's off the page)
+    widths = ["22%", "26%", "26%", "26%"] if found["base"] else ["24%", "38%", "38%"]
     return (summary, gr.update(visible=False), gr.update(visible=False),
-            gr.update(value=safe_frame(table), visible=True, label=say(lang, "answers_table")))
+            gr.update(value=safe_frame(table), visible=True, label=say(lang, "answers_table"),
+                      column_widths=widths))
 
 
 def label_file(run: RunFolder, frame: pd.DataFrame, stem: str, lang: str):

@@ -42,7 +42,7 @@ def test_file(run: RunFolder, path: str, lang: str):
     return (summary, gr.update(value=safe_frame(per_label), visible=True),
             gr.update(value=confusion_figure(result["confusion_matrix"], lang), visible=True),
             gr.update(value=safe_frame(found["mistakes"]), visible=True,
-                      label=say(lang, "mistakes")))
+                      label=say(lang, "mistakes"), column_widths=[]))
 
 
 def label_file(run: RunFolder, frame: pd.DataFrame, stem: str, lang: str):

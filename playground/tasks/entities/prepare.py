@@ -102,7 +102,8 @@ def preview(path: str | Path, tokens_column: str | None, tags_column: str | None
     return Preview(rows=pd.DataFrame(shown, columns=["text", "entities"]), columns=columns,
                    text_column=(roles.get("tokens") or roles.get("text")) if columns else None,
                    label_column=(roles.get("tags") or roles.get("type")) if columns else None,
-                   report=report)
+                   report=report,
+                   titles={"text": ("text", "文本"), "entities": ("entities", "实体")})
 
 
 def estimate(prep: Preparation) -> dict[str, float]:

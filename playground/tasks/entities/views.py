@@ -31,7 +31,7 @@ def test_file(run, path: str, lang: str):
     # Copyable tables: formula-like cells quoted, as in the files written (data.writing).
     return (summary, gr.update(value=safe_frame(per_type), visible=True),
             gr.update(visible=False), gr.update(value=safe_frame(found["mistakes"]), visible=True,
-                      label=say(lang, "mistakes")))
+                      label=say(lang, "mistakes"), column_widths=[]))
 
 
 def label_file(run, frame: pd.DataFrame, stem: str, lang: str):
