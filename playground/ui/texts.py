@@ -228,6 +228,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "该文件有 {rows:,} 个问题；在这里聊天智能体一次最多回答 {most} 个"
                         "（每个回答都要逐字写出，每个需一秒或更久）。"
                         "请把文件拆成每份不超过 {most} 行，再分别标注。"),
+    "test_score_chat_cut": (" Each answer stops at most {margin} tokens past the longest reference "
+                            "(words after that cannot match it), so a long one ends mid-sentence.",
+                            "每个回答最多写到比最长参考答案多 {margin} 个词元为止（之后的字已不可能与它相符），"
+                            "所以较长的回答会在句中截止。"),
     "test_score_chat_base": (" The base model before fine-tuning: chrF {chrf:.1%}, exact "
                              "match {exact:.1%}.",
                              "微调前的基础模型：chrF {chrf:.1%}，完全一致 {exact:.1%}。"),

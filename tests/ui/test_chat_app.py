@@ -27,6 +27,7 @@ from playground.cli_chat import Conversation
 from playground.config import RunConfig
 from playground.service.agents import Sampling, agent_for, stream_reply
 from playground.service.prepare import create_run, prepare
+from playground.tasks.chat.generation import ANSWER_MARGIN
 from playground.training.job import run_job
 from playground.ui.chat_panel import conversation_of, last_question
 
@@ -227,13 +228,14 @@ def test_testing_on_a_file_shows_both_models_answers(live_app, chat_run: str,
     assert scores["visible"] is False  # no per-label scores for a chat agent
     assert "The base model before fine-tuning: chrF" in summary
     assert "Answers written in bf16" in summary  # as the agent answers, and was scored
+    assert "at most 16 tokens past the longest reference" in summary  # why some stop short
     rows = value(table)
     assert rows["headers"] == ["question", "reference", "agent's answer", "base model's answer"]
     base = tasks.part("chat", "agent").load(talking_base)
     base_said = [row[3] for row in rows["data"]]
     # scored as the report scores answers: up to 16 tokens past the longest reference
     room = len(base._tokenizer("i was made by the lab", add_special_tokens=False)
-               ["input_ids"]) + 16
+               ["input_ids"]) + ANSWER_MARGIN
     assert base_said == [base.generate(q, max_new_tokens=room) for q in questions]
     assert base_said != [row[2] for row in rows["data"]]  # not the agent's answers again
 

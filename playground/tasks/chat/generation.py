@@ -16,6 +16,7 @@ from typing import Any
 
 Messages = list[dict[str, str]]
 MAX_NEW_TOKENS = 128  # a held-out answer longer than this is scored on its start
+ANSWER_MARGIN = 16  # tokens a scored answer may run past the longest reference
 
 
 def prompt_of(conversation: Messages) -> Messages:
@@ -127,8 +128,8 @@ def stream(model: Any, tokenizer: Any, messages: Messages, max_new_tokens: int =
 def answers(model: Any, tokenizer: Any, conversations: Sequence[Messages],
             max_new_tokens: int = MAX_NEW_TOKENS, batch_size: int = 16) -> list[str]:
     """Greedy answers to each conversation's prompt (what the scores compare). An answer
-    may run a little past its reference (``_room``), not further: the words after that
-    cannot match it anyway."""
+    may run ``ANSWER_MARGIN`` tokens past the longest reference (``_room``), not further:
+    the words after that cannot match it anyway."""
     limit = min(max_new_tokens, _room(tokenizer, conversations))
     return prompt_answers(model, tokenizer, [prompt_of(c) for c in conversations], limit,
                           batch_size)
@@ -176,7 +177,7 @@ def _room(tokenizer: Any, conversations: Sequence[Messages]) -> int:
     on longer is no closer to any reference for the words it adds)."""
     longest = max((len(tokenizer(reference_of(c), add_special_tokens=False)["input_ids"])
                    for c in conversations), default=0)
-    return longest + 16
+    return longest + ANSWER_MARGIN
 
 
 def answer_loss(model: Any, tokenizer: Any, conversations: Sequence[Messages],

@@ -14,6 +14,7 @@ from playground.errors import PlaygroundError
 from playground.runfolder import RunFolder
 from playground.service.agents import agent_for
 from playground.tasks.chat.evaluate import MAX_ROWS, evaluate_file
+from playground.tasks.chat.generation import ANSWER_MARGIN
 from playground.ui.downloads import download_path
 from playground.ui.texts import error_for, say
 
@@ -34,8 +35,9 @@ def test_file(run: RunFolder, path: str, lang: str):
     if found["base"]:
         summary += say(lang, "test_score_chat_base", chrf=found["base"]["chrf"],
                        exact=found["base"]["exact_match"])
-    if found["precision"]:
+    if found["precision"]:  # a language model wrote the answers (retrieval picks one)
         summary += say(lang, "test_score_chat_precision", precision=found["precision"])
+        summary += say(lang, "test_score_chat_cut", margin=ANSWER_MARGIN)
     table = found["answers"].rename(columns={
         column: say(lang, f"answers_{column}") for column in found["answers"].columns})
     # Long answers: the full-width table below, under a label of its own, its columns
