@@ -11,11 +11,13 @@ give the same greedy answers.
 
 With ``--score-file`` it also times the held-out scoring pass a chat run makes after
 training (``answers``: greedy, batches of 16, left-padded) on the file's first
-``--score-rows`` questions, once per variant: prompts read 16 at a time are compute
-bound, where emulated bf16 costs most.
+``--score-rows`` questions, once per variant, and the same answers written one question
+at a time: prompts read 16 at a time are compute bound, where emulated bf16 costs most.
 
     python benchmarks/generation_speed.py
     python benchmarks/generation_speed.py --rounds 2 --score-file assets/persona_pebble_en.csv
+    python benchmarks/generation_speed.py --rounds 1 --score-file assets/persona_pebble_en.csv \\
+        --out benchmarks/results/file_answers_speed.json
 
 Both variants run in this one process, taking turns question by question, so a busy
 machine slows both alike; ratios mean something, stored absolute numbers do not.
@@ -77,8 +79,10 @@ def load_variants() -> dict[str, tuple[Any, Any]]:
 
 def time_scoring(variants: dict[str, tuple[Any, Any]], path: Path,
                  rows: int) -> dict[str, dict[str, Any]]:
-    """Seconds of the held-out scoring pass per variant, and how many answers agree."""
-    from playground.tasks.chat.generation import answers
+    """Seconds of the held-out scoring pass per variant (the Test tab's file test writes
+    its answers the same way), the seconds of the same answers written one question at a
+    time (``alone_seconds``), and how many answers agree."""
+    from playground.tasks.chat.generation import _room, answers, generate, prompt_of
     from playground.tasks.chat.reading import read_conversations
 
     asked = [c.messages for c in read_conversations(path).conversations][:rows]
@@ -86,7 +90,14 @@ def time_scoring(variants: dict[str, tuple[Any, Any]], path: Path,
     for name, (tokenizer, model) in variants.items():
         started = time.perf_counter()
         said = answers(model, tokenizer, asked)
-        found[name] = {"seconds": round(time.perf_counter() - started, 1), "answers": said}
+        batched = time.perf_counter() - started
+        started = time.perf_counter()
+        alone = [generate(model, tokenizer, prompt_of(c), _room(tokenizer, asked))
+                 for c in asked]
+        found[name] = {"seconds": round(batched, 1),
+                       "alone_seconds": round(time.perf_counter() - started, 1),
+                       "alone_same": sum(a == b for a, b in zip(said, alone)),
+                       "answers": said}
     first, *others = found.values()
     for row in others:
         row["same_as_fp32"] = sum(a == b for a, b in zip(first["answers"], row["answers"]))
@@ -157,6 +168,10 @@ def main() -> None:
         print(f"scoring pass on {rows} questions of {args.score_file.name}: fp32 "
               f"{scoring['fp32']['seconds']} s, {served} {scoring[served]['seconds']} s, "
               f"{scoring[served]['same_as_fp32']} of {rows} answers the same")
+        for name, row in scoring.items():
+            print(f"  {name} one question at a time: {row['alone_seconds']} s (batches "
+                  f"x{row['alone_seconds'] / row['seconds']:.2f} faster, "
+                  f"{row['alone_same']} of {rows} answers the same)")
     for name, row in summary.items():
         ok = row["first_token_s"] <= AIM_FIRST_TOKEN_S and row["tokens_per_s"] >= AIM_TOKENS_PER_S
         print(f"aim (first token <= {AIM_FIRST_TOKEN_S:.0f} s, >= {AIM_TOKENS_PER_S:.0f} "
