@@ -5,6 +5,7 @@ reader instead of leaving it waiting for ever."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 
@@ -60,12 +61,20 @@ def test_batched_answers_are_the_answers_one_at_a_time(tiny_chat_model_dir: Path
 
 
 def test_an_agent_labels_and_scores_a_file_in_batches_as_it_answers_alone(
-        tiny_chat_run: Path) -> None:
+        tiny_chat_run: Path, tmp_path: Path) -> None:
+    import json
+
     import pandas as pd
 
     from playground.tasks.chat.agent import load
 
-    agent = load(tiny_chat_run / "model")
+    # in fp32: a padded batch in bf16 rounds differently, so its wording may differ from
+    # an answer written alone (README, "Speed"); fp32 shows whether the batching is right
+    model_dir = Path(shutil.copytree(tiny_chat_run / "model", tmp_path / "model"))
+    saved = json.loads((model_dir / "labels.json").read_text())
+    (model_dir / "labels.json").write_text(json.dumps({**saved, "precision": "fp32"}))
+    agent = load(model_dir)
+    assert agent.precision == "fp32"
     questions = ["hello there 1", "what is your name", "lab",
                  "i lost my card and want my money back please 2"]
     labelled, column = agent.label_frame(pd.DataFrame({"question": questions}))

@@ -27,7 +27,6 @@ from playground.cli_chat import Conversation
 from playground.config import RunConfig
 from playground.service.agents import Sampling, agent_for, stream_reply
 from playground.service.prepare import create_run, prepare
-from playground.tasks.chat.generation import ANSWER_MARGIN
 from playground.training.job import run_job
 from playground.ui.chat_panel import conversation_of, last_question
 
@@ -233,10 +232,11 @@ def test_testing_on_a_file_shows_both_models_answers(live_app, chat_run: str,
     assert rows["headers"] == ["question", "reference", "agent's answer", "base model's answer"]
     base = tasks.part("chat", "agent").load(talking_base)
     base_said = [row[3] for row in rows["data"]]
-    # scored as the report scores answers: up to 16 tokens past the longest reference
-    room = len(base._tokenizer("i was made by the lab", add_special_tokens=False)
-               ["input_ids"]) + ANSWER_MARGIN
-    assert base_said == [base.generate(q, max_new_tokens=room) for q in questions]
+    # written as the report writes answers (batches, at most 16 tokens past the longest
+    # reference), by the base model the agent was tuned from
+    asked = [[{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+             for q, a in zip(questions, ["i was made by the lab"] * 2)]
+    assert base_said == base.scored_answers(asked)
     assert base_said != [row[2] for row in rows["data"]]  # not the agent's answers again
 
 
