@@ -82,7 +82,7 @@ def time_scoring(variants: dict[str, tuple[Any, Any]], path: Path,
     """Seconds of the held-out scoring pass per variant (the Test tab's file test writes
     its answers the same way), the seconds of the same answers written one question at a
     time (``alone_seconds``), and how many answers agree."""
-    from playground.tasks.chat.generation import _room, answers, generate, prompt_of
+    from playground.tasks.chat.generation import answer_room, answers, generate, prompt_of
     from playground.tasks.chat.reading import read_conversations
 
     asked = [c.messages for c in read_conversations(path).conversations][:rows]
@@ -92,7 +92,7 @@ def time_scoring(variants: dict[str, tuple[Any, Any]], path: Path,
         said = answers(model, tokenizer, asked)
         batched = time.perf_counter() - started
         started = time.perf_counter()
-        alone = [generate(model, tokenizer, prompt_of(c), _room(tokenizer, asked))
+        alone = [generate(model, tokenizer, prompt_of(c), answer_room(tokenizer, asked))
                  for c in asked]
         found[name] = {"seconds": round(batched, 1),
                        "alone_seconds": round(time.perf_counter() - started, 1),

@@ -11,6 +11,7 @@ from playground import tasks
 from playground.config import (
     RunConfig,
     field_specs,
+    label,
     load_preset,
     preset_names,
     retask,
@@ -44,9 +45,8 @@ def _component(name: str, value: Any, t: Any) -> Any:
     the field in the page's language; gradio's own range check would not."""
     spec = field_specs()[name]
     label, info = t(f"field_{name}"), t(f"help_{name}")
-    if spec.choices:  # those that depend on the task: the default task's, until it changes
-        choices = task_choices(tasks.DEFAULT).get(name, spec.choices)
-        return gr.Dropdown(list(choices), value=value, label=label, info=info,
+    if spec.choices:  # every one: a page narrows those that depend on its task (follow)
+        return gr.Dropdown(list(spec.choices), value=value, label=label, info=info,
                            elem_id=f"field-{name}")
     if isinstance(value, bool):
         return gr.Checkbox(value=value, label=label, info=info, elem_id=f"field-{name}")
@@ -137,6 +137,14 @@ def build(ctx: Context, task: gr.Dropdown) -> SettingsTab:
                        for name, value in zip(fields, for_task(dict(zip(fields, values)),
                                                                old, new))]]
 
+    # A page starts with its task's choices; an API caller, which loads no page, keeps
+    # every one (validation refuses a choice its task cannot use, with a sentence).
+    narrowed = list(task_choices(tasks.DEFAULT))
+
+    def narrow(task_name: str):
+        choices = task_choices(task_name)
+        return [gr.update(choices=list(choices[name])) for name in narrowed]
+
     def save(request: gr.Request, *values: Any):
         config = config_from_form(dict(zip(fields, values)), lang_of(request))
         path = download_path("playground-settings.json")
@@ -146,16 +154,25 @@ def build(ctx: Context, task: gr.Dropdown) -> SettingsTab:
     def load(path: str | None, task_name: str, request: gr.Request):
         if not path:
             return [gr.update()] * len(components)
+        lang = lang_of(request)
         try:
             config = RunConfig.from_json(path)
         except PlaygroundError as exc:
-            raise error_for(exc, lang_of(request)) from exc
-        # for the task picked on the Model tab: a method it cannot use takes its default
-        return for_task(dict(zip(fields, values_of(config))), config.task, task_name)
+            raise error_for(exc, lang) from exc
+        # for the task picked on the Model tab: a choice it cannot use takes its default
+        saved = dict(zip(fields, values_of(config)))
+        shown = for_task(saved, config.task, task_name)
+        changed = [f"{label(name, lang)}: {saved[name]} → {value}"
+                   for name, value in zip(fields, shown)
+                   if name in task_choices(task_name) and value != saved[name]]
+        if changed:
+            gr.Warning(say(lang, "settings_fit_task", changed="; ".join(changed)))
+        return shown
 
     shown_task = gr.State(tasks.DEFAULT)  # the task the form's values are for
     preset.change(apply_preset, [preset, task], components)
     task.change(follow, [shown_task, task, *components], [shown_task, *components])
+    ctx.on_load.append((narrow, [task], [fields[name] for name in narrowed]))
     save_button.click(save, components, saved, api_name="save_settings")
     load_file.upload(load, [load_file, task], components)
     return SettingsTab(preset=preset, fields=fields, estimate_button=estimate_button,

@@ -218,19 +218,25 @@ TEXTS: dict[str, tuple[str, str]] = {
                                   "agent always answers in (its report was scored in it too).",
                                   "回答以 {precision} 数值格式生成，智能体平时回答也用它"
                                   "（报告中的得分同样以它计算）。"),
-    "test_score_chat_first": (" The file has {total} questions: a chat agent writes each "
-                              "answer, so the first {rows} were scored.",
-                              "文件共有 {total} 个问题：聊天智能体要逐一写出回答，因此只评估了前 "
+    "settings_fit_task": ("The file's settings were for another task; for the task picked on "
+                          "1 · Model these changed: {changed}. Check them, or pick the "
+                          "file's task first and load it again.",
+                          "文件中的设置是为另一个任务准备的；按 1 · 模型 中选的任务，以下设置已更改："
+                          "{changed}。请检查，或先选择文件对应的任务再重新加载。"),
+    "test_score_chat_first": (" The file has {total:,} questions: a language model writes "
+                              "each answer, so the first {rows} were scored.",
+                              "文件共有 {total:,} 个问题：语言模型要逐一写出回答，因此只评估了前 "
                               "{rows} 个。"),
     "chat_label_rows": ("The file has {rows:,} questions; here a chat agent answers at most "
-                        "{most} at a time (it writes each answer, a second or more each). "
+                        "{most} questions a file (it writes each answer, a second or more each). "
                         "Split the file into parts of {most} rows or fewer and label each.",
-                        "该文件有 {rows:,} 个问题；在这里聊天智能体一次最多回答 {most} 个"
+                        "该文件有 {rows:,} 个问题；在这里聊天智能体每个文件最多回答 {most} 个问题"
                         "（每个回答都要逐字写出，每个需一秒或更久）。"
                         "请把文件拆成每份不超过 {most} 行，再分别标注。"),
     "test_score_chat_cut": (" Each answer stops at most {margin} tokens past the longest reference "
-                            "(words after that cannot match it), so a long one ends mid-sentence.",
-                            "每个回答最多写到比最长参考答案多 {margin} 个词元为止（之后的字已不可能与它相符），"
+                            "(words after that add little to the score), so a long one ends "
+                            "mid-sentence.",
+                            "每个回答最多写到比最长参考答案多 {margin} 个词元为止（之后的字对得分帮助不大），"
                             "所以较长的回答会在句中截止。"),
     "test_score_chat_base": (" The base model before fine-tuning: chrF {chrf:.1%}, exact "
                              "match {exact:.1%}.",

@@ -60,6 +60,24 @@ def test_batched_answers_are_the_answers_one_at_a_time(tiny_chat_model_dir: Path
     assert tokenizer.padding_side == "right"
 
 
+def test_a_batch_is_padded_without_switching_the_shared_tokenizers_padding(
+        tiny_chat_model_dir: Path) -> None:
+    """An agent's tokenizer is shared by the threads that chat; asking its call to pad
+    switches its Rust backend's padding on, and a thread tokenizing then fails."""
+    from transformers import AutoTokenizer
+
+    from playground.tasks.chat.generation import left_padded
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_chat_model_dir)
+    assert tokenizer.backend_tokenizer.padding is None
+    batch = left_padded(tokenizer, ["hello", "what is your name my name is ada"])
+    assert tokenizer.backend_tokenizer.padding is None  # as it was
+    mask = batch["attention_mask"]
+    assert mask[0, 0] == 0 and mask[:, -1].all()  # on the left: each prompt ends last
+    assert batch["input_ids"][1].tolist() == tokenizer(
+        "what is your name my name is ada", add_special_tokens=False)["input_ids"]
+
+
 def test_an_agent_labels_and_scores_a_file_in_batches_as_it_answers_alone(
         tiny_chat_run: Path, tmp_path: Path) -> None:
     import json
@@ -69,7 +87,8 @@ def test_an_agent_labels_and_scores_a_file_in_batches_as_it_answers_alone(
     from playground.tasks.chat.agent import load
 
     # in fp32: a padded batch in bf16 rounds differently, so its wording may differ from
-    # an answer written alone (README, "Speed"); fp32 shows whether the batching is right
+    # an answer written alone (README, "Speed"); in fp32 a near tie could still flip on
+    # another processor, but this tiny model's answers were all the same
     model_dir = Path(shutil.copytree(tiny_chat_run / "model", tmp_path / "model"))
     saved = json.loads((model_dir / "labels.json").read_text())
     (model_dir / "labels.json").write_text(json.dumps({**saved, "precision": "fp32"}))

@@ -15,7 +15,7 @@ from conftest import copy_run
 from playground.errors import RunError
 from playground.runfolder import LABELS, RunFolder
 from playground.tasks.chat.agent import load
-from playground.tasks.chat.generation import _room, answering_in, answers, prompt_of
+from playground.tasks.chat.generation import answer_room, answering_in, answers, prompt_of
 from playground.tasks.chat.reading import read_split
 from playground.training.precision import generation_precision
 
@@ -38,7 +38,7 @@ def test_the_agent_gives_the_answers_its_report_scored(tiny_chat_run: Path) -> N
     tokenizer, base = agent._base()
     assert _dtype(agent._model) == _dtype(base) == "torch.bfloat16"
     test = read_split(run.conversation_split_path("test"))
-    room = _room(tokenizer, test)  # the scored answers stop there
+    room = answer_room(tokenizer, test)  # the scored answers stop there
     for who, scores, asked in (("agent", report["scores"]["finetuned"], {}),
                                ("base", report["scores"]["majority"], {"base": True})):
         said = [agent.generate(prompt_of(c), max_new_tokens=room, **asked) for c in test]

@@ -40,6 +40,8 @@ class _HeldDesk(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def desk():
+    _HeldDesk.go.clear()  # held again, nobody arrived yet
+    _HeldDesk.arrived = threading.Semaphore(0)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _HeldDesk)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/parcel"

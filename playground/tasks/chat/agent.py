@@ -15,7 +15,7 @@ from playground.data.columns import text_column_of
 from playground.data.limits import cut
 from playground.errors import PlaygroundError, RunError
 from playground.runfolder import LABELS, RUN_CONFIG, read_json
-from playground.tasks.chat.classic import FILE_JSON, RetrievalModel, saved_fault
+from playground.tasks.chat.classic import FILE_JSON, RetrievalModel, last_question, saved_fault
 from playground.tasks.chat.reading import QUESTION_NAMES
 
 CLASSIC_FILES = (FILE_JSON, FILE_JSON)  # retrieval keeps its questions and answers in one
@@ -159,9 +159,8 @@ class ChatAgent:
         return answers(self._model, self._tokenizer, conversations)
 
     def _nearest(self, prompts: list[list[dict[str, str]]]) -> list[str]:
-        """Retrieval's answer to each prompt's last user message."""
-        asked = [next((m["content"] for m in reversed(p) if m["role"] == "user"), "")
-                 for p in prompts]
+        """Retrieval's answer to each prompt's last user message (as the report asks)."""
+        asked = [last_question(p) for p in prompts]
         return [answer for answer, _ in self._retrieval.nearest(asked)]
 
     def stream(self, text: str | list[dict[str, str]], *, system: str = "",

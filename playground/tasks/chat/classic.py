@@ -17,8 +17,13 @@ MAX_PAIRS = 100_000  # questions kept: more would make each answer slow
 
 
 def question_of(conversation: list[dict[str, str]]) -> str:
-    """What a conversation asks: its last user message, with the system line before it."""
-    users = [m["content"] for m in conversation[:-1] if m["role"] == "user"]
+    """What a conversation asks: the last user message before its answer."""
+    return last_question(conversation[:-1])
+
+
+def last_question(messages: list[dict[str, str]]) -> str:
+    """The last user message of ``messages`` (a prompt, with no answer yet), or ""."""
+    users = [m["content"] for m in messages if m["role"] == "user"]
     return users[-1] if users else ""
 
 

@@ -15,13 +15,13 @@ from playground.tasks.chat.checks import check_chat_eval
 from playground.tasks.chat.classic import question_of
 from playground.tasks.chat.reading import read_conversations
 
-MAX_ROWS = 200  # each answer is written, a second or more: a file is scored on its start
+MAX_ROWS = 200  # answers a language model writes for a file, a second or more each
 
 
 def evaluate_file(run: RunFolder, path: str | Path, max_mistakes: int = 200) -> dict[str, Any]:
     """chrF and exact match of the agent's greedy answers on a chat file (any chat form),
     and of its base model's before fine-tuning when it has one (``base``, else None); the
-    table of questions, references and both answers (the first ``MAX_ROWS``); the
+    table of questions, references and both answers (the first ``max_mistakes``); the
     precision the models answered in (the agent's, as its report was scored). ``rows``
     counts the questions scored, ``file_rows`` the file's."""
     from playground.tasks.chat.training import score
@@ -33,7 +33,9 @@ def evaluate_file(run: RunFolder, path: str | Path, max_mistakes: int = 200) -> 
                         "Fix the file and test again.",
                         zh="".join(p.message_zh or p.message for p in report.errors)
                            + "请修正文件后重新测试。")
-    messages = [c.messages for c in conversations[:MAX_ROWS]]
+    # a language model writes each answer: it is scored on the file's start
+    messages = [c.messages for c in (conversations if agent.kind == "classic"
+                                     else conversations[:MAX_ROWS])]
     said = agent.scored_answers(messages)
     scores = score(messages, {"answers": said, "loss": None}, {})
     rows = [{"question": question_of(m), "reference": m[-1]["content"], "answer": a}

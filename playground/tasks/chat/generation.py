@@ -128,9 +128,9 @@ def stream(model: Any, tokenizer: Any, messages: Messages, max_new_tokens: int =
 def answers(model: Any, tokenizer: Any, conversations: Sequence[Messages],
             max_new_tokens: int = MAX_NEW_TOKENS, batch_size: int = 16) -> list[str]:
     """Greedy answers to each conversation's prompt (what the scores compare). An answer
-    may run ``ANSWER_MARGIN`` tokens past the longest reference (``_room``), not further:
-    the words after that cannot match it anyway."""
-    limit = min(max_new_tokens, _room(tokenizer, conversations))
+    may run ``ANSWER_MARGIN`` tokens past the longest reference (``answer_room``), not
+    further: what it would add to its start counts for little in the scores."""
+    limit = min(max_new_tokens, answer_room(tokenizer, conversations))
     return prompt_answers(model, tokenizer, [prompt_of(c) for c in conversations], limit,
                           batch_size)
 
@@ -141,9 +141,9 @@ def prompt_answers(model: Any, tokenizer: Any, prompts: Sequence[Messages],
 
     Prompts of similar length are answered together, a batch at a time: on a CPU one
     batch of 16 costs little more per step than one prompt. The model may be an agent's
-    that other threads chat with at the same time: nothing shared is changed (the
-    tokenizer pads on the left for this call only; an agent's model is in eval mode
-    already, so ``eval()`` changes nothing there)."""
+    that other threads chat with at the same time: nothing shared is changed (see
+    ``left_padded``; an agent's model is in eval mode already, so ``eval()`` changes
+    nothing there)."""
     import torch
 
     texts = [tokenizer.apply_chat_template(p, add_generation_prompt=True, tokenize=False)
@@ -155,10 +155,8 @@ def prompt_answers(model: Any, tokenizer: Any, prompts: Sequence[Messages],
     try:
         for start in range(0, len(order), batch_size):
             chunk = order[start:start + batch_size]
-            # left: every prompt ends where its answer begins
-            inputs = tokenizer([texts[i] for i in chunk], return_tensors="pt", padding=True,
-                               padding_side="left", add_special_tokens=False
-                               ).to(next(model.parameters()).device)
+            inputs = left_padded(tokenizer, [texts[i] for i in chunk]).to(
+                next(model.parameters()).device)
             with torch.inference_mode():
                 out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
                                      pad_token_id=tokenizer.pad_token_id
@@ -172,7 +170,17 @@ def prompt_answers(model: Any, tokenizer: Any, prompts: Sequence[Messages],
     return [said[i] for i in range(len(texts))]
 
 
-def _room(tokenizer: Any, conversations: Sequence[Messages]) -> int:
+def left_padded(tokenizer: Any, texts: list[str]) -> Any:
+    """``texts`` tokenized and padded on the left (every prompt ends where its answer
+    begins), as tensors. Padding is done apart from tokenizing: asked of a fast
+    tokenizer's call, it switches its shared Rust backend's padding on and back, which
+    fails ("Already borrowed") in another thread tokenizing at that moment, as an agent's
+    chats do; ``pad`` works on this call's lists alone."""
+    encoded = tokenizer(texts, add_special_tokens=False)
+    return tokenizer.pad(encoded, padding=True, padding_side="left", return_tensors="pt")
+
+
+def answer_room(tokenizer: Any, conversations: Sequence[Messages]) -> int:
     """New tokens enough for the longest reference and a margin (an answer that goes
     on longer is no closer to any reference for the words it adds)."""
     longest = max((len(tokenizer(reference_of(c), add_special_tokens=False)["input_ids"])

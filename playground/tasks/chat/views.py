@@ -51,11 +51,13 @@ def test_file(run: RunFolder, path: str, lang: str):
 
 def label_file(run: RunFolder, frame: pd.DataFrame, stem: str, lang: str):
     """The file with an answer to each question (to download), and its first rows. A
-    file of more than ``MAX_ROWS`` questions is refused: each answer is written."""
-    if len(frame) > MAX_ROWS:
-        raise gr.Error(say(lang, "chat_label_rows", rows=len(frame), most=MAX_ROWS))
+    language model writes each answer: a file of more than ``MAX_ROWS`` questions is
+    refused for it (retrieval picks its answers at once)."""
     try:
-        answered, column = agent_for(run.path).label_frame(frame)
+        agent = agent_for(run.path)
+        if agent.kind != "classic" and len(frame) > MAX_ROWS:
+            raise gr.Error(say(lang, "chat_label_rows", rows=len(frame), most=MAX_ROWS))
+        answered, column = agent.label_frame(frame)
     except PlaygroundError as exc:
         raise error_for(exc, lang) from exc
     out = write_csv(answered, download_path(f"{stem}.answers.csv"))
