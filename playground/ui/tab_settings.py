@@ -99,6 +99,19 @@ def for_task(values: dict[str, Any], old: str, new: str) -> list[Any]:
     return [changed[name] for name in form_names()]
 
 
+def for_loaded(config: RunConfig, task: str, lang: str) -> tuple[list[Any], str | None]:
+    """The form's values for a loaded settings file's ``config`` under the task picked on
+    the Model tab (a choice that task cannot use takes its default), and a sentence
+    naming what changed (None when nothing did)."""
+    saved = dict(zip(form_names(), values_of(config)))
+    shown = for_task(saved, config.task, task)
+    changed = [f"{label(name, lang)}: {saved[name]} → {value}"
+               for name, value in zip(form_names(), shown)
+               if name in task_choices(task) and value != saved[name]]
+    return shown, (say(lang, "settings_fit_task", changed="; ".join(changed)) if changed
+                   else None)
+
+
 def build(ctx: Context, task: gr.Dropdown) -> SettingsTab:
     """The form; ``task`` is the Model tab's task picker, whose defaults it follows."""
     t = ctx.t
@@ -159,14 +172,9 @@ def build(ctx: Context, task: gr.Dropdown) -> SettingsTab:
             config = RunConfig.from_json(path)
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
-        # for the task picked on the Model tab: a choice it cannot use takes its default
-        saved = dict(zip(fields, values_of(config)))
-        shown = for_task(saved, config.task, task_name)
-        changed = [f"{label(name, lang)}: {saved[name]} → {value}"
-                   for name, value in zip(fields, shown)
-                   if name in task_choices(task_name) and value != saved[name]]
-        if changed:
-            gr.Warning(say(lang, "settings_fit_task", changed="; ".join(changed)))
+        shown, notice = for_loaded(config, task_name, lang)
+        if notice:
+            gr.Warning(notice)
         return shown
 
     shown_task = gr.State(tasks.DEFAULT)  # the task the form's values are for

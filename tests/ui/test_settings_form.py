@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from playground.config import RunConfig, task_choices
-from playground.ui.tab_settings import for_task, form_names, values_of
+from playground.ui.tab_settings import for_loaded, for_task, form_names, values_of
 
 
 def test_picking_chat_switches_the_form_to_lora_and_back() -> None:
@@ -27,3 +27,12 @@ def test_a_choice_the_new_task_cannot_use_takes_its_default() -> None:
     assert entities["method"] == "head" and entities["early_stopping_metric"] == "auto"
     assert "head" not in task_choices("chat")["method"]
     assert "f1" not in task_choices("text-classification")["early_stopping_metric"]
+
+
+def test_a_loaded_settings_file_says_what_the_picked_task_changed() -> None:
+    entity_file = RunConfig(task="ner", early_stopping_metric="f1", epochs=7)
+    shown, notice = for_loaded(entity_file, "text-classification", "zh")
+    values = dict(zip(form_names(), shown))
+    assert values["early_stopping_metric"] == "auto" and values["epochs"] == 7
+    assert "f1 → auto" in notice and "1 · 模型" in notice
+    assert for_loaded(entity_file, "ner", "en") == (values_of(entity_file), None)
