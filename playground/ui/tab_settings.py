@@ -44,16 +44,16 @@ def _component(name: str, value: Any, t: Any) -> Any:
     """The form field of one setting. Ranges are checked by RunConfig.validate, which names
     the field in the page's language; gradio's own range check would not."""
     spec = field_specs()[name]
-    label, info = t(f"field_{name}"), t(f"help_{name}")
+    title, info = t(f"field_{name}"), t(f"help_{name}")
     if spec.choices:  # every one: a page narrows those that depend on its task (follow)
-        return gr.Dropdown(list(spec.choices), value=value, label=label, info=info,
+        return gr.Dropdown(list(spec.choices), value=value, label=title, info=info,
                            elem_id=f"field-{name}")
     if isinstance(value, bool):
-        return gr.Checkbox(value=value, label=label, info=info, elem_id=f"field-{name}")
+        return gr.Checkbox(value=value, label=title, info=info, elem_id=f"field-{name}")
     if spec.optional:  # a number box turns "empty" into 0 when it is first drawn
-        return gr.Textbox(value=_shown(value), label=label, info=info, placeholder="—",
+        return gr.Textbox(value=_shown(value), label=title, info=info, placeholder="—",
                           elem_id=f"field-{name}")
-    return gr.Number(value=value, label=label, info=info, elem_id=f"field-{name}",
+    return gr.Number(value=value, label=title, info=info, elem_id=f"field-{name}",
                      precision=0 if isinstance(value, int) else None)
 
 

@@ -49,7 +49,6 @@ def evaluate_file(run: RunFolder, path: str | Path, max_mistakes: int = 200) -> 
     table = pd.DataFrame(rows, columns=["question", "reference", "answer"] +
                          (["base_answer"] if base else []))
     return {"rows": len(messages), "file_rows": len(conversations), "scores": scores,
-            "base": base,
-            "answers": table.head(max_mistakes),
+            "base": base, "answers": table.head(max_mistakes),
             # None for retrieval: it writes no answer, it picks one
             "precision": agent.precision if agent.kind != "classic" else None}

@@ -173,9 +173,10 @@ def prompt_answers(model: Any, tokenizer: Any, prompts: Sequence[Messages],
 def left_padded(tokenizer: Any, texts: list[str]) -> Any:
     """``texts`` tokenized and padded on the left (every prompt ends where its answer
     begins), as tensors. Padding is done apart from tokenizing: asked of a fast
-    tokenizer's call, it switches its shared Rust backend's padding on and back, which
-    fails ("Already borrowed") in another thread tokenizing at that moment, as an agent's
-    chats do; ``pad`` works on this call's lists alone."""
+    tokenizer's call, it switches its shared Rust backend's padding on (until a call
+    without padding switches it off), and another thread tokenizing at that moment, as
+    an agent's chats do, fails ("Already borrowed"); ``pad`` works on this call's lists
+    alone."""
     encoded = tokenizer(texts, add_special_tokens=False)
     return tokenizer.pad(encoded, padding=True, padding_side="left", return_tensors="pt")
 
