@@ -126,6 +126,9 @@ def tiny_chat_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+CARD_VERBS = ("block", "renew", "activate")  # what ``retrieval_chat_run`` was asked
+
+
 def chat_rows(per_phrase: int = 3) -> list[tuple[str, str]]:
     """Question/answer pairs on the three intents' phrases, for a tiny chat run."""
     return [(f"{phrase} {i}", f"my name is ada and {label.replace('_', ' ')}")
@@ -164,6 +167,29 @@ def tiny_chat_run(tmp_path_factory: pytest.TempPathFactory, tiny_chat_model_dir:
         run.finetuned_dir.rename(run.model_dir)
     run.update_status(state="succeeded")
     return run.path
+
+
+@pytest.fixture(scope="session")
+def retrieval_chat_run(tmp_path_factory: pytest.TempPathFactory):
+    """A finished chat run of retrieval alone (the model "classic": no language model to
+    load) on 30 card questions, as a RunFolder. Trained once per session: only read it."""
+    import time
+
+    from playground.config import RunConfig
+    from playground.service.prepare import create_run, prepare
+    from playground.training.job import run_job
+
+    folder = tmp_path_factory.mktemp("retrieval-run")
+    rows = [(f"how do I {verb} my card {i}", f"To {verb} your card, open the app.")
+            for verb in CARD_VERBS for i in range(10)]
+    data = folder / "qa.csv"
+    pd.DataFrame(rows, columns=["question", "answer"]).to_csv(data, index=False)
+    prep = prepare(data, RunConfig(task="chat", model="classic"))
+    prep.raise_for_errors()
+    run = create_run(folder / "runs", prep)
+    run_job(run, time.time())
+    run.update_status(state="succeeded")
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -3,31 +3,19 @@ floor is answering nothing, and the retrieval agent answers from the sheet."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import pandas as pd
-
-from playground.config import RunConfig
+from playground.runfolder import RunFolder, read_json
 from playground.service.agents import ask
-from playground.service.prepare import create_run, prepare
-from playground.training.job import run_job
 
 
-def test_a_retrieval_chat_run_needs_no_model(tmp_path: Path) -> None:
-    rows = [(f"how do I {verb} my card {i}", f"To {verb} your card, open the app.")
-            for verb in ("block", "renew", "activate") for i in range(10)]
-    data = tmp_path / "qa.csv"
-    pd.DataFrame(rows, columns=["question", "answer"]).to_csv(data, index=False)
-    prep = prepare(data, RunConfig(task="chat", model="classic"))
-    prep.raise_for_errors()
-    run = create_run(tmp_path / "runs", prep)
-    report = run_job(run, time.time())
+def test_a_retrieval_chat_run_needs_no_model(retrieval_chat_run: RunFolder) -> None:
+    report = read_json(retrieval_chat_run.report_path)
     assert report["agent"]["kind"] == "classic" and report["verdict"] == "ok"
     assert report["scores"]["majority"]["chrf"] == 0.0
     assert report["headline"]["value"] > 0.8
-    run.update_status(state="succeeded")
-    assert ask(run, "how do I renew my card?").text == "To renew your card, open the app."
+    assert ask(retrieval_chat_run, "how do I renew my card?").text == \
+        "To renew your card, open the app."
 
 
 def test_gradient_checkpointing_trains_a_lora_chat_model(tmp_path: Path,
