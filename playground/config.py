@@ -79,6 +79,47 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "device": ("Device", "设备"),
 }
 
+# What each choice of a setting means, as its dropdown shows it (English, Chinese). Each
+# starts with the value itself, which the help texts, messages and settings files use.
+CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "method": {
+        "full": ("full: every weight learns", "full：全部参数参与学习"),
+        "head": ("head: the new classifier only", "head：只训练新分类层"),
+        "freeze": ("freeze: bottom layers fixed", "freeze：冻结底部若干层"),
+        "lora": ("lora: a small add-on learns", "lora：只训练一个小附加部分"),
+        "bitfit": ("bitfit: bias terms only", "bitfit：只训练偏置项"),
+    },
+    "optimizer": {
+        "adamw": ("adamw: AdamW, suits almost all", "adamw：AdamW，几乎都适用"),
+        "sgd": ("sgd: less memory", "sgd：更省内存"),
+    },
+    "scheduler": {
+        "linear": ("linear: falls steadily to zero", "linear：匀速降到零"),
+        "cosine": ("cosine: falls along a curve", "cosine：沿余弦曲线下降"),
+        "constant": ("constant: stays the same", "constant：保持不变"),
+        "constant_with_warmup": ("constant_with_warmup: the same after warm-up",
+                                 "constant_with_warmup：预热后保持不变"),
+    },
+    "precision": {
+        "auto": ("auto: the fastest this machine has", "auto：本机最快的精度"),
+        "fp32": ("fp32: full precision", "fp32：全精度"),
+        "bf16": ("bf16: half the bits", "bf16：一半位数"),
+        "fp16": ("fp16: half the bits (GPU only)", "fp16：一半位数（仅 GPU）"),
+    },
+    "early_stopping_metric": {
+        "auto": ("auto: the task's usual score", "auto：该任务常用的分数"),
+        "accuracy": ("accuracy: share right", "accuracy：准确率"),
+        "macro_f1": ("macro_f1: every label counts the same", "macro_f1：每个标签同等重要"),
+        "f1": ("f1: entity F1", "f1：实体 F1"),
+        "loss": ("loss: lower is better", "loss：越低越好"),
+    },
+    "device": {
+        "auto": ("auto: the GPU when there is one", "auto：有 GPU 就用 GPU"),
+        "cpu": ("cpu: the processor", "cpu：处理器"),
+        "cuda": ("cuda: an NVIDIA GPU", "cuda：NVIDIA GPU"),
+    },
+}
+
 
 @dataclass(frozen=True)
 class FieldSpec:

@@ -46,8 +46,8 @@ def _component(name: str, value: Any, t: Any) -> Any:
     spec = field_specs()[name]
     title, info = t(f"field_{name}"), t(f"help_{name}")
     if spec.choices:  # every one: a page narrows those that depend on its task (follow)
-        return gr.Dropdown(list(spec.choices), value=value, label=title, info=info,
-                           elem_id=f"field-{name}")
+        return gr.Dropdown(choice_items(name, spec.choices, t), value=value, label=title,
+                           info=info, elem_id=f"field-{name}")
     if isinstance(value, bool):
         return gr.Checkbox(value=value, label=title, info=info, elem_id=f"field-{name}")
     if spec.optional:  # a number box turns "empty" into 0 when it is first drawn
@@ -55,6 +55,12 @@ def _component(name: str, value: Any, t: Any) -> Any:
                           elem_id=f"field-{name}")
     return gr.Number(value=value, label=title, info=info, elem_id=f"field-{name}",
                      precision=0 if isinstance(value, int) else None)
+
+
+def choice_items(name: str, values: Any, t: Any) -> list[tuple[Any, str]]:
+    """A dropdown's (shown words, value) pairs for the choices ``values`` of setting
+    ``name``: each value with what it means (``config.CHOICE_LABELS``)."""
+    return [(t(f"choice_{name}_{value}"), value) for value in values]
 
 
 def _shown(value: Any) -> Any:
@@ -145,7 +151,7 @@ def build(ctx: Context, task: gr.Dropdown) -> SettingsTab:
 
     def follow(old: str, new: str, *values: Any):
         choices = task_choices(new)
-        return [new, *[gr.update(choices=list(choices[name]), value=value)
+        return [new, *[gr.update(choices=choice_items(name, choices[name], t), value=value)
                        if name in choices else value
                        for name, value in zip(fields, for_task(dict(zip(fields, values)),
                                                                old, new))]]
@@ -156,7 +162,7 @@ def build(ctx: Context, task: gr.Dropdown) -> SettingsTab:
 
     def narrow(task_name: str):
         choices = task_choices(task_name)
-        return [gr.update(choices=list(choices[name])) for name in narrowed]
+        return [gr.update(choices=choice_items(name, choices[name], t)) for name in narrowed]
 
     def save(request: gr.Request, *values: Any):
         config = config_from_form(dict(zip(fields, values)), lang_of(request))

@@ -327,14 +327,17 @@ def say(lang: str, key: str, **values: Any) -> str:
 
 
 def field_texts() -> dict[str, dict[str, str]]:
-    """i18n entries field_<name> and help_<name> for the generated settings form."""
-    from playground.config import FIELD_LABELS, field_specs
+    """i18n entries field_<name>, help_<name> and choice_<name>_<value> for the generated
+    settings form."""
+    from playground.config import CHOICE_LABELS, FIELD_LABELS, field_specs
 
     en, zh = {}, {}
     for name, spec in field_specs().items():
         if name in FIELD_LABELS:
             en[f"field_{name}"], zh[f"field_{name}"] = FIELD_LABELS[name]
             en[f"help_{name}"], zh[f"help_{name}"] = spec.help, spec.help_zh
+        for value, words in CHOICE_LABELS.get(name, {}).items():
+            en[f"choice_{name}_{value}"], zh[f"choice_{name}_{value}"] = words
     return {"en": en, "zh": zh}
 
 

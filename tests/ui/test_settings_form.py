@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from playground.config import RunConfig, task_choices
-from playground.ui.tab_settings import for_loaded, for_task, form_names, values_of
+from playground.config import RunConfig, field_specs, task_choices
+from playground.ui.tab_settings import (
+    choice_items,
+    for_loaded,
+    for_task,
+    form_names,
+    values_of,
+)
+from playground.ui.texts import field_texts
 
 
 def test_picking_chat_switches_the_form_to_lora_and_back() -> None:
@@ -36,3 +43,16 @@ def test_a_loaded_settings_file_says_what_the_picked_task_changed() -> None:
     assert values["early_stopping_metric"] == "auto" and values["epochs"] == 7
     assert "f1 → auto" in notice and "1 · 模型" in notice
     assert for_loaded(entity_file, "ner", "en") == (values_of(entity_file), None)
+
+
+def test_every_choice_in_the_form_says_what_it_means_in_both_languages() -> None:
+    words = field_texts()
+    for name in form_names():
+        for value in field_specs()[name].choices or ():
+            key = f"choice_{name}_{value}"
+            assert words["en"][key].startswith(f"{value}: "), key
+            assert words["zh"][key].startswith(f"{value}："), key
+    chat_methods = task_choices("chat")["method"]
+    assert choice_items("method", chat_methods, words["zh"].get) == [
+        (words["zh"][f"choice_method_{m}"], m) for m in chat_methods]
+    assert words["zh"]["choice_method_lora"] == "lora：只训练一个小附加部分"
