@@ -76,6 +76,10 @@ class TaskSpec:
     # other roles when a file has them (``Preview.extra_columns``).
     column_words: dict[str, tuple[str, str]] = field(default_factory=lambda: {
         "text": ("Text column", "文本列"), "label": ("Label column", "标签列")})
+    # The Data tab's chart of what its rows count: its title, the bars and their counts.
+    count_words: dict[str, tuple[str, str]] = field(default_factory=lambda: {
+        "title": ("Examples per label", "每个标签的样本数"), "x": ("label", "标签"),
+        "y": ("examples", "样本数")})
     # "Save merged model" writes its agent as one plain transformers folder (the agent
     # module's ``save_merged(model_dir, out)``); a classifier's model/ is one already.
     merges: bool = False

@@ -93,7 +93,7 @@ def analyse(path: str, text_column: str | None, label_column: str | None, lang: 
     return (gr.update(value=rows, visible=bubbles is None, column_widths=widths),
             gr.update(value=bubbles or "", visible=bubbles is not None),
             {**text, "value": found.text_column}, {**label, "value": found.label_column},
-            extra, label_chart(found.report.label_counts, lang),
+            extra, label_chart(found.report.label_counts, lang, task),
             _checks_markdown(found.report, lang, model, task))
 
 
@@ -117,14 +117,17 @@ def column_pickers(task: str, lang: str, columns: list[str] | None = None,
             gr.update(label=words["label"][zh], **chosen), shown)
 
 
-def label_chart(label_counts: dict[str, int], lang: str) -> Any:
-    """The examples-per-label bars, the axis from 0 (equal counts would collapse it);
-    hidden for a task whose rows have no labels to count (chat)."""
+def label_chart(label_counts: dict[str, int], lang: str, task: str = tasks.DEFAULT) -> Any:
+    """The examples-per-label bars (entities per type), titled as the task counts, the
+    axis from 0 (equal counts would collapse it); hidden for a task whose rows have no
+    labels to count (chat)."""
     if not label_counts:
         return gr.update(value=None, visible=False)
     counts = pd.DataFrame({"label": [str(k) for k in label_counts],
                            "examples": [int(v) for v in label_counts.values()]})
-    return count_bars(counts, lang, "examples")
+    words = {key: pair[lang == "zh"] for key, pair in tasks.spec(task).count_words.items()}
+    return {**count_bars(counts, lang, "examples"), "label": words["title"],
+            "x_title": words["x"], "y_title": words["y"]}
 
 
 def refused(message: str) -> tuple[Any, ...]:

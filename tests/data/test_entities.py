@@ -22,7 +22,9 @@ from playground.tasks.entities.checks import (
 from playground.tasks.entities.reading import (
     Sentence,
     read_entities,
+    entity_text,
     read_sentences,
+    shown_text,
     spans_from_tags,
     split_tokens,
     write_sentences,
@@ -224,6 +226,18 @@ def test_split_tokens_keeps_offsets() -> None:
     assert [t for t, _, _ in tokens] == ["Hi", "@", "anna", ",", "我", "在", "北", "京",
                                          "2024", "!"]
     assert all(text[s:e] == t for t, s, e in tokens)
+
+
+def test_tokens_are_shown_as_a_person_writes_them() -> None:
+    tokens = ["Anna", "Lee", "(", "from", "Maple", "&", "Moss", ")", "paid", "$", "5",
+              "in", "Boston", ",", "didn't", "she", "?", "She", "'s", "done", "."]
+    assert shown_text(tokens) == ("Anna Lee (from Maple & Moss) paid $5 in Boston, didn't "
+                                  "she? She's done.")
+    assert shown_text([t for t, _, _ in split_tokens("我在北京，Anna 在上海。")]) == \
+        "我在北京，Anna在上海。"
+    tags = ["B-PER", "I-PER", "O", "O", "B-ORG", "I-ORG", "I-ORG", "O"]
+    assert entity_text(tokens[:8], tags) == "PER: Anna Lee; ORG: Maple & Moss"
+    assert entity_text(["去", "北", "京"], ["O", "B-LOC", "I-LOC"]) == "LOC: 北京"
 
 
 def test_to_bio_and_spans() -> None:

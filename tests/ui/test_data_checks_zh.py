@@ -27,6 +27,10 @@ def test_an_entity_file_is_summed_up_in_chinese() -> None:
     assert list(found[0]["value"].columns) == ["文本", "实体"]
     english = analyse(str(path), None, None, "en", 50, "classic", "ner")[0]["value"]
     assert list(english.columns) == ["text", "entities"]
+    chart = found[5]  # it counts entities per type, not examples per label
+    assert (chart["label"], chart["x_title"], chart["y_title"]) == ("每种实体的数量", "实体类型",
+                                                                 "实体数")
+    assert chart["value"]["examples"].sum() == sum(report.label_counts.values())
     assert "标签：" not in shown  # not the table summary
     assert not ENGLISH_RUN.search(shown), shown
 

@@ -29,6 +29,8 @@ SPEC = TaskSpec(
     card_words=("Entity F1 on held-out sentences", "留出句子上的实体 F1"),
     column_words={"text": ("Words or text column", "词或文本列"),
                   "label": ("Tags or entity type column", "标注或实体类型列")},
+    count_words={"title": ("Entities per type", "每种实体的数量"),
+                 "x": ("entity type", "实体类型"), "y": ("entities", "实体数")},
     gives_entities=True,
     no_rules=("An entity agent answers with the entities it finds. To use them in "
                      "replies, pick it as the entity agent of an intent agent.",

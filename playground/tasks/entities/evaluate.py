@@ -15,7 +15,7 @@ from playground.errors import DataError, RunError
 from playground.runfolder import RunFolder
 from playground.service.agents import agent_for
 from playground.tasks.entities.checks import check_entity_eval
-from playground.tasks.entities.reading import is_cjk, read_entities, spans_from_tags
+from playground.tasks.entities.reading import entity_text, read_entities, shown_text
 
 
 def entity_agent(run: RunFolder):
@@ -48,9 +48,9 @@ def evaluate_file(run: RunFolder, path: str | Path,
     rows = []
     for sentence, guess in zip(sentences, predicted):
         if guess != sentence.tags:
-            rows.append({"text": " ".join(sentence.tokens),
-                         "entities": _entity_text(sentence.tokens, sentence.tags),
-                         "predicted": _entity_text(sentence.tokens, guess)})
+            rows.append({"text": shown_text(sentence.tokens),
+                         "entities": entity_text(sentence.tokens, sentence.tags),
+                         "predicted": entity_text(sentence.tokens, guess)})
     return {"rows": len(sentences), "report": report,
             "scores": entity_scores(truth, predicted, agent.labels),
             "majority": outside_baseline(truth, agent.labels),
@@ -58,7 +58,3 @@ def evaluate_file(run: RunFolder, path: str | Path,
                                      columns=["text", "entities", "predicted"])}
 
 
-def _entity_text(tokens: list[str], tags: list[str]) -> str:
-    joiner = "" if any(is_cjk(t) for t in tokens) else " "
-    return "; ".join(f"{kind}: {joiner.join(tokens[a:b])}"
-                     for a, b, kind in spans_from_tags(tags))

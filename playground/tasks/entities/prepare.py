@@ -29,9 +29,9 @@ from playground.tasks.entities.checks import (
     make_entity_splits,
 )
 from playground.tasks.entities.reading import (
-    is_cjk,
+    entity_text,
     read_entities,
-    spans_from_tags,
+    shown_text,
     write_sentences,
 )
 
@@ -93,10 +93,8 @@ def preview(path: str | Path, tokens_column: str | None, tags_column: str | None
     check_classic_entity_cost(report)
     shown = []
     for sentence in sentences[:rows]:
-        joiner = "" if is_cjk("".join(sentence.tokens)) else " "
-        entities = [f"{kind}: {joiner.join(sentence.tokens[a:b])}"
-                    for a, b, kind in spans_from_tags(sentence.tags)]
-        shown.append({"text": joiner.join(sentence.tokens), "entities": "; ".join(entities)})
+        shown.append({"text": shown_text(sentence.tokens),
+                      "entities": entity_text(sentence.tokens, sentence.tags)})
     columns = [] if found.format == "conll" else [str(c) for c in read_table(path).columns]
     roles = found.columns
     return Preview(rows=pd.DataFrame(shown, columns=["text", "entities"]), columns=columns,
@@ -141,4 +139,4 @@ def example_text(run: RunFolder) -> str | None:
         return None
     with path.open(encoding="utf-8") as fh:
         tokens = json.loads(fh.readline() or '{"tokens": []}').get("tokens", [])
-    return ("" if is_cjk("".join(tokens)) else " ").join(tokens) or None
+    return shown_text(tokens) or None

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,31 @@ def split_tokens(text: str) -> list[tuple[str, int, int]]:
 def is_cjk(text: str) -> bool:
     """Whether ``text`` holds at least one CJK ideograph."""
     return re.search(f"[{_CJK}]", text) is not None
+
+
+# Tokens read with no space before them (closing marks, English clitics), or after them.
+_CLOSING = {".", ",", "!", "?", ";", ":", "%", ")", "]", "}", "'s", "n't", "'re", "'ll",
+            "'ve", "'m", "'d", "”", "’"}
+_OPENING = {"(", "[", "{", "$", "“", "‘"}
+
+
+def shown_text(tokens: Sequence[str]) -> str:
+    """``tokens`` as a person would write them: Chinese without spaces, other text with a
+    space between words but none before "." or after "(" ("in Boston.", not "in Boston .")."""
+    if any(is_cjk(t) for t in tokens):
+        return "".join(tokens)
+    text = ""
+    for token in tokens:
+        if text and token not in _CLOSING and text[-1] not in _OPENING:
+            text += " "
+        text += token
+    return text
+
+
+def entity_text(tokens: Sequence[str], tags: Sequence[str]) -> str:
+    """The entities that ``tags`` mark in ``tokens``: "PER: Anna Lee; LOC: Boston"."""
+    return "; ".join(f"{kind}: {shown_text(tokens[a:b])}"
+                     for a, b, kind in spans_from_tags(tags))
 
 
 def parse_tag(tag: str) -> tuple[str, str] | None:
