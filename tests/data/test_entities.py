@@ -21,8 +21,8 @@ from playground.tasks.entities.checks import (
 )
 from playground.tasks.entities.reading import (
     Sentence,
-    read_entities,
     entity_text,
+    read_entities,
     read_sentences,
     shown_text,
     spans_from_tags,
