@@ -274,7 +274,7 @@ def _wire(ctx: Context, run, compare, knobs, chatbot, base_chatbot, message, sid
             try:
                 run = ctx.service.run(run_id)
                 streams = tasks.spec(agent_for(run.path).task).streams
-                has_base = streams and compares_with_base(run)
+                has_base = compares_with_base(run)
             except PlaygroundError:
                 pass  # not an agent yet: the chat says why when asked
         label = say(lang, "agent_chat_box" if has_base and compare else "chat_box")
