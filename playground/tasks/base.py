@@ -76,6 +76,8 @@ class TaskSpec:
     # other roles when a file has them (``Preview.extra_columns``).
     column_words: dict[str, tuple[str, str]] = field(default_factory=lambda: {
         "text": ("Text column", "文本列"), "label": ("Label column", "标签列")})
+    # Its bundled sample files (assets/), file name -> what the Data tab calls it (en, zh).
+    samples: dict[str, tuple[str, str]] = field(default_factory=dict)
     # The Data tab's chart of what its rows count: its title, the bars and their counts.
     count_words: dict[str, tuple[str, str]] = field(default_factory=lambda: {
         "title": ("Examples per label", "每个标签的样本数"), "x": ("label", "标签"),

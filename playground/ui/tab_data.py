@@ -19,7 +19,7 @@ from playground.ui.charts import CHART, count_bars
 from playground.ui.context import Context
 from playground.ui.session import Session
 from playground.ui.tab_model import model_setting
-from playground.ui.texts import error_for, lang_of, say
+from playground.ui.texts import error_for, lang_of, sample_key, say
 
 # No file_types on the uploads: gradio would refuse other files with an English sentence;
 # the readers look at what a file holds and say in the page's language what is wrong.
@@ -37,6 +37,13 @@ def samples() -> dict[str, Path]:
     """Bundled sample files (assets/), name -> path."""
     folder = Path(str(files("playground.assets")))
     return {p.name: p for p in sorted([*folder.glob("*.csv"), *folder.glob("*.conll")])}
+
+
+def sample_items(task: str | None, t: Any) -> list[tuple[Any, str]]:
+    """The sample picker's (words, file name) pairs: the samples of ``task``, or of every
+    task when None (what an API caller may name)."""
+    specs = tasks.specs() if task is None else [tasks.spec(task)]
+    return [(t(sample_key(name)), name) for spec in specs for name in spec.samples]
 
 
 def _model_line(model: str, language: str, lang: str, task: str) -> str:
@@ -146,7 +153,9 @@ def build(ctx: Context, model_tab: Any) -> DataTab:
             upload = gr.File(label=t("data_file"), height=150,
                              elem_id="upload")
         with gr.Column(scale=1):
-            sample = gr.Dropdown(list(samples()), label=t("data_sample"), value=None)
+            # Every task's samples, as an API caller may name any; a page shows its task's.
+            sample = gr.Dropdown(sample_items(None, t), label=t("data_sample"), value=None,
+                                 elem_id="sample")
     with gr.Row():
         text_column = gr.Dropdown([], label=t("text_column"), interactive=True,
                                   elem_id="text-column")
@@ -219,4 +228,10 @@ def build(ctx: Context, model_tab: Any) -> DataTab:
         return recheck(session, None, None, choice, custom, task, request)
 
     model_tab.task.input(retask, [ctx.session, *model], outputs, api_name="set_task")
+
+    def task_samples(task: str):
+        return gr.update(choices=sample_items(task, t), value=None)
+
+    model_tab.task.change(task_samples, model_tab.task, sample, api_name=False)
+    ctx.on_load.append((task_samples, [model_tab.task], [sample]))
     return DataTab(text_column=text_column, label_column=label_column, eval_file=eval_file)

@@ -12,6 +12,13 @@ from typing import Any
 from playground import tasks
 from playground.ui.texts_agents import AGENT_TEXTS
 
+
+def sample_key(name: str) -> str:
+    """The words' key of bundled sample file ``name`` (the page's translations take no
+    dots: they would read as nested keys)."""
+    return "sample_" + name.rsplit(".", 1)[0]
+
+
 TEXTS: dict[str, tuple[str, str]] = {
     # page
     "title": ("Agent Playground", "智能体训练场"),
@@ -260,6 +267,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     # each task's name in the picker, and what a gallery card's score of it is
     **{f"task_{spec.name}": spec.title for spec in tasks.specs()},
     **{f"card_{spec.name}": spec.card_words for spec in tasks.specs()},
+    **{sample_key(name): words for spec in tasks.specs() for name, words in spec.samples.items()},
     **{f"card_not_useful_{spec.name}": spec.not_useful for spec in tasks.specs()},
 }
 

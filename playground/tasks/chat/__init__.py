@@ -54,6 +54,12 @@ SPEC = TaskSpec(
     column_words={"text": ("Question column", "问题列"), "label": ("Answer column", "回答列"),
                   "system": ("System column (found by its name)", "系统提示列（按列名找到）")},
     exports_script=True,  # a standalone TRL SFTTrainer script
+    samples={
+        "bank_chat_en.csv": ("Bank help desk questions and answers, English: 90 rows",
+                             "银行客服问答，英文：90 行"),
+        "persona_pebble_en.csv": ("Pebble, an assistant who knows who made it, English: 72 rows",
+                                  "Pebble：知道自己由谁制作的助手，英文：72 行"),
+    },
     merges=True,  # a LoRA agent is an adapter on its base: merged, it loads anywhere
     # LoRA: a few MB of adapter per agent instead of a 540 MB copy of the model, and on a
     # small sheet it forgets less of what the model knew (general questions stay answered).

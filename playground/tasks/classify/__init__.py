@@ -23,4 +23,12 @@ SPEC = TaskSpec(
     card_words=("Accuracy on held-out texts", "留出文本上的准确率"),
     has_rules=True,
     exports_script=True,
+    samples={
+        "banking_intents_en.csv": ("Banking intents, English: 400 rows, 8 intents",
+                                   "银行意图，英文：400 行，8 种意图"),
+        "bank_help_desk_en.csv": ("Banking intents, English: 1,108 rows, 8 intents",
+                                  "银行意图，英文：1,108 行，8 种意图"),
+        "hotel_reviews_zh.csv": ("Hotel reviews, Chinese: good or bad, 600 rows",
+                                 "酒店评论，中文：好评或差评，600 行"),
+    },
 )

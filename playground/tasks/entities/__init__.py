@@ -29,6 +29,9 @@ SPEC = TaskSpec(
     card_words=("Entity F1 on held-out sentences", "留出句子上的实体 F1"),
     column_words={"text": ("Words or text column", "词或文本列"),
                   "label": ("Tags or entity type column", "标注或实体类型列")},
+    samples={"msra_ner_zh_sample.conll": (
+        "People, places, organisations, Chinese: 400 sentences",
+        "人名、地名、机构名，中文：400 个句子")},
     count_words={"title": ("Entities per type", "每种实体的数量"),
                  "x": ("entity type", "实体类型"), "y": ("entities", "实体数")},
     gives_entities=True,
