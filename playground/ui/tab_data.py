@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -17,6 +16,7 @@ from playground.errors import PlaygroundError
 from playground.service.prepare import language_note
 from playground.ui.charts import CHART, count_bars
 from playground.ui.context import Context
+from playground.ui.safe import md_text
 from playground.ui.session import Session
 from playground.ui.tab_model import model_setting
 from playground.ui.texts import error_for, lang_of, sample_key, say
@@ -52,18 +52,19 @@ def _model_line(model: str, language: str, lang: str, task: str) -> str:
     try:
         choice = choose(model, language, spec.model_family, spec.has_classic)
     except PlaygroundError as exc:  # it quotes the model typed on the Model tab
-        return f"❌ {html.escape(exc.text(lang), quote=False)}"
+        return f"❌ {md_text(exc.text(lang))}"
     note = language_note(choice, language, lang)
     said = choice.note_zh if lang == "zh" and choice.note_zh else choice.note
-    return f"🧠 {said}" + (f"\n\n⚠️ {note}" if note else "")
+    # A model typed on the Model tab is named in them: text, not Markdown.
+    return f"🧠 {md_text(said)}" + (f"\n\n⚠️ {md_text(note)}" if note else "")
 
 
 def _problem_line(problem, lang: str) -> str:
     """A problem's sentence, which quotes the file's column names and labels: escaped, so
-    they show as text in the Markdown."""
+    they show as text in the Markdown (a label "**x**" is not bold, "[a](b)" no link)."""
     mark = "❌ " if problem.level == "error" else "⚠️ "
     said = problem.message_zh if lang == "zh" and problem.message_zh else problem.message
-    return mark + html.escape(said, quote=False)
+    return mark + md_text(said)
 
 
 def _checks_markdown(report, lang: str, model: str, task: str) -> str:
@@ -74,7 +75,7 @@ def _checks_markdown(report, lang: str, model: str, task: str) -> str:
                                      labels=len(report.label_counts)))
         lines.append(_model_line(model, report.language, lang, task))
     summary = report.summary_lines_zh() if lang == "zh" else report.summary_lines()
-    lines += [f"- {html.escape(line, quote=False)}" for line in summary]
+    lines += [f"- {md_text(line)}" for line in summary]
     return "\n\n".join(lines)
 
 

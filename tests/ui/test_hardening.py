@@ -17,6 +17,7 @@ import pytest
 from conftest import intent_rows
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
+from markdown_it import MarkdownIt  # gradio's own dependency (through rich)
 
 from playground.config import RunConfig
 from playground.runfolder import RunFolder
@@ -237,10 +238,27 @@ def test_sentences_for_the_page_quote_markup_as_text() -> None:
 
     markup = "<img src=x onerror=window.__xss=1>"
     error = error_for(BundleError(f"The bundle holds {markup}.", zh=f"包中有 {markup}。"), "zh")
+    assert markup not in error.message
+    assert "&lt;img src=x onerror=window.__xss=1&gt;" in error.message
     problem = _problem_line(Problem("error", "unknown_labels", f"The label {markup} is new."),
-                            "en")
-    for said in (error.message, problem):
-        assert markup not in said and "&lt;img src=x onerror=window.__xss=1&gt;" in said
+                            "en")  # Markdown, as the Data tab shows it
+    shown = MarkdownIt("commonmark").render(problem)
+    assert "<img" not in shown and "&lt;img src=x onerror=window.__xss=1&gt;" in shown
+
+
+def test_labels_in_the_data_checks_show_as_text_not_markdown(tmp_path: Path) -> None:
+    """A file's labels are quoted in the Data tab's checks (Markdown): a label written as
+    bold or as a link must show as written, not bold, and never as a link."""
+    from playground.ui.tab_data import analyse
+
+    labels = ["**urgent**", "[click](http://evil.example)", "<b>html</b>"]
+    rows = [(f"message number {i} about {label}", label) for label in labels for i in range(12)]
+    path = tmp_path / "marks.csv"
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(path, index=False)
+    shown = MarkdownIt("commonmark").render(analyse(str(path), None, None, "en", 50, "classic")[-1])
+    assert "<strong>" not in shown and "<a " not in shown and "<b>" not in shown
+    for label in ("**urgent**", "[click](http://evil.example)", "&lt;b&gt;html&lt;/b&gt;"):
+        assert label in shown
 
 
 def test_the_login_page_checks_with_the_wait(tmp_path: Path) -> None:
