@@ -6,7 +6,6 @@ again, and the rest of the conversation stays."""
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ from playground.service.agents import (
     stream_reply,
 )
 from playground.ui.context import Context
+from playground.ui.safe import inline_text, typed_text
 from playground.ui.texts import error_for, lang_of, say
 
 DEFAULT = Sampling()
@@ -77,7 +77,7 @@ def conversation_of(history: History) -> list[dict[str, str]]:
     to what was typed, without the line under each answer that says who answered (the
     only "<sub>" in a message: the words in it are escaped)."""
     return [{"role": m["role"],
-             "content": html.unescape(text_of(m["content"]).split("<sub>")[0].rstrip("\n"))}
+             "content": typed_text(text_of(m["content"]).split("<sub>")[0].rstrip("\n"))}
             for m in history if m.get("role") in ("user", "assistant")]
 
 
@@ -90,7 +90,7 @@ def highlighted(text: str, entities: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _escaped(text: str) -> str:
     """The chatbot renders Markdown: the user's and the model's words are shown as text."""
-    return html.escape(text, quote=False)
+    return inline_text(text)
 
 
 def last_question(history: History) -> tuple[History, str]:

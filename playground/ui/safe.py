@@ -17,3 +17,21 @@ _MARKDOWN_MARKS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 def md_text(value: Any) -> str:
     """``value`` as literal text inside Markdown."""
     return _MARKDOWN_MARKS.sub(r"\\\1", html.escape(str(value), quote=False))
+
+
+# The marks that make Markdown bold, italic, code, struck, a heading, a link or an image.
+# Words inside a line (a chat message, a sentence quoting a label) escape these alone, so
+# their "." and "(" stay as typed in the page's source and in a copy.
+_FORMATTING_MARKS = re.compile(r"([\\`*_\[\]~#])")
+_ESCAPED_MARK = re.compile(r"\\([\\`*_\[\]~#])")
+
+
+def inline_text(value: str) -> str:
+    """Words inside a line of Markdown (a chat message, a sentence quoting a label) as
+    typed: never bold, a link or an image."""
+    return _FORMATTING_MARKS.sub(r"\\\1", html.escape(value, quote=False))
+
+
+def typed_text(shown: str) -> str:
+    """What was typed, from ``inline_text``'s output."""
+    return html.unescape(_ESCAPED_MARK.sub(r"\1", shown))

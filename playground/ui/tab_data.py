@@ -16,7 +16,7 @@ from playground.errors import PlaygroundError
 from playground.service.prepare import language_note
 from playground.ui.charts import CHART, count_bars
 from playground.ui.context import Context
-from playground.ui.safe import md_text
+from playground.ui.safe import inline_text
 from playground.ui.session import Session
 from playground.ui.tab_model import model_setting
 from playground.ui.texts import error_for, lang_of, sample_key, say
@@ -52,11 +52,11 @@ def _model_line(model: str, language: str, lang: str, task: str) -> str:
     try:
         choice = choose(model, language, spec.model_family, spec.has_classic)
     except PlaygroundError as exc:  # it quotes the model typed on the Model tab
-        return f"❌ {md_text(exc.text(lang))}"
+        return f"❌ {inline_text(exc.text(lang))}"
     note = language_note(choice, language, lang)
     said = choice.note_zh if lang == "zh" and choice.note_zh else choice.note
     # A model typed on the Model tab is named in them: text, not Markdown.
-    return f"🧠 {md_text(said)}" + (f"\n\n⚠️ {md_text(note)}" if note else "")
+    return f"🧠 {inline_text(said)}" + (f"\n\n⚠️ {inline_text(note)}" if note else "")
 
 
 def _problem_line(problem, lang: str) -> str:
@@ -64,7 +64,7 @@ def _problem_line(problem, lang: str) -> str:
     they show as text in the Markdown (a label "**x**" is not bold, "[a](b)" no link)."""
     mark = "❌ " if problem.level == "error" else "⚠️ "
     said = problem.message_zh if lang == "zh" and problem.message_zh else problem.message
-    return mark + md_text(said)
+    return mark + inline_text(said)
 
 
 def _checks_markdown(report, lang: str, model: str, task: str) -> str:
@@ -75,7 +75,7 @@ def _checks_markdown(report, lang: str, model: str, task: str) -> str:
                                      labels=len(report.label_counts)))
         lines.append(_model_line(model, report.language, lang, task))
     summary = report.summary_lines_zh() if lang == "zh" else report.summary_lines()
-    lines += [f"- {md_text(line)}" for line in summary]
+    lines += [f"- {inline_text(line)}" for line in summary]
     return "\n\n".join(lines)
 
 

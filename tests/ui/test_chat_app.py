@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from conftest import INTENTS, copy_run, intent_rows, tiny_settings
 from gradio_client import handle_file
+from markdown_it import MarkdownIt  # gradio's own dependency (through rich)
 
 from playground import tasks
 from playground.cli import main as cli_main
@@ -29,6 +30,7 @@ from playground.service.agents import Sampling, agent_for, stream_reply
 from playground.service.prepare import create_run, prepare
 from playground.training.job import run_job
 from playground.ui.chat_panel import conversation_of, last_question
+from playground.ui.safe import inline_text
 
 from .test_app_api import client, value
 
@@ -398,3 +400,16 @@ def test_the_conversation_so_far_is_what_was_typed() -> None:
                                         {"role": "user", "content": "again & again"}]
     assert last_question(history) == (history[:2], "again & again")
     assert last_question([]) == ([], "")
+
+
+def test_words_in_the_chat_show_as_typed_and_come_back_as_typed() -> None:
+    """The chatbot renders Markdown: what a user types (or a model or a bundle's reply
+    writes) is never bold, a link or an image there, and the conversation a model reads
+    next is what was typed."""
+    typed = "**bold** [link](http://evil.example) ![x](http://evil.example/p.png) <b>b</b> " \
+            "a_b_c `code` ~~no~~ # 5. \\ done."
+    shown = MarkdownIt("commonmark").enable("strikethrough").render(inline_text(typed))
+    for tag in ("<strong", "<a ", "<img", "<b>", "<code", "<s>", "<em", "<h1"):
+        assert tag not in shown, tag
+    assert "**bold** [link](http://evil.example)" in shown and "done." in shown
+    assert conversation_of([{"role": "user", "content": inline_text(typed)}])[0]["content"] == typed
