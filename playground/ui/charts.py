@@ -11,7 +11,16 @@ FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Microsoft
          "PingFang SC", "SimHei", "DejaVu Sans"]
 AXES = {"predicted": ("predicted", "预测"), "true": ("true", "真实"),
         "confidence": ("confidence", "把握"), "texts": ("texts", "条数"),
-        "label": ("label", "标签"), "examples": ("examples", "样本数")}
+        "label": ("label", "标签"), "examples": ("examples", "样本数"), "date": ("date", "日期"),
+        "predicted_label": ("predicted label", "预测标签")}
+# The Test tab's tables: their columns as the page's language names them (the files
+# written keep the names a program reads: predicted_label, confidence).
+COLUMN_WORDS = {"label": ("label", "标签"), "type": ("entity type", "实体类型"),
+                "precision": ("precision", "精确率"), "recall": ("recall", "召回率"),
+                "f1": ("F1", "F1"), "support": ("in the file", "文件中的数量"),
+                "text": ("text", "文本"), "entities": ("entities", "实体"),
+                "predicted": ("predicted", "预测"), "predicted_label": ("predicted label", "预测标签"),
+                "confidence": ("confidence", "把握"), "answer": ("answer", "回答")}
 # The class of every gradio plot: app.CSS fits the chart below the plot's label (gradio
 # sizes the chart to the whole block, and the block clips the legend and the x-axis).
 CHART = ["chart"]
@@ -49,13 +58,25 @@ def count_bars(counts: pd.DataFrame, lang: str, y: str = "texts"):
                      visible=True)
 
 
-def trend_lines(trend: pd.DataFrame | None):
-    """The labels-per-day lines, shown only when the file has dates, axis from zero."""
+def shown_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``frame`` as a page's table shows it: its known columns in the page's language, and
+    no cell a spreadsheet would run as a formula (the table has a copy button)."""
+    from playground.data.writing import safe_frame
+
+    zh = lang == "zh"
+    return safe_frame(frame.rename(columns={k: v[zh] for k, v in COLUMN_WORDS.items()}))
+
+
+def trend_lines(trend: pd.DataFrame | None, lang: str):
+    """The labels-per-day lines, shown only when the file has dates, axis from zero, with
+    their titles in the page's language (as ``count_bars``)."""
     import gradio as gr
 
     if trend is None:
         return gr.update(visible=False)
-    return gr.update(value=trend, y_lim=padded_lim(trend["texts"].max()), visible=True)
+    return gr.update(value=trend, y_lim=padded_lim(trend["texts"].max()), visible=True,
+                     x_title=_word("date", lang), y_title=_word("texts", lang),
+                     color_title=_word("label", lang))
 
 
 def confusion_figure(confusion: dict[str, Any], lang: str = "en"):
@@ -94,7 +115,8 @@ def confidence_histogram(confidence: pd.Series, lang: str = "en"):
 
 
 def trend_frame(frame: pd.DataFrame) -> pd.DataFrame | None:
-    """Predicted labels per day when the file has a column of dates, else None."""
+    """Predicted labels per day when the file has a column of dates, else None. A label
+    not seen on a day of the file counts 0 there, so its line goes down to the axis."""
     for column in frame.columns:
         values = frame[column].astype(str)
         if column in ("predicted_label", "confidence", "top3") or \
@@ -104,6 +126,7 @@ def trend_frame(frame: pd.DataFrame) -> pd.DataFrame | None:
         if parsed.notna().mean() > 0.8:
             days = parsed.dt.floor("D")
             return (frame.assign(date=days).dropna(subset=["date"])
-                    .groupby(["date", "predicted_label"]).size()
-                    .rename("texts").reset_index().rename(columns={"predicted_label": "label"}))
+                    .groupby(["date", "predicted_label"]).size().unstack(fill_value=0)
+                    .stack().rename("texts").reset_index()
+                    .rename(columns={"predicted_label": "label"}))
     return None

@@ -99,10 +99,10 @@ def build(ctx: Context) -> TestTab:
         with gr.Row():
             examples = gr.Dataframe(label=t("examples"), interactive=False, wrap=True,
                                     visible=False)
+            # its axis titles come with each file (trend_lines): a plot shows a
+            # translation key given here as raw text
             trend = gr.LinePlot(x="date", y="texts", color="label", height=260, visible=False,
-                                label=t("trend"), x_title=t("axis_date"),
-                                y_title=t("axis_texts"), color_title=t("axis_label"),
-                                elem_classes=CHART)
+                                label=t("trend"), elem_classes=CHART)
 
     def choices():
         return picker(ctx)

@@ -72,6 +72,31 @@ def test_charts_start_at_zero_for_equal_counts_and_are_titled() -> None:
     assert axis.get_xlim() == (0.0, 1.0) and axis.get_xlabel() == "把握"
 
 
+def test_labels_per_day_go_to_zero_on_days_without_them_and_are_titled() -> None:
+    from playground.ui.charts import trend_frame, trend_lines
+
+    labelled = pd.DataFrame({"date": ["2026-12-01", "2026-12-01", "2026-12-02", "2026-12-03"],
+                             "text": ["a", "b", "c", "d"],
+                             "predicted_label": ["wifi", "menu", "menu", "menu"]})
+    trend = trend_frame(labelled)
+    wifi = trend[trend["label"] == "wifi"].set_index("date")["texts"]
+    assert wifi.tolist() == [1, 0, 0] and trend["texts"].sum() == 4
+    lines = trend_lines(trend, "zh")
+    assert (lines["x_title"], lines["y_title"], lines["color_title"]) == ("日期", "条数", "标签")
+    assert trend_lines(None, "zh")["visible"] is False
+
+
+def test_the_test_tabs_tables_name_their_columns_in_the_pages_language() -> None:
+    from playground.ui.charts import shown_table
+
+    found = pd.DataFrame({"text": ["=1+1"], "label": ["a"], "predicted": ["b"],
+                          "confidence": [0.5]})
+    shown = shown_table(found, "zh")
+    assert list(shown.columns) == ["文本", "标签", "预测", "把握"]
+    assert shown.iloc[0, 0] != "=1+1"  # a formula is quoted: the table has a copy button
+    assert list(shown_table(found, "en").columns) == ["text", "label", "predicted", "confidence"]
+
+
 def test_the_status_says_the_phase_in_chinese_and_escapes_names(live_app, tmp_path: Path,
                                                                  intent_csv: Path) -> None:
     from playground.service.prepare import create_run, prepare

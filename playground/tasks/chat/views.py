@@ -15,6 +15,7 @@ from playground.runfolder import RunFolder
 from playground.service.agents import agent_for
 from playground.tasks.chat.evaluate import MAX_ROWS, evaluate_file
 from playground.tasks.chat.generation import ANSWER_MARGIN
+from playground.ui.charts import shown_table
 from playground.ui.downloads import download_path
 from playground.ui.texts import error_for, say
 
@@ -62,7 +63,7 @@ def label_file(run: RunFolder, frame: pd.DataFrame, stem: str, lang: str):
         raise error_for(exc, lang) from exc
     out = write_csv(answered, download_path(f"{stem}.answers.csv"))
     return (str(out), gr.update(visible=False), gr.update(visible=False),
-            gr.update(value=safe_frame(answered[[column, "answer"]].head(20)), visible=True),
+            gr.update(value=shown_table(answered[[column, "answer"]].head(20), lang), visible=True),
             gr.update(visible=False))
 
 

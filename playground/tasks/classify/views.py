@@ -8,7 +8,7 @@ import pandas as pd
 
 from playground.data import read_table
 from playground.data.limits import long_rows_note
-from playground.data.writing import safe_frame, write_csv
+from playground.data.writing import write_csv
 from playground.errors import PlaygroundError
 from playground.runfolder import RunFolder
 from playground.service.agents import agent_for
@@ -17,6 +17,7 @@ from playground.ui.charts import (
     confidence_histogram,
     confusion_figure,
     count_bars,
+    shown_table,
     trend_frame,
     trend_lines,
 )
@@ -39,9 +40,9 @@ def test_file(run: RunFolder, path: str, lang: str):
                               for label, values in result["per_label"].items()])
     # The tables have a copy button: a text or label that a spreadsheet would run as a
     # formula is shown (and copied) quoted, as in the files the playground writes.
-    return (summary, gr.update(value=safe_frame(per_label), visible=True),
+    return (summary, gr.update(value=shown_table(per_label, lang), visible=True),
             gr.update(value=confusion_figure(result["confusion_matrix"], lang), visible=True),
-            gr.update(value=safe_frame(found["mistakes"]), visible=True,
+            gr.update(value=shown_table(found["mistakes"], lang), visible=True,
                       label=say(lang, "mistakes"), column_widths=[]))
 
 
@@ -62,8 +63,9 @@ def label_file(run: RunFolder, frame: pd.DataFrame, stem: str, lang: str):
         ["predicted_label", "confidence", column]].sort_values("predicted_label")
     spread = confidence_histogram(labelled["confidence"], lang)
     return (str(out), count_bars(counts, lang), gr.update(value=spread, visible=True),
-            gr.update(value=safe_frame(examples), visible=True),
-            trend_lines(trend_frame(labelled)))
+            gr.update(value=shown_table(examples, lang),
+                      visible=True),
+            trend_lines(trend_frame(labelled), lang))
 
 
 def preview_html(rows: pd.DataFrame, lang: str) -> None:

@@ -9,10 +9,10 @@ import gradio as gr
 import pandas as pd
 
 from playground.data.limits import long_rows_note
-from playground.data.writing import safe_frame, write_csv
+from playground.data.writing import write_csv
 from playground.errors import PlaygroundError
 from playground.tasks.entities.evaluate import entity_agent, evaluate_file
-from playground.ui.charts import confidence_histogram, count_bars
+from playground.ui.charts import confidence_histogram, count_bars, shown_table
 from playground.ui.downloads import download_path
 from playground.ui.texts import error_for, say
 
@@ -29,8 +29,8 @@ def test_file(run, path: str, lang: str):
     per_type = pd.DataFrame([{"type": kind, **values}
                              for kind, values in scores["per_type"].items()])
     # Copyable tables: formula-like cells quoted, as in the files written (data.writing).
-    return (summary, gr.update(value=safe_frame(per_type), visible=True),
-            gr.update(visible=False), gr.update(value=safe_frame(found["mistakes"]), visible=True,
+    return (summary, gr.update(value=shown_table(per_type, lang), visible=True),
+            gr.update(visible=False), gr.update(value=shown_table(found["mistakes"], lang), visible=True,
                       label=say(lang, "mistakes"), column_widths=[]))
 
 
@@ -51,7 +51,7 @@ def label_file(run, frame: pd.DataFrame, stem: str, lang: str):
     examples = labelled[labelled["entities"] != ""].head(9)[[column, "entities"]]
     spread = confidence_histogram(found["confidence"], lang) if len(found) else None
     return (str(out), count_bars(counts, lang), gr.update(value=spread, visible=spread is not None),
-            gr.update(value=safe_frame(examples), visible=True),
+            gr.update(value=shown_table(examples, lang), visible=True),
             gr.update(visible=False))
 
 
