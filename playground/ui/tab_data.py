@@ -33,6 +33,9 @@ class DataTab:
     eval_file: gr.File
 
 
+PREVIEW_CHARS = 300  # of one cell in the preview table
+
+
 def samples() -> dict[str, Path]:
     """Bundled sample files (assets/), name -> path."""
     folder = Path(str(files("playground.assets")))
@@ -96,6 +99,10 @@ def analyse(path: str, text_column: str | None, label_column: str | None, lang: 
     bubbles = tasks.part(task, "views").preview_html(found.rows, lang)
     text, label, extra = column_pickers(task, lang, found.columns, found.extra_columns)
     rows = found.rows.rename(columns={c: pair[lang == "zh"] for c, pair in found.titles.items()})
+    # A cell of millions of characters would be sent to the browser whole: its start is
+    # what a preview needs.
+    rows = rows.map(lambda v: v[:PREVIEW_CHARS] + "…" if isinstance(v, str) and
+                    len(v) > PREVIEW_CHARS else v)
     # the task's own columns share the width (each wraps in view); a file's by content
     widths = [f"{100 / len(rows.columns):.0f}%"] * len(rows.columns) if found.titles else []
     return (gr.update(value=rows, visible=bubbles is None, column_widths=widths),

@@ -358,3 +358,14 @@ def test_an_entity_agents_mistakes_run_no_formula(make_run, tmp_path: Path) -> N
     cells = [cell for row in mistakes["value"].itertuples(index=False) for cell in row]
     assert any(str(cell).startswith("'=cmd|calc") for cell in cells), cells
     assert not any(str(cell).startswith("=") for cell in cells)
+
+
+def test_the_data_preview_sends_the_start_of_a_huge_cell(tmp_path: Path) -> None:
+    from playground.ui.tab_data import PREVIEW_CHARS, analyse
+
+    rows = [("x" * 200_000, "a")] + [(f"short text {i}", "ab"[i % 2]) for i in range(20)]
+    path = tmp_path / "huge_cell.csv"
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(path, index=False)
+    table = analyse(str(path), None, None, "en", 50, "classic")[0]["value"]
+    longest = table.map(lambda v: len(str(v))).to_numpy().max()
+    assert longest == PREVIEW_CHARS + 1 and "short text 1" in table.to_string()
