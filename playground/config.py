@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playground import tasks
+from playground import json_text, tasks
 from playground.errors import ConfigError
 
 METHODS = ("full", "head", "freeze", "lora", "bitfit")
@@ -332,16 +332,26 @@ class RunConfig:
     def from_json(cls, path: str | Path) -> RunConfig:
         name = Path(path).name  # an upload's path is the server's temporary folder
         try:
-            values = json.loads(Path(path).read_text(encoding="utf-8"))
+            values = json_text.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise ConfigError(f"The settings file {name} does not exist.",
                               "Check the path and try again.",
                               zh=f"设置文件 {name} 不存在。请检查路径后重试。") from exc
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"The settings file {name} is not valid JSON ({exc}).",
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"The settings file {name} is not text (UTF-8).",
                               "Save the settings again from the app, or fix the file.",
-                              zh=f"设置文件 {name} 不是有效的 JSON（{exc}）。"
+                              zh=f"设置文件 {name} 不是文本（UTF-8）。"
                                  "请在应用中重新保存设置，或修正该文件。") from exc
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"The settings file {name} is not valid JSON (line {exc.lineno}: "
+                              f"{exc.msg}).",
+                              "Save the settings again from the app, or fix the file.",
+                              zh=f"设置文件 {name} 不是有效的 JSON（第 {exc.lineno} 行："
+                                 f"{exc.msg}）。请在应用中重新保存设置，或修正该文件。") from exc
+        except IsADirectoryError as exc:
+            raise ConfigError(f"{name} is a folder, not a settings file.",
+                              "Give the path of a .json settings file.",
+                              zh=f"{name} 是文件夹，不是设置文件。请给出 .json 设置文件的路径。") from exc
         if not isinstance(values, dict):
             raise ConfigError(f"The settings file {name} does not hold a settings object.",
                               "Save the settings again from the app.",

@@ -197,3 +197,32 @@ def test_an_ask_without_text_gets_the_api_sentence_shape(runs) -> None:
         detail = answer.json()["detail"]
         assert '"text"' in detail["error"] and "your question" in detail["hint"]
         assert "text" in detail["zh"] and "你的问题" in detail["zh"]
+
+
+def test_json_nested_too_deeply_gets_a_sentence_not_a_traceback(tmp_path: Path) -> None:
+    """Python reads JSON by recursion: 100,000 "[" overflowed it (RecursionError) in a
+    data file, a chat file, a settings file, and on the command line."""
+    from playground import tasks
+    from playground.data import read_table
+    from playground.errors import ConfigError
+
+    deep = "[" * 100_000 + "]" * 100_000
+    lines = tmp_path / "nested.jsonl"
+    lines.write_text('{"text": "hi", "label": "a"}\n' + deep + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match="not valid JSON") as found:
+        read_table(lines)
+    assert "nested too deeply" in found.value.text("en") and "JSON" in found.value.text("zh")
+    with pytest.raises(DataError, match="not valid JSON"):
+        tasks.part("chat", "prepare").preview(lines, None, None, "classic", 5)
+    settings = tmp_path / "nested.json"
+    settings.write_text(deep, encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        RunConfig.from_json(settings)
+    settings.write_bytes(b"\xff\xfe{}")
+    with pytest.raises(ConfigError, match=r"not text \(UTF-8\)") as found:
+        RunConfig.from_json(settings)
+    assert "codec" not in found.value.text("zh")
+    done = subprocess.run([sys.executable, "-m", "playground", "train", "--data", str(lines),
+                           "--model", "classic"], capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "Traceback" not in done.stderr + done.stdout
+    assert "not valid JSON" in done.stderr + done.stdout

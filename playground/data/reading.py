@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from playground import json_text
 from playground.errors import DataError
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
@@ -209,9 +210,9 @@ def _read_json(text: str, name: str) -> tuple[pd.DataFrame, str]:
     stripped = text.lstrip()
     try:
         if stripped.startswith("["):
-            records, fmt = json.loads(stripped), "json"
+            records, fmt = json_text.loads(stripped), "json"
         else:
-            records = [json.loads(line) for line in text.splitlines() if line.strip()]
+            records = [json_text.loads(line) for line in text.splitlines() if line.strip()]
             fmt = "jsonl"
     except json.JSONDecodeError as exc:
         raise DataError(

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from playground import json_text
 from playground.service.replies import AgentRules, LabelRule, contains, fill, keyword_label
 
 MAX_HTTP_ANSWER = 1000  # characters of a web answer shown in the chat
@@ -187,7 +188,7 @@ def call_url(url: str, text: str, label: str, entities: list[dict[str, Any]],
         reason = getattr(exc, "reason", exc)
         return None, (f"web call to {url} failed: {reason}", f"调用 {url} 失败：{reason}")
     try:
-        parsed = json.loads(raw)
+        parsed = json_text.loads(raw)
     except json.JSONDecodeError:
         parsed = raw
     if isinstance(parsed, dict):

@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from playground import json_text
 from playground.data.reading import DEFAULT_MAX_BYTES, detect_encoding, read_table
 from playground.data.report import Problem
 from playground.errors import DataError
@@ -198,7 +199,7 @@ def _json_records(path: Path, max_bytes: int) -> tuple[list[tuple[int, Any]], st
     text = raw.decode(detect_encoding(raw), errors="replace").lstrip("\ufeff")
     if text.lstrip().startswith("["):
         try:
-            items = json.loads(text)
+            items = json_text.loads(text)
         except json.JSONDecodeError as exc:
             raise DataError(f"{path.name} is not valid JSON (line {exc.lineno}: {exc.msg}).",
                             "Save one conversation per line (JSON lines), or fix that line.",
@@ -210,7 +211,7 @@ def _json_records(path: Path, max_bytes: int) -> tuple[list[tuple[int, Any]], st
         if not line.strip():
             continue
         try:
-            records.append((number, json.loads(line)))
+            records.append((number, json_text.loads(line)))
         except json.JSONDecodeError:
             bad.append(number)
     if bad:

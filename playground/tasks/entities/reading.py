@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from playground import json_text
 from playground.data.reading import DEFAULT_MAX_BYTES, detect_encoding, read_table
 from playground.data.report import Problem, count_noun
 from playground.errors import DataError
@@ -379,7 +380,7 @@ def _cell_list(value: Any) -> list[str]:
     text = text.strip()
     if text.startswith("["):
         try:
-            items = json.loads(text)
+            items = json_text.loads(text)
         except json.JSONDecodeError:
             items = None
         if isinstance(items, list):
