@@ -191,7 +191,7 @@ def build(ctx: Context, run: gr.Dropdown) -> None:
         table on the page (saved with the rules)."""
         lang = lang_of(request)
         if not run_id or not path:
-            raise gr.Error(say(lang, "no_run" if not run_id else "no_data"))
+            raise gr.Error(say(lang, "no_run" if not run_id else "no_file_here"))
         try:
             folder = ctx.service.run(run_id)
             name = add_tool_table(folder, path)

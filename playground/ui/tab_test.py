@@ -38,7 +38,7 @@ def picker(ctx: Context, value: Any = None) -> Any:
 
 def _read(path: str | None, lang: str) -> pd.DataFrame:
     if not path:
-        raise gr.Error(say(lang, "no_data"))
+        raise gr.Error(say(lang, "no_file_here"))
     try:
         return read_table(path)
     except PlaygroundError as exc:
@@ -50,7 +50,7 @@ def test_on_file(ctx: Context, run_id: str, path: str, lang: str):
     its task shows them."""
     agent = chat_panel.agent_of(ctx, run_id, lang)
     if not path:
-        raise gr.Error(say(lang, "no_data"))
+        raise gr.Error(say(lang, "no_file_here"))
     return tasks.part(agent.task, "views").test_file(ctx.service.run(run_id), path, lang)
 
 

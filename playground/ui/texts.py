@@ -64,6 +64,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "label_chart": ("Examples per label", "每个标签的样本数"),
     "data_checks": ("Checks", "检查结果"),
     "no_data": ("Add training data first (tab 2 · Data).", "请先添加训练数据（第 2 步 · 数据）。"),
+    "no_file_here": ("Pick a file in the box next to this button first, then press it again.",
+                     "请先在此按钮旁的文件框中选择一个文件，然后再点一次。"),
     "too_big": ("This file is {size} MB; the limit is {limit} MB. Use a smaller sample.",
                 "该文件 {size} MB，上限为 {limit} MB。请使用更小的样本。"),
     # settings tab

@@ -117,6 +117,9 @@ def test_train_watch_chat_test_and_label(live_app, tiny_model_dir: Path, assets:
                                          api_name="/test_file")
     assert "Accuracy" in summary and "Always answering the most common label" in summary
     assert len(value(per_label)["data"]) == 8
+    for endpoint in ("/test_file", "/label_file"):  # no file picked: where to pick one
+        with pytest.raises(AppError, match="Pick a file in the box next to this button"):
+            c.predict(run_id, None, api_name=endpoint)
 
     tickets = tmp_path / "tickets.csv"
     pd.DataFrame({"date": ["2026-01-01", "2026-01-01", "2026-01-02"],
