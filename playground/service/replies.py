@@ -39,6 +39,14 @@ _SLOT = re.compile(r"\{(\w+)\}")
 
 
 MAX_RULE_NAME = 80  # characters: a rule's name is shown under each answer it gives
+# What one agent's rules may hold: each answer reads every keyword, and a reply is sent
+# whole (a 1 MB template with 200,000 keywords made every question take seconds).
+MAX_RULES = 1_000
+MAX_REPLY_CHARS = 2_000  # a reply template, the clarifying question, the not-found answer
+MAX_KEYWORDS = 2_000  # all rules together
+MAX_KEYWORD_CHARS = 100
+# A filled reply: slots such as {text} may repeat, so the answer is cut at this length.
+MAX_FILLED_CHARS = 10_000
 
 
 @dataclass
@@ -130,6 +138,7 @@ class AgentRules:
                               "Pick a named-entity agent from the list, or none.",
                               zh=f"实体智能体“{self.entity_run}”不是训练记录的 id。"
                                  "请从列表中选择一个命名实体智能体，或不选。", field="entity_run")
+        _check_sizes(self)
         seen = set()
         for rule in self.rules:
             for name in ("label", "reply", "action", "tool", "key"):
@@ -172,6 +181,34 @@ class AgentRules:
                                   "uploaded .csv file.", "Upload the table, then use its name.",
                                   zh=f"“{rule.label}”的表格必须是已上传的 .csv 文件的名字。"
                                      "请先上传表格，再使用它的名字。", field="tool")
+
+
+def _check_sizes(rules: AgentRules) -> None:
+    """A ConfigError when the rules hold more than an answer should read (``MAX_*``)."""
+    if len(rules.rules) > MAX_RULES:
+        raise ConfigError(f"There are {len(rules.rules):,} rules; an agent takes at most "
+                          f"{MAX_RULES:,}.", "Remove the rules you do not need.",
+                          zh=f"共有 {len(rules.rules):,} 条规则；一个智能体最多 {MAX_RULES:,} 条。"
+                             "请删除不需要的规则。", field="rules")
+    texts = [(name, getattr(rules, name)) for name in ("clarify", "not_found")]
+    texts += [(rule.label, rule.reply) for rule in rules.rules]
+    for name, text in texts:
+        if isinstance(text, str) and len(text) > MAX_REPLY_CHARS:
+            raise ConfigError(f"The reply of '{name[:MAX_RULE_NAME]}' is {len(text):,} "
+                              f"characters long; a reply takes at most {MAX_REPLY_CHARS:,}.",
+                              "Shorten it, or link to a longer text.",
+                              zh=f"“{name[:MAX_RULE_NAME]}”的回复有 {len(text):,} 个字符；"
+                                 f"回复最多 {MAX_REPLY_CHARS:,} 个字符。请缩短，或改为链接到长文。",
+                              field="reply")
+    words = [w for rule in rules.rules if isinstance(rule.keywords, list)
+             for w in rule.keywords]
+    if len(words) > MAX_KEYWORDS or any(len(str(w)) > MAX_KEYWORD_CHARS for w in words):
+        raise ConfigError(f"The rules have {len(words):,} keywords; they take at most "
+                          f"{MAX_KEYWORDS:,}, each of at most {MAX_KEYWORD_CHARS} characters.",
+                          "Keep the words that pick each label best.",
+                          zh=f"规则共有 {len(words):,} 个关键词；最多 {MAX_KEYWORDS:,} 个，"
+                             f"每个最多 {MAX_KEYWORD_CHARS} 个字符。请只保留最能区分标签的词。",
+                          field="keywords")
 
 
 def _check_label(rule: LabelRule, labels: list[str], seen: set[str]) -> None:
@@ -253,10 +290,20 @@ def fill(template: str, values: dict[str, Any]) -> str:
     """``{name}`` replaced by ``values[name]``; unknown names stay as written.
 
     Only plain names are filled (no ``{a.b}`` or ``{a[0]}``), so a template cannot reach
-    into Python objects.
+    into Python objects. The answer is cut at ``MAX_FILLED_CHARS``: a slot may repeat.
     """
-    return _SLOT.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values
-                     else m.group(0), template)
+    size, cut = 0, False
+
+    def value(match: re.Match) -> str:
+        nonlocal size, cut
+        said = str(values[match.group(1)]) if match.group(1) in values else match.group(0)
+        room = max(0, MAX_FILLED_CHARS - size)  # nothing more is built once it is reached
+        cut = cut or len(said) > room
+        size += min(len(said), room)
+        return said[:room]
+
+    filled = _SLOT.sub(value, template)
+    return filled[:MAX_FILLED_CHARS] + "…" if cut or len(filled) > MAX_FILLED_CHARS else filled
 
 
 def keyword_label(rules: AgentRules, text: str) -> tuple[str, str] | None:

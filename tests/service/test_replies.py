@@ -14,7 +14,14 @@ import pytest
 from playground.errors import ConfigError, DataError
 from playground.runfolder import RunFolder
 from playground.service.agents import ask, rules_for
-from playground.service.replies import AgentRules, LabelRule, fill, load_rules, save_rules
+from playground.service.replies import (
+    MAX_FILLED_CHARS,
+    AgentRules,
+    LabelRule,
+    fill,
+    load_rules,
+    save_rules,
+)
 from playground.service.respond import respond
 from playground.service.tables import add_tool_table
 from playground.training.job import run_job
@@ -65,6 +72,15 @@ def test_templates_fill_only_plain_names() -> None:
         "y {missing} {text.__class__} x"
 
 
+def test_a_reply_whose_slots_repeat_is_cut() -> None:
+    """A 24 KB template of {text} x 4,000 made a 20 MB answer from a long question."""
+    filled = fill("{text}" * 4_000, {"text": "y" * 5_000})
+    assert filled == "y" * MAX_FILLED_CHARS + "…"
+    with pytest.raises(ConfigError, match="an agent takes at most 1,000"):
+        AgentRules.from_dict({"rules": [{"label": f"r{i}", "reply": "ok", "keywords": [f"k{i}"]}
+                                        for i in range(1_001)]}, [])
+
+
 @pytest.mark.parametrize("change, fragment", [
     ({"label": "nope"}, "does not know"),
     ({"action": "email"}, "cannot be 'email'"),
@@ -75,6 +91,9 @@ def test_templates_fill_only_plain_names() -> None:
     ({"reply": 123}, "reply of a rule must be text"),
     ({"action": "http", "tool": "http://exa mple.com"}, "http:// or https://"),
     ({"action": "http", "tool": "http://[::1"}, "http:// or https://"),
+    ({"reply": "x" * 2_001}, "a reply takes at most 2,000"),  # every answer sends it
+    ({"keywords": ["w"] * 2_001}, "take at most 2,000"),  # every answer reads them all
+    ({"keywords": ["w" * 101]}, "each of at most 100 characters"),
 ])
 def test_bad_rules_are_named(change, fragment) -> None:
     rule = {"label": "refund", "reply": "ok", **change}
