@@ -319,7 +319,8 @@ class TrainingService:
         """Stop serving and hand the lock on; workers keep running for the next owner."""
         if cancel_running:
             for worker in list(self._active.values()):
-                self.cancel(worker.run.run_id)
+                if worker.run.exists():  # a run deleted as it ended is not reaped yet
+                    self.cancel(worker.run.run_id)
         self._stop.set()
         self._wake.set()
         if self._thread is not None:

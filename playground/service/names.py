@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.errors import RunError
+from playground.service.owners import Person, check_may_change, owner_of
 from playground.tasks import TaskSpec
 
 MAX_NAME = 60  # characters: fits a dropdown and a card
@@ -46,11 +47,15 @@ def name_of(run_id: str, status: dict[str, Any], spec: dict[str, Any]) -> str:
     return f"{Path(spec.get('data', {}).get('name') or run_id).stem} ({stamp})"
 
 
-def rename(service: Any, run_id: str, name: str) -> str:
-    """Give a run a new name (any run, any state); returns the name as stored."""
+def rename(service: Any, run_id: str, name: str, by: Person | None = None) -> str:
+    """Give a run a new name (any state); returns the name as stored. ``by`` is who asks
+    (None: the host); NotYourRun when it is someone else's run, as for Stop and Delete."""
     cleaned = clean_name(name)
     if not cleaned:
         raise RunError("A run's name cannot be empty.", "Type a name, then press Enter.",
                        zh="训练记录的名字不能为空。请输入名字后按回车。")
-    service.run(run_id).update_status(name=cleaned)
+    run = service.run(run_id)
+    status = run.read_status()
+    check_may_change(name_of(run_id, status, run.read_config()), owner_of(status), by, "rename")
+    run.update_status(name=cleaned)
     return cleaned

@@ -1,4 +1,4 @@
-"""Who started a run, and who may stop or delete it.
+"""Who started a run, and who may stop, delete or rename it.
 
 The room shares one app (and maybe one login), so a run records its owner in its
 status.json when it is queued or imported:
@@ -24,7 +24,7 @@ from typing import Any
 from playground.errors import NotYourRun
 
 Owner = dict[str, str]
-ACTIONS = {"stop": ("stop", "停止"), "delete": ("delete", "删除")}
+ACTIONS = {"stop": ("stop", "停止"), "delete": ("delete", "删除"), "rename": ("rename", "重命名")}
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def owns(owner: Owner | None, person: Person | None) -> bool:
 
 
 def may_change(owner: Owner | None, person: Person | None) -> bool:
-    """Whether ``person`` may stop or delete a run: the host (None, a command on the
+    """Whether ``person`` may stop, delete or rename a run: the host (None, a command on the
     server), the admin login, the owner, or anyone when the run has no owner."""
     return person is None or person.admin or not owner or owns(owner, person)
 

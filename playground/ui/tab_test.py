@@ -21,6 +21,7 @@ from playground.ui.charts import (
 )
 from playground.ui.context import Context
 from playground.ui.texts import error_for, lang_of, say
+from playground.ui.visitor import person
 
 
 @dataclass
@@ -115,12 +116,12 @@ def build(ctx: Context) -> TestTab:
         except PlaygroundError:
             return ""
 
-    def rename_run(run_id: str | None, new_name: str, request: gr.Request):
+    def rename_run(run_id: str | None, new_name: str, key: str | None, request: gr.Request):
         lang = lang_of(request)
         if not run_id:
             raise gr.Error(say(lang, "no_run"))
         try:
-            stored = rename(ctx.service, run_id, new_name)
+            stored = rename(ctx.service, run_id, new_name, by=person(ctx, request, key))
         except PlaygroundError as exc:
             raise error_for(exc, lang) from exc
         gr.Info(html.escape(say(lang, "renamed", name=stored)))  # a toast renders HTML
@@ -129,7 +130,7 @@ def build(ctx: Context) -> TestTab:
     refresh.click(choices, None, run, api_name="agents")
     ctx.on_load.append((choices, [], [run]))
     run.change(show_name, run, name, api_name=False)
-    name.submit(rename_run, [run, name], [run, name], api_name="rename_run")
+    name.submit(rename_run, [run, name, ctx.visitor], [run, name], api_name="rename_run")
 
     def run_test(run_id: str | None, path: str | None, request: gr.Request):
         return test_on_file(ctx, run_id, path, lang_of(request))

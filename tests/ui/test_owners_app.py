@@ -64,7 +64,10 @@ def test_only_the_starting_browser_stops_and_deletes_its_run(live_app, tiny_mode
     assert service.wait(run_id, timeout_s=180)["state"] == "cancelled"
     with pytest.raises(AppError, match="another browser.*may delete it"):
         other.predict(run_id, api_name="/delete_run")
-    assert service.run(run_id).path.exists()
+    with pytest.raises(AppError, match="another browser.*may rename it"):
+        other.predict(run_id, "not yours", api_name="/rename_run")
+    assert service.run(run_id).path.exists() and service.status(run_id)["name"] != "not yours"
+    assert reloaded.predict(run_id, "mine", api_name="/rename_run")[1] == "mine"
     reloaded.predict(run_id, api_name="/delete_run")
     assert not (service.runs_dir / run_id).exists()
 
