@@ -168,18 +168,22 @@ def test_a_question_over_the_limit_gets_a_sentence_from_the_api(runs) -> None:
     add_api_routes(app, TrainingService(run.path.parent, serve=False), api_key=None)
     url = f"{API_PREFIX}/agents/{run.run_id}/ask"
     with TestClient(app) as client:
-        refused = client.post(url, json={"text": "my card " * 150_000})  # 1.2 MB
+        refused = client.post(url, json={"text": "my card " * 150_000})  # 1.2 MB: not read
+        long = client.post(url, json={"text": "my card " * 700})  # 5,600 characters
         answered = client.post(url, json={"text": "I lost my card"})
-    assert refused.status_code == 400
+    assert refused.status_code == 413
     detail = refused.json()["detail"]
-    assert "an agent reads at most 5,000" in detail["error"] and "5,000" in detail["zh"]
+    assert "a question is at most 5,000 characters" in detail["error"] and "5,000" in detail["zh"]
+    assert long.status_code == 400 and "an agent reads at most 5,000" in long.json()["detail"][
+        "error"]
     assert answered.status_code == 200 and answered.json()["label"] == "lost_card"
     assert json.dumps(answered.json())
 
 
 def test_an_ask_without_text_gets_the_api_sentence_shape(runs) -> None:
-    """No body, a body without "text", or a text that is not a string: a 400 with the
-    error, hint and zh of every other refusal (not FastAPI's raw 422)."""
+    """No body, a body that is not a JSON object, without "text", or a text that is not a
+    string: a 400 with the error, hint and zh of every other refusal (not FastAPI's raw
+    422 or a 500)."""
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
@@ -191,7 +195,9 @@ def test_an_ask_without_text_gets_the_api_sentence_shape(runs) -> None:
     url = f"{API_PREFIX}/agents/{run.run_id}/ask"
     with TestClient(app) as client:
         answers = [client.post(url), client.post(url, json={"question": "hi"}),
-                   client.post(url, json={"text": 5}), client.post(url, json={"text": None})]
+                   client.post(url, json={"text": 5}), client.post(url, json={"text": None}),
+                   client.post(url, content=b"not json"), client.post(url, json=[1, 2]),
+                   client.post(url, content=b"[" * 20_000)]  # nested past Python's recursion
     for answer in answers:
         assert answer.status_code == 400, answer.text
         detail = answer.json()["detail"]

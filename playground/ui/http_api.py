@@ -17,8 +17,10 @@ import secrets
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
+from playground import json_text
+from playground.data.limits import MAX_TEXT_CHARS
 from playground.errors import DataError, PlaygroundError, RunError
 from playground.service.agents import ask, finished_runs, has_agent
 from playground.service.jobs import TrainingService
@@ -29,8 +31,43 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 KEY_ENV = "PLAYGROUND_API_KEY"
 
 
-class Question(BaseModel):
-    text: Any = None  # checked by the route, so a body without it gets a sentence, not a 422
+# A question's JSON: MAX_TEXT_CHARS characters, each up to 6 bytes when escaped (\uXXXX),
+# and room for the braces. Longer bodies are not read further (a 200 MB body was).
+MAX_ASK_BYTES = 6 * MAX_TEXT_CHARS + 1_000
+
+
+async def capped_body(request: Request, limit: int) -> bytes:
+    """The request's body, read no further than one byte past ``limit``."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return body[:limit + 1]
+    return body
+
+
+def _question(body: bytes) -> str:
+    """The question in an ask call's JSON ``body``, or an HTTPException with the sentence."""
+    if len(body) > MAX_ASK_BYTES:
+        raise _http(413, DataError(f"The request is longer than {MAX_ASK_BYTES:,} bytes; a "
+                                   f"question is at most {MAX_TEXT_CHARS:,} characters.",
+                                   "Shorten the question to the part that matters.",
+                                   zh=f"请求超过 {MAX_ASK_BYTES:,} 字节；一个问题最多 "
+                                      f"{MAX_TEXT_CHARS:,} 个字符。请只保留问题的关键部分。"))
+    try:
+        data = json_text.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    text = data.get("text") if isinstance(data, dict) else None
+    if not isinstance(text, str):
+        raise _http(400, DataError('The body has no "text" holding the question.',
+                                   'Send JSON such as {"text": "your question"}.',
+                                   zh='请求体里没有存放问题的 "text"。请发送 JSON，'
+                                      '例如 {"text": "你的问题"}。'))
+    if not text.strip():
+        raise _http(400, DataError("The text is empty.", 'Send {"text": "your question"}.',
+                                   zh='问题是空的。请发送 {"text": "你的问题"}。'))
+    return text
 
 
 def needs_key(host: str, share: bool) -> bool:
@@ -97,24 +134,16 @@ def add_api_routes(app: Any, service: TrainingService, api_key: str | None,
         return {"agents": finished_runs(service)}
 
     @router.post("/agents/{run_id}/ask")
-    def ask_agent(run_id: str, request: Request, question: Question | None = None
-                  ) -> dict[str, Any]:
+    async def ask_agent(run_id: str, request: Request) -> dict[str, Any]:
         check(request)
-        if question is None or not isinstance(question.text, str):
-            raise _http(400, DataError('The body has no "text" holding the question.',
-                                       'Send JSON such as {"text": "your question"}.',
-                                       zh='请求体里没有存放问题的 "text"。请发送 JSON，'
-                                          '例如 {"text": "你的问题"}。'))
-        if not question.text.strip():
-            raise _http(400, DataError("The text is empty.", 'Send {"text": "your question"}.',
-                                       zh='问题是空的。请发送 {"text": "你的问题"}。'))
+        text = _question(await capped_body(request, MAX_ASK_BYTES))
         if not has_agent(service, run_id):
             raise _http(404, RunError(f"There is no finished agent called '{run_id}'.",
                                       f"List them with GET {API_PREFIX}/agents.",
                                       zh=f"没有名为“{run_id}”的已完成智能体。"
                                          f"可用 GET {API_PREFIX}/agents 列出所有智能体。"))
         try:
-            reply = ask(service.run(run_id), question.text, web_calls)
+            reply = await run_in_threadpool(ask, service.run(run_id), text, web_calls)
         except DataError as exc:  # the question
             raise _http(400, exc) from exc
         except PlaygroundError as exc:  # the agent's files or rules: the server's side

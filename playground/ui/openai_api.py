@@ -39,7 +39,7 @@ from playground.service.agents import (
     stream_reply,
 )
 from playground.service.jobs import TrainingService
-from playground.ui.http_api import KEY_ENV, refusal
+from playground.ui.http_api import KEY_ENV, capped_body, refusal
 from playground.ui.logins import Logins
 from playground.ui.openai_request import MAX_BODY_BYTES, BadField, ChatRequest, read_body
 
@@ -73,7 +73,7 @@ def add_openai_routes(app: Any, service: TrainingService, api_key: str | None,
         if refused:
             return _refused(*refused)
         try:
-            asked = read_body(await _body(request))
+            asked = read_body(await capped_body(request, MAX_BODY_BYTES))
         except BadField as exc:
             return _error(400, exc, "invalid_request_error", "invalid_value", exc.param)
         if not has_agent(service, asked.model):
@@ -115,16 +115,6 @@ def add_openai_routes(app: Any, service: TrainingService, api_key: str | None,
                 _writing.release()
 
     app.include_router(router)
-
-
-async def _body(request: Request) -> bytes:
-    """The request's body, read no further than a conversation may be long."""
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            break  # read_body refuses it by its length
-    return body
 
 
 def _start(service: TrainingService, asked: ChatRequest,

@@ -6,10 +6,10 @@ API names its ``param``. Fields the playground does not use (``presence_penalty`
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from playground import json_text
 from playground.data.limits import MAX_CONVERSATION_CHARS, MAX_MESSAGES, MAX_TEXT_CHARS
 from playground.errors import DataError
 from playground.service.agents import MAX_NEW_TOKENS, Sampling
@@ -48,7 +48,7 @@ def read_body(body: bytes) -> ChatRequest:
                        zh=f"请求有 {len(body):,} 字节；一段对话最多 {MAX_CONVERSATION_CHARS:,} 个"
                           "字符。请发送更少或更短的消息。")
     try:
-        data = json.loads(body)
+        data = json_text.loads(body)
     except (ValueError, UnicodeDecodeError):
         data = None
     if not isinstance(data, dict):

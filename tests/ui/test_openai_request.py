@@ -42,6 +42,7 @@ def test_a_conversation_and_its_settings_are_read() -> None:
 @pytest.mark.parametrize(("body", "param", "words"), [
     (b"{not json", "body", "not a JSON object"),
     (b"[1, 2]", "body", "not a JSON object"),
+    (b"[" * 20_000, "body", "not a JSON object"),  # nested past Python's recursion
     (json.dumps({"messages": []}).encode(), "model", "model is missing"),
     (_body(model="x" * 201), "model", "not a run id"),
     (_body(messages=None), "messages", "missing or empty"),
