@@ -81,6 +81,24 @@ def conversation_of(history: History) -> list[dict[str, str]]:
             for m in history if m.get("role") in ("user", "assistant")]
 
 
+# A chat page keeps its latest turns: a conversation sent back by a caller is bounded
+# before it is read or shown again (a 40 MB one was echoed whole, after 36 s).
+MAX_SHOWN_MESSAGES = 200
+MAX_SHOWN_CHARS = 4 * MAX_TEXT_CHARS  # of one message: a page's own are far shorter
+
+
+def kept(history: History | None) -> History:
+    """The latest ``MAX_SHOWN_MESSAGES`` messages of ``history``, each cut to
+    ``MAX_SHOWN_CHARS``."""
+    kept_messages = []
+    for message in (history or [])[-MAX_SHOWN_MESSAGES:]:
+        text = text_of(message.get("content", "")) if isinstance(message, dict) else ""
+        if len(text) > MAX_SHOWN_CHARS:
+            message = {**message, "content": text[:MAX_SHOWN_CHARS] + "…"}
+        kept_messages.append(message)
+    return kept_messages
+
+
 def highlighted(text: str, entities: list[dict[str, Any]]) -> dict[str, Any]:
     """The gr.HighlightedText value: each entity marked with its type and confidence."""
     return {"text": text, "entities": [
@@ -166,6 +184,7 @@ def _wire(ctx: Context, run, compare, knobs, chatbot, base_chatbot, message, sid
     def turn(run_id: str | None, text: str, history: History, sampling: Sampling, lang: str):
         """One turn, as (conversation, labels box, entities box): the answer appears as it
         is written when the agent's task streams (a language model), at once otherwise."""
+        history = kept(history)
         if tasks.spec(agent_of(ctx, run_id, lang).task).streams:
             for said in streamed(run_id, text, history, sampling, lang, base=False):
                 yield said, gr.update(value=None, visible=False), gr.update(visible=False)
@@ -188,6 +207,7 @@ def _wire(ctx: Context, run, compare, knobs, chatbot, base_chatbot, message, sid
                  base: bool):
         """The conversation so far and the new message, answered piece by piece by the
         agent, or by its base model when ``base``."""
+        history = kept(history)
         asked = {"role": "user", "content": _escaped(text)}
         messages = conversation_of(history) + [{"role": "user", "content": text}]
         # the message shows at once; and Stop pressed before the first word leaves the

@@ -29,7 +29,13 @@ from playground.config import RunConfig
 from playground.service.agents import Sampling, agent_for, stream_reply
 from playground.service.prepare import create_run, prepare
 from playground.training.job import run_job
-from playground.ui.chat_panel import conversation_of, last_question
+from playground.ui.chat_panel import (
+    MAX_SHOWN_CHARS,
+    MAX_SHOWN_MESSAGES,
+    conversation_of,
+    kept,
+    last_question,
+)
 from playground.ui.safe import inline_text
 
 from .test_app_api import client, value
@@ -413,3 +419,13 @@ def test_words_in_the_chat_show_as_typed_and_come_back_as_typed() -> None:
         assert tag not in shown, tag
     assert "**bold** [link](http://evil.example)" in shown and "done." in shown
     assert conversation_of([{"role": "user", "content": inline_text(typed)}])[0]["content"] == typed
+
+
+def test_a_conversation_sent_back_is_bounded_before_it_is_read_or_shown() -> None:
+    history = [{"role": "user" if i % 2 == 0 else "assistant", "content": f"turn {i}"}
+               for i in range(2 * MAX_SHOWN_MESSAGES)]
+    history[-1] = {"role": "assistant", "content": [{"type": "text", "text": "y" * 10**6}]}
+    shown = kept(history)
+    assert len(shown) == MAX_SHOWN_MESSAGES and shown[0]["content"] == f"turn {MAX_SHOWN_MESSAGES}"
+    assert shown[-1]["content"] == "y" * MAX_SHOWN_CHARS + "…"
+    assert kept(None) == [] and kept(history[:3]) == history[:3]
