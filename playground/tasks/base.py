@@ -78,6 +78,10 @@ class TaskSpec:
         "text": ("Text column", "文本列"), "label": ("Label column", "标签列")})
     # Its bundled sample files (assets/), file name -> what the Data tab calls it (en, zh).
     samples: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # What its classic model is called in reports and charts (lowercase, en and zh).
+    classic_name: tuple[str, str] = ("classic model", "经典模型")
+    # A report's floor that is not ``floor_name``: its label in report.json -> (en, zh).
+    floor_names: dict[str, tuple[str, str]] = field(default_factory=dict)
     # The Data tab's chart of what its rows count: its title, the bars and their counts.
     count_words: dict[str, tuple[str, str]] = field(default_factory=lambda: {
         "title": ("Examples per label", "每个标签的样本数"), "x": ("label", "标签"),

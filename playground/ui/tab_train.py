@@ -126,8 +126,27 @@ def _running_text(curve: Curve, lang: str) -> tuple[str, int, int]:
 def _succeeded_text(report: dict[str, Any], lang: str) -> str:
     """The three held-out scores, which model the agent is and why, and a warning when the
     agent is no better than always giving the most common label."""
-    useful = report.get("verdict") != "no_better_than_majority"
-    return say(lang, "done" if useful else "not_useful", text=_scores_text(report, lang))
+    text = _scores_text(report, lang)
+    if report.get("verdict") != "no_better_than_majority":
+        return say(lang, "done", text=text)
+    return tasks.spec(report.get("task")).not_useful[lang == "zh"] + \
+        ("" if lang == "zh" else " ") + text
+
+
+def _percents(values: list[float]) -> list[str]:
+    """``values`` as percentages with one decimal, or two where one would show different
+    scores alike (chrF 14.53% and 14.51% are not both "14.5%")."""
+    for places in (1, 2, 3):
+        shown = [f"{v:.{places}%}" for v in values]
+        if len(set(shown)) == len(set(values)):
+            return shown
+    return shown
+
+
+def floor_words(task: tasks.TaskSpec, floor: dict[str, Any], zh: bool) -> str:
+    """What a report's floor is called: the task's floor, or the other one it names (a
+    chat run of retrieval alone scored answering nothing, not its base model)."""
+    return task.floor_names.get(floor.get("label"), task.floor_name)[zh]
 
 
 def _scores_text(report: dict[str, Any], lang: str) -> str:
@@ -138,11 +157,14 @@ def _scores_text(report: dict[str, Any], lang: str) -> str:
     key, zh = task.headline, lang == "zh"
     gap = "" if zh else " "  # Chinese sentences follow each other with no space
     held_out = report.get("held_out_zh") if zh else None
+    shown = _percents([scores["model"][key], scores["majority"][key],
+                       *([scores["classic"][key]] if scores.get("classic") else [])])
     text = say(lang, "succeeded", metric=_first_up(task.metric_title(key, lang)),
-               acc=scores["model"][key], held_out=held_out or report.get("held_out", ""),
-               floor=_first_up(task.floor_name[zh]), maj=scores["majority"][key])
+               acc=shown[0], held_out=held_out or report.get("held_out", ""),
+               floor=_first_up(floor_words(task, scores["majority"], zh)), maj=shown[1])
     if scores.get("classic"):
-        text += gap + say(lang, "succeeded_classic", classic=scores["classic"][key])
+        text += gap + say(lang, "succeeded_classic", name=_first_up(task.classic_name[zh]),
+                          classic=shown[2])
     agent = report.get("agent") or {}
     reason = agent.get("reason_zh") if lang == "zh" else agent.get("reason")
     if reason:
@@ -229,8 +251,9 @@ def scores_frame(report: dict[str, Any], lang: str) -> pd.DataFrame:
     scores = report.get("scores", {})
     task = tasks.spec(report.get("task"))
     key = task.headline
-    names = {"majority": task.floor_name[lang == "zh"],
-             "classic": say(lang, "bar_classic"), "finetuned": say(lang, "bar_finetuned")}
+    zh = lang == "zh"
+    names = {"majority": floor_words(task, scores.get("majority") or {}, zh),
+             "classic": task.classic_name[zh], "finetuned": say(lang, "bar_finetuned")}
     rows = [{"model": names[name], "score": scores[name][key]}
             for name in ("majority", "classic", "finetuned")
             if scores.get(name) and scores[name].get(key) is not None]

@@ -124,15 +124,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                     "最多约剩 {time}（提前停止可能让训练更早结束）"),
     "starting": ("Starting: the training process is loading…", "正在启动：训练进程正在加载…"),
     "done": ("✅ Done. {text}", "✅ 完成。{text}"),
-    "succeeded": ("{metric} {acc:.1%} on {held_out}. {floor}: {maj:.1%}.",
-                  "{metric} {acc:.1%}（{held_out}）。{floor}：{maj:.1%}。"),
-    "succeeded_classic": ("Classic model: {classic:.1%}.", "经典模型：{classic:.1%}。"),
+    "succeeded": ("{metric} {acc} on {held_out}. {floor}: {maj}.",
+                  "{metric} {acc}（{held_out}）。{floor}：{maj}。"),
+    "succeeded_classic": ("{name}: {classic}.", "{name}：{classic}。"),
     "eta_measuring": ("time left: measuring…", "剩余时间：测量中…"),
-    "not_useful": ("⚠️ Finished, but the agent is no better than always giving the most "
-                   "common label, so it is not ready to use: add more examples per label, "
-                   "or check that the labels follow from the texts. {text}",
-                   "⚠️ 训练结束，但智能体并不比“总答最常见标签”更好，还不能使用：请为每个标签补充更多样本，"
-                   "或检查标签是否能从文本看出。{text}"),
     "state_queued": ("waiting", "排队中"),
     "state_running": ("training", "训练中"),
     "state_succeeded": ("finished", "已完成"),
@@ -142,7 +137,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "scores_plot": ("Held-out scores: what fine-tuning bought", "留出数据得分：微调带来了什么"),
     "scores_plot_classic": ("Held-out scores: the classic model against the simplest guess",
                             "留出数据得分：经典模型与最简单的猜法对比"),
-    "bar_classic": ("classic model", "经典模型"),
     "bar_finetuned": ("fine-tuned model", "微调模型"),
     "axis_step": ("training step", "训练步数"),
     "axis_loss": ("loss", "损失"),

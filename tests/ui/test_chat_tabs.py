@@ -136,3 +136,29 @@ def test_the_chinese_checkpoint_help_names_tasks_by_their_titles() -> None:
     for task in tasks.specs():
         assert task.name not in spec.help_zh and task.short_title[1] in spec.help_zh
     assert "对话用损失" in spec.help_zh and "for chat, the loss" in spec.help
+
+
+def test_a_chat_report_speaks_of_answers_retrieval_and_the_floor_it_scored() -> None:
+    """A chat run has no labels: its warning speaks of the base model's answers, its
+    classic model is retrieval, scores that one decimal would show alike get two, and a
+    run of retrieval alone says it scored answering nothing, not a base model."""
+    from playground.ui.tab_train import _succeeded_text, scores_frame
+
+    report = {"task": "chat", "verdict": "no_better_than_majority", "held_out": "4 rows",
+              "scores": {"majority": {"label": "base model", "chrf": 0.1453},
+                         "model": {"chrf": 0.1451}, "classic": {"chrf": 0.1451},
+                         "finetuned": {"chrf": 0.17}}}
+    shown = _succeeded_text(report, "en")
+    assert shown.startswith(tasks.spec("chat").not_useful[0]) and "label" not in shown
+    assert "14.51% on 4 rows. Base model: 14.53%. Retrieval: 14.51%." in shown
+    assert list(scores_frame(report, "zh")["model"]) == ["微调前的基础模型", "检索", "微调模型"]
+    alone = {"task": "chat", "verdict": "ok", "held_out": "4 rows",
+             "scores": {"majority": {"label": "no answer", "chrf": 0.0},
+                        "model": {"chrf": 0.0276}, "classic": {"chrf": 0.0276}}}
+    said = _succeeded_text(alone, "zh")
+    assert "不作回答（未评测基础模型）：0.0%" in said and "微调前的基础模型" not in said
+    intents = {"task": "text-classification", "verdict": "ok", "held_out": "9 rows",
+               "scores": {"majority": {"label": "a", "accuracy": 0.5},
+                          "model": {"accuracy": 0.9}, "classic": {"accuracy": 0.8}}}
+    assert "Accuracy 90.0% on 9 rows. Most common label: 50.0%. Classic model: 80.0%." in \
+        _succeeded_text(intents, "en")

@@ -28,6 +28,10 @@ SPEC = TaskSpec(
                 "⚠️ 还不能使用：它的回答并不比基础模型更接近你的答案。请补充更多问答对。"),
     metric_note="chrF and exact match of greedy answers",
     json_names=("base", "retrieval"),  # base_chrf, retrieval_exact_match...
+    classic_name=("retrieval", "检索"),
+    # a run of retrieval alone scores no base model: its floor is answering nothing
+    floor_names={"no answer": ("answering nothing (no base model was scored)",
+                               "不作回答（未评测基础模型）")},
     json_compared=("chrf", "exact_match", "loss"),  # retrieval has no loss: left out
     run_suffix=(" · chat", " · 对话"),
     phases={"training": ("Fine-tuning {model} on your conversations.",
