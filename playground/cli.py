@@ -405,7 +405,8 @@ def _finish(run: Any, status: dict[str, Any], prep: Any, as_json: bool, total_s:
             if "answer_precision" in report else ""
         note = f" ({task.metric_note}{answered})" if task.metric_note else ""
         say(f"\nOn {summary['held_out']}{note}:")
-        rows = [(task.floor_name[0], scores["majority"]), ("classic model", scores.get("classic")),
+        rows = [(task.floor_words(scores["majority"]), scores["majority"]),
+                (task.classic_name[0], scores.get("classic")),
                 (summary["model"][:26], model_scores)]
         for name, row in filter(lambda r: r[1], rows):
             say(f"  {name:<26} " + "  ".join(f"{task.metric_title(key)} {row[key]:.4f}"

@@ -90,6 +90,11 @@ class TaskSpec:
     # module's ``save_merged(model_dir, out)``); a classifier's model/ is one already.
     merges: bool = False
 
+    def floor_words(self, floor: dict[str, Any], zh: bool = False) -> str:
+        """What a report's floor is called: the task's floor, or the other one it names
+        (a chat run of retrieval alone scored answering nothing, not its base model)."""
+        return self.floor_names.get(floor.get("label"), self.floor_name)[zh]
+
     @property
     def headline(self) -> str:
         """The key of the score that sums a run up (the first metric)."""

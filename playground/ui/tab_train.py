@@ -143,12 +143,6 @@ def _percents(values: list[float]) -> list[str]:
     return shown
 
 
-def floor_words(task: tasks.TaskSpec, floor: dict[str, Any], zh: bool) -> str:
-    """What a report's floor is called: the task's floor, or the other one it names (a
-    chat run of retrieval alone scored answering nothing, not its base model)."""
-    return task.floor_names.get(floor.get("label"), task.floor_name)[zh]
-
-
 def _scores_text(report: dict[str, Any], lang: str) -> str:
     """The held-out scores of a run's report (the floor, classic, the agent) and which
     model the agent is and why."""
@@ -161,7 +155,7 @@ def _scores_text(report: dict[str, Any], lang: str) -> str:
                        *([scores["classic"][key]] if scores.get("classic") else [])])
     text = say(lang, "succeeded", metric=_first_up(task.metric_title(key, lang)),
                acc=shown[0], held_out=held_out or report.get("held_out", ""),
-               floor=_first_up(floor_words(task, scores["majority"], zh)), maj=shown[1])
+               floor=_first_up(task.floor_words(scores["majority"], zh)), maj=shown[1])
     if scores.get("classic"):
         text += gap + say(lang, "succeeded_classic", name=_first_up(task.classic_name[zh]),
                           classic=shown[2])
@@ -252,7 +246,7 @@ def scores_frame(report: dict[str, Any], lang: str) -> pd.DataFrame:
     task = tasks.spec(report.get("task"))
     key = task.headline
     zh = lang == "zh"
-    names = {"majority": floor_words(task, scores.get("majority") or {}, zh),
+    names = {"majority": task.floor_words(scores.get("majority") or {}, zh),
              "classic": task.classic_name[zh], "finetuned": say(lang, "bar_finetuned")}
     rows = [{"model": names[name], "score": scores[name][key]}
             for name in ("majority", "classic", "finetuned")
