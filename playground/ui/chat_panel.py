@@ -169,6 +169,12 @@ def build(ctx: Context, run: gr.Dropdown) -> ChatPanel:
                      scores=scores, settings=settings)
 
 
+def retrieves_answers(agent: Any) -> bool:
+    """Whether a streaming agent picks its answers from its training sheet (retrieval
+    served: it scored best on validation) rather than writing them."""
+    return tasks.spec(agent.task).streams and getattr(agent, "kind", "") == "classic"
+
+
 def agent_of(ctx: Context, run_id: str | None, lang: str) -> Any:
     """The picked run's agent, or a gr.Error saying why there is none."""
     if not run_id:
@@ -229,10 +235,12 @@ def _wire(ctx: Context, run, compare, knobs, chatbot, base_chatbot, message, sid
             raise error_for(failed_answer(run_id, exc), lang) from exc
         finally:
             answer.close()
-        source = SOURCE_WORDS["base" if base else "model"][lang == "zh"]
+        how = "base" if base else "retrieval" if retrieves_answers(
+            agent_of(ctx, run_id, lang)) else "model"
         why = _escaped(why_line(answer.rule, lang) if answer.rule else say(
-            lang, "answered_generated", source=source,
-            detail=say(lang, "streamed_base" if base else "streamed")))
+            lang, "answered_generated", source=SOURCE_WORDS[how][lang == "zh"],
+            detail=say(lang, {"base": "streamed_base", "model": "streamed",
+                              "retrieval": "retrieved"}[how])))
         yield history + [asked, {"role": "assistant",
                                  "content": f"{_escaped(said)}\n\n<sub>{why}</sub>"}]
 
@@ -289,15 +297,17 @@ def _wire(ctx: Context, run, compare, knobs, chatbot, base_chatbot, message, sid
         """The chat's parts for the picked agent: settings and the base model for a
         language model, the labels box for the others."""
         lang = lang_of(request)
-        streams = has_base = False
+        streams = has_base = retrieves = False
         if run_id:
             try:
                 run = ctx.service.run(run_id)
-                streams = tasks.spec(agent_for(run.path).task).streams
+                agent = agent_for(run.path)
+                streams, retrieves = tasks.spec(agent.task).streams, retrieves_answers(agent)
                 has_base = compares_with_base(run)
             except PlaygroundError:
                 pass  # not an agent yet: the chat says why when asked
-        label = say(lang, "agent_chat_box" if has_base and compare else "chat_box")
+        label = say(lang, ("retrieval_chat_box" if retrieves else "agent_chat_box")
+                    if has_base and compare else "chat_box")
         return (gr.update(visible=streams), gr.update(visible=has_base and compare),
                 gr.update(visible=not streams), gr.update(label=label),
                 gr.update(visible=not streams))

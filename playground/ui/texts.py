@@ -196,6 +196,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                           "每次回答的时间会加倍。"),
     "base_chat_box": ("Base model (before fine-tuning)", "基础模型（微调前）"),
     "agent_chat_box": ("Agent (fine-tuned)", "智能体（微调后）"),
+    "retrieval_chat_box": ("Agent (retrieval: it scored best, so it answers)",
+                           "智能体（检索：它得分最高，由它回答）"),
     "regenerate": ("Regenerate", "重新生成"),
     "clear_chat": ("Clear", "清空"),
     "test_file": ("File to test on, with the right answers", "用于测试的文件（带正确答案）"),

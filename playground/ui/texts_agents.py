@@ -80,6 +80,8 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
     "save_rules": ("Save rules", "保存规则"),
     "rules_saved": ("Saved: the chat uses these rules now.", "已保存：对话立即使用这些规则。"),
     "streamed": ("written as you watched", "边写边显示"),
+    "retrieved": ("the answer of the most similar training question",
+                  "训练数据中最相似问题的答案"),
     "streamed_base": ("before fine-tuning, written as you watched", "微调前，边写边显示"),
     "answered_generated": ("answered by {source}: {detail}", "由{source}回答：{detail}"),
     "answered_by": ("{label} · {confidence:.0%} sure · answered by {source}: {detail}",

@@ -160,6 +160,20 @@ def test_the_chat_settings_reach_the_model(live_app, talking_run: str) -> None:
         c.predict(talking_run, QUESTION, [], *_settings(temperature=5.0), api_name="/chat")
 
 
+def test_a_retrieval_agent_says_its_answer_is_a_training_answer(
+        live_app, retrieval_chat_run) -> None:
+    """Retrieval picks an answer of the sheet: it is not "written as you watched"."""
+    url, service = live_app
+    run_id = copy_run(retrieval_chat_run.path, service.runs_dir).run_id
+    for lang, words in (("en-US", "answered by retrieval: the answer of the most similar "
+                                  "training question"),
+                        ("zh-CN", "由检索回答：训练数据中最相似问题的答案")):
+        history = client(url, lang).predict(run_id, "how do I renew my card", [],
+                                            *_settings(), api_name="/chat")[0]
+        said = str(history[-1]["content"])
+        assert "To renew your card" in said and words in said, said
+
+
 def test_the_base_model_answers_beside_the_agent(live_app, chat_run: str,
                                                  talking_base: Path) -> None:
     url, service = live_app
