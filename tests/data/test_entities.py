@@ -233,6 +233,8 @@ def test_tokens_are_shown_as_a_person_writes_them() -> None:
               "in", "Boston", ",", "didn't", "she", "?", "She", "'s", "done", "."]
     assert shown_text(tokens) == ("Anna Lee (from Maple & Moss) paid $5 in Boston, didn't "
                                   "she? She's done.")
+    assert shown_text([t for t, _, _ in split_tokens("Peet's opened in Berlin.")]) == \
+        "Peet's opened in Berlin."
     assert shown_text([t for t, _, _ in split_tokens("我在北京，Anna 在上海。")]) == \
         "我在北京，Anna在上海。"
     tags = ["B-PER", "I-PER", "O", "O", "B-ORG", "I-ORG", "I-ORG", "O"]

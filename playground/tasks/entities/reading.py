@@ -80,10 +80,11 @@ def is_cjk(text: str) -> bool:
     return re.search(f"[{_CJK}]", text) is not None
 
 
-# Tokens read with no space before them (closing marks, English clitics), or after them.
+# Tokens read with no space before them (closing marks, English clitics), or after them;
+# an apostrophe split off on its own ("Peet", "'", "s") joins both sides.
 _CLOSING = {".", ",", "!", "?", ";", ":", "%", ")", "]", "}", "'s", "n't", "'re", "'ll",
-            "'ve", "'m", "'d", "”", "’"}
-_OPENING = {"(", "[", "{", "$", "“", "‘"}
+            "'ve", "'m", "'d", "”", "’", "'"}
+_OPENING = {"(", "[", "{", "$", "“", "‘", "'", "’"}
 
 
 def shown_text(tokens: Sequence[str]) -> str:
