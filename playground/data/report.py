@@ -78,17 +78,17 @@ class DataReport:
             shown = ", ".join(f"{label} ({n:,})" for label, n in first)
             more = len(self.label_counts) - MAX_NAMED
             tail = f", and {more:,} more" if more > 0 else ""
-            lines.append(f"{len(self.label_counts):,} labels: {shown}{tail}.")
+            lines.append(f"{count_noun(len(self.label_counts), 'label')}: {shown}{tail}.")
         if self.char_lengths:
             c = self.char_lengths
             lines.append(
-                f"Text length in characters: {c['mean']:.0f} on average, {c['median']:.0f} median, "
-                f"{c['p95']:.0f} for the longest 5%, {c['max']:.0f} at most."
+                f"Text length in characters: {c['mean']:,.0f} on average, {c['median']:,.0f} median, "
+                f"{c['p95']:,.0f} for the longest 5%, {c['max']:,.0f} at most."
             )
         if self.token_lengths:
             t = self.token_lengths
             lines.append(
-                f"Text length in tokens: {t['mean']:.0f} on average, {t['p95']:.0f} for the longest 5%."
+                f"Text length in tokens: {t['mean']:,.0f} on average, {t['p95']:,.0f} for the longest 5%."
             )
         # Rows left out (empty, duplicate) are said once, by their warnings.
         names = {"en": "English", "zh": "Chinese"}
@@ -108,11 +108,11 @@ class DataReport:
             lines.append(f"{len(self.label_counts):,} 个标签：{shown}{tail}。")
         if self.char_lengths:
             c = self.char_lengths
-            lines.append(f"文本长度（字符）：平均 {c['mean']:.0f}，中位数 {c['median']:.0f}，"
-                         f"最长的 5% 为 {c['p95']:.0f}，最长 {c['max']:.0f}。")
+            lines.append(f"文本长度（字符）：平均 {c['mean']:,.0f}，中位数 {c['median']:,.0f}，"
+                         f"最长的 5% 为 {c['p95']:,.0f}，最长 {c['max']:,.0f}。")
         if self.token_lengths:
             t = self.token_lengths
-            lines.append(f"文本长度（词元）：平均 {t['mean']:.0f}，最长的 5% 为 {t['p95']:.0f}。")
+            lines.append(f"文本长度（词元）：平均 {t['mean']:,.0f}，最长的 5% 为 {t['p95']:,.0f}。")
         names = {"en": "英文", "zh": "中文"}
         lines.append(f"语言：{names.get(self.language, '其他/混合')}。")
         return lines

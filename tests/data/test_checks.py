@@ -280,3 +280,12 @@ def test_the_chinese_summary_says_what_the_english_one_does() -> None:
     english, chinese = report.summary_lines(), report.summary_lines_zh()
     assert len(chinese) == len(english)  # token lengths too, which the old one dropped
     assert any(line.startswith("文本长度（词元）") for line in chinese)
+
+
+def test_the_summary_counts_one_label_and_long_texts_as_a_person_writes_them() -> None:
+    one = pd.DataFrame({"text": [f"text {i} " + "x" * 12_000 for i in range(12)],
+                        "label": ["wifi"] * 12})
+    _, report = check_dataset(one)
+    said = " ".join(report.summary_lines())
+    assert "1 label: wifi (12)" in said and "12,007 on average" in said
+    assert "平均 12,007" in " ".join(report.summary_lines_zh())

@@ -195,7 +195,7 @@ def test_token_tag_count_mismatch_names_lines_and_rows(tmp_path: Path) -> None:
         table, index=False)
     _, report = _check(table)
     level, message = _problem(report, "count_mismatch")
-    assert level == "error" and "row 2: 2 tokens, 1 tags" in message
+    assert level == "error" and "row 2: 2 tokens, 1 tag" in message
 
 
 def test_unknown_scheme_lists_the_tags(tmp_path: Path) -> None:

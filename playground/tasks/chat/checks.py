@@ -68,12 +68,12 @@ class ChatReport(DataReport):
                      f"several turns; {self.with_system:,} have a system message.")
         for what, stats in (("Question", self.question_lengths), ("Answer", self.answer_lengths)):
             if stats:
-                lines.append(f"{what} length in characters: {stats['mean']:.0f} on average, "
-                             f"{stats['p95']:.0f} for the longest 5%, {stats['max']:.0f} at most.")
+                lines.append(f"{what} length in characters: {stats['mean']:,.0f} on average, "
+                             f"{stats['p95']:,.0f} for the longest 5%, {stats['max']:,.0f} at most.")
         if self.token_lengths:
             t = self.token_lengths
-            lines.append(f"Conversation length in tokens: {t['mean']:.0f} on average, "
-                         f"{t['p95']:.0f} for the longest 5%, {t['max']:.0f} at most.")
+            lines.append(f"Conversation length in tokens: {t['mean']:,.0f} on average, "
+                         f"{t['p95']:,.0f} for the longest 5%, {t['max']:,.0f} at most.")
         names = {"en": "English", "zh": "Chinese"}
         lines.append(f"Language: {names.get(self.language, 'other / mixed')}.")
         return lines
@@ -93,12 +93,12 @@ class ChatReport(DataReport):
                      f"{self.with_system:,} 个有系统提示。")
         for what, stats in (("问题", self.question_lengths), ("回答", self.answer_lengths)):
             if stats:
-                lines.append(f"{what}长度（字符）：平均 {stats['mean']:.0f}，"
-                             f"最长的 5% 为 {stats['p95']:.0f}，最长 {stats['max']:.0f}。")
+                lines.append(f"{what}长度（字符）：平均 {stats['mean']:,.0f}，"
+                             f"最长的 5% 为 {stats['p95']:,.0f}，最长 {stats['max']:,.0f}。")
         if self.token_lengths:
             t = self.token_lengths
-            lines.append(f"对话长度（词元）：平均 {t['mean']:.0f}，最长的 5% 为 {t['p95']:.0f}，"
-                         f"最长 {t['max']:.0f}。")
+            lines.append(f"对话长度（词元）：平均 {t['mean']:,.0f}，最长的 5% 为 {t['p95']:,.0f}，"
+                         f"最长 {t['max']:,.0f}。")
         names = {"en": "英文", "zh": "中文"}
         lines.append(f"语言：{names.get(self.language, '其他/混合')}。")
         return lines

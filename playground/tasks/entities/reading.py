@@ -264,7 +264,8 @@ def _read_token_table(df: pd.DataFrame, tokens_column: str, tags_column: str,
         if len(tokens) == 1 and len(tags) > 1 and is_cjk(tokens[0]):
             tokens = list(tokens[0])  # Chinese written as one string: one tag per character
         if len(tokens) != len(tags):
-            mismatched.append(f"row {row}: {len(tokens)} tokens, {len(tags)} tags")
+            mismatched.append(f"row {row}: {count_noun(len(tokens), 'token')}, "
+                              f"{count_noun(len(tags), 'tag')}")
             mismatched_zh.append(f"第 {row} 行：{len(tokens)} 个词，{len(tags)} 个标注")
             continue
         result.sentences.append(Sentence(tokens, tags, row))
