@@ -377,12 +377,15 @@ def _auto_chat(cards: dict[str, ModelCard], language: str) -> Choice:
         raise ModelError("Your data is Chinese, and the embedded chat model (SmolLM2-135M) "
                          "cannot write Chinese. Chinese chat needs a hub model such as "
                          "Qwen/Qwen2.5-0.5B-Instruct, and none is on this machine.",
-                         "Connect this machine to the internet and choose "
-                         "Qwen/Qwen2.5-0.5B-Instruct on the Model tab (it downloads once), "
-                         "or give the folder of a Chinese chat model.",
+                         "Pick Instant (classic) on the Model tab: it answers any language "
+                         "offline, with the answer of the most similar question of your sheet. "
+                         "Or connect this machine to the internet and choose "
+                         "Qwen/Qwen2.5-0.5B-Instruct there (it downloads once), or give the "
+                         "folder of a Chinese chat model.",
                          zh="你的数据是中文，而内置对话模型（SmolLM2-135M）不会写中文。"
                             "中文对话需要 Qwen/Qwen2.5-0.5B-Instruct 这样的 Hugging Face 模型，"
-                            "而本机上没有。请让本机连上互联网，在模型页选择 "
+                            "而本机上没有。请在模型页选择“秒训（经典模型）”：它离线即可回答任何语言，"
+                            "用表格中最相似问题的答案来回答。或者让本机连上互联网，在模型页选择 "
                             "Qwen/Qwen2.5-0.5B-Instruct（只需下载一次），或给出中文对话模型的文件夹。")
     card = cards[EMBEDDED_CHAT]
     if not card.installed:
