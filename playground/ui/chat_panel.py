@@ -55,6 +55,8 @@ def why_line(reply: Any, lang: str) -> str:
         return say(lang, "answered_keyword", label=reply.label, detail=detail)
     if reply.source == "clarify":
         return say(lang, "answered_clarify", detail=detail)
+    if reply.source == "entities":  # no label; its entities' confidences are not calibrated
+        return say(lang, "answered_entities", detail=detail)
     if reply.source == "reply":  # its detail only repeats "reply template"
         return say(lang, "answered_reply", label=reply.label, confidence=reply.confidence)
     source = SOURCE_WORDS.get(reply.source, (reply.source, reply.source))[zh]
@@ -206,7 +208,7 @@ def _wire(ctx: Context, run, compare, knobs, chatbot, base_chatbot, message, sid
         history = history + [{"role": "user", "content": _escaped(text)},
                              {"role": "assistant", "content": f"{_escaped(said)}\n\n<sub>{why}</sub>"}]
         top = dict(list(reply.probabilities.items())[:3])
-        yield (history, gr.update(value=top or None, visible=True),
+        yield (history, gr.update(value=top or None, visible=bool(top)),
                gr.update(value=highlighted(text, reply.entities), visible=bool(reply.entities)))
 
     def streamed(run_id: str, text: str, history: History, sampling: Sampling, lang: str,

@@ -84,6 +84,7 @@ AGENT_TEXTS: dict[str, tuple[str, str]] = {
                   "训练数据中最相似问题的答案"),
     "streamed_base": ("before fine-tuning, written as you watched", "微调前，边写边显示"),
     "answered_generated": ("answered by {source}: {detail}", "由{source}回答：{detail}"),
+    "answered_entities": ("answered by the entity model: {detail}", "由实体模型回答：{detail}"),
     "answered_by": ("{label} · {confidence:.0%} sure · answered by {source}: {detail}",
                     "{label} · 把握 {confidence:.0%} · 由{source}回答：{detail}"),
     "answered_reply": ("{label} · {confidence:.0%} sure · answered by its reply template",

@@ -33,13 +33,14 @@ def test_chinese_entities_train_highlight_and_score(live_app, assets: Path,
     assert "Entity F1" in status and service.status(run_id)["name"] in status
 
     history, _, top, marked = c.predict(run_id, "我们在北京见到了李明。", [], api_name="/chat")
-    assert not value(top)  # an entity agent has no labels to rank
+    assert not value(top) and top["visible"] is False  # an entity agent ranks no labels
     assert marked["visible"] is True  # shown once an agent finds entities
     marks = {piece["token"]: piece["class_or_confidence"] for piece in value(marked)}
     assert marks["北京"].startswith("LOC ") and marks["北京"].endswith("%")
     assert marks["我们在"] is None
     answer = " ".join(part["text"] for part in history[-1]["content"])
-    assert "LOC: 北京" in answer
+    assert "LOC: 北京" in answer and "answered by the entity model" in answer
+    assert "sure" not in answer  # its entities' confidences are not calibrated
 
     summary, per_type, _, mistakes = c.predict(
         run_id, handle_file(str(assets / "msra_ner_zh_sample.conll")), api_name="/test_file")
