@@ -222,7 +222,11 @@ def build(ctx: Context, model_tab: Any) -> DataTab:
             return analyse(session.data_path, text, label, lang_of(request), ctx.max_upload_mb,
                            model_setting(choice, custom), task)
         except gr.Error as exc:  # the file stays chosen: another column or task may fit
-            return [keep.get(name, f"❌ {exc.message}") for name in OUTPUTS]
+            # no preview or chart of how the last task read it beside the sentence why
+            # this one cannot: the columns stay to pick from
+            hidden = gr.update(value=None, visible=False)
+            return [{**keep, "preview": hidden, "bubbles": gr.update(value="", visible=False),
+                     "chart": hidden}.get(name, f"❌ {exc.message}") for name in OUTPUTS]
 
     upload.upload(load_file, [ctx.session, upload, *model], [ctx.session, *outputs],
                   api_name="load_file")

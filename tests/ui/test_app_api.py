@@ -47,6 +47,10 @@ def test_sample_loads_with_guessed_columns_and_checks(live_app) -> None:
     assert "Ready to train: 400 rows, 8 labels" in checks
     assert "embedded MiniLM" in checks
     assert len(value(preview)["data"]) == 8
+    # another task cannot read it: its sentence, and no preview or chart of the old reading
+    preview, _, text, _, _, chart, checks = c.predict("auto", "", "ner", api_name="/set_task")
+    assert checks.startswith("❌") and preview["visible"] is False and chart["visible"] is False
+    assert text["label"] == "Words or text column"  # named for the task now
 
 
 def test_start_without_data_says_what_to_do(live_app, tiny_model_dir: Path) -> None:
