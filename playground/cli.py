@@ -22,7 +22,7 @@ from typing import Any
 
 from playground import tasks
 from playground.config import RunConfig, field_specs, load_preset, preset_names
-from playground.errors import PlaygroundError, RunError
+from playground.errors import DataError, PlaygroundError, RunError
 from playground.runfolder import LABELS
 
 ALIASES = {"learning_rate": ["--lr"], "text_column": ["--text-col"],
@@ -214,7 +214,8 @@ def _progress_line(event: dict[str, Any], floor: str = "floor") -> str | None:
     if kind == "baselines":  # the floor (most common label, no entity, base model), classic
         scores = ", ".join(f"{floor if who == 'majority' else who} {key} {value:.4f}"
                            for name, value in event.items()
-                           if isinstance(value, (int, float)) and name != "classic_s"
+                           if isinstance(value, (int, float))
+                           and name not in ("classic_s", "time")  # seconds, not scores
                            for who, _, key in [name.partition("_")])
         return f"baselines: {scores} ({event.get('classic_s', 0):.1f} s)"
     if kind in ("phase", "failed"):
@@ -434,6 +435,10 @@ def _predict(args: argparse.Namespace) -> int:
 
     if args.text is not None:
         check_question(args.text)
+        if not args.text.strip():  # as the API and the chat refuse it
+            raise DataError("The text is empty.", 'Give the question in quotes: playground '
+                            'predict runs/RUN_ID "my card is lost"',
+                            zh='问题是空的。请把问题放在引号里：playground predict runs/RUN_ID "我的卡丢了"')
     loading = time.perf_counter()
     agent = load_agent(args.run_dir)
     load_s = time.perf_counter() - loading

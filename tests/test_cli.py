@@ -134,6 +134,10 @@ def test_the_eta_keeps_its_hours() -> None:
     assert _progress_line({**event, "eta_s": 245.4}).endswith("ETA 04:05")
     assert _progress_line({**event, "eta_s": 75 * 60, "may_stop_early": True}).endswith(
         "ETA at most 1:15:00")
+    baselines = {"type": "baselines", "time": 1796370942.932, "majority_accuracy": 0.25,
+                 "classic_accuracy": 0.9, "classic_s": 1.5}
+    assert _progress_line(baselines, "most common label") == (
+        "baselines: most common label accuracy 0.2500, classic accuracy 0.9000 (1.5 s)")
 
 
 def test_chat_on_the_command_line_trains_lora_unless_told_otherwise() -> None:

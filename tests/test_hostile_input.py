@@ -232,3 +232,13 @@ def test_json_nested_too_deeply_gets_a_sentence_not_a_traceback(tmp_path: Path) 
                            "--model", "classic"], capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "Traceback" not in done.stderr + done.stdout
     assert "not valid JSON" in done.stderr + done.stdout
+
+
+def test_the_command_line_names_a_folder_and_refuses_an_empty_question(runs, tmp_path) -> None:
+    for command, said in (
+            (["train", "--data", str(tmp_path), "--model", "classic"], "is a folder, not a file"),
+            (["predict", str(runs["intents"].path), "  "], "The text is empty")):
+        done = subprocess.run([sys.executable, "-m", "playground", *command],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode != 0 and said in done.stderr + done.stdout, done.stderr
+        assert "Traceback" not in done.stderr

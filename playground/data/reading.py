@@ -63,6 +63,11 @@ def read_table(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.Da
     apply), ``file_name`` and ``blank_rows`` (rows with every cell empty, left out).
     """
     path = Path(path)
+    if path.is_dir():  # a command line's --data, given a folder
+        raise DataError(f"{path.name} is a folder, not a file.",
+                        "Give the path of a CSV, TSV, Excel or JSON lines file in it.",
+                        zh=f"{path.name} 是文件夹，不是文件。请给出其中一个 CSV、TSV、Excel 或 "
+                           "JSON lines 文件的路径。")
     if not path.is_file():
         raise DataError(
             f"The file {path.name} was not found.", "Check the file name, or upload the file again.",
