@@ -289,3 +289,11 @@ def test_the_summary_counts_one_label_and_long_texts_as_a_person_writes_them() -
     said = " ".join(report.summary_lines())
     assert "1 label: wifi (12)" in said and "12,007 on average" in said
     assert "平均 12,007" in " ".join(report.summary_lines_zh())
+
+
+def test_a_small_file_to_score_on_is_refused_for_the_score_not_for_training() -> None:
+    _, report = check_eval_table(_frame(per_label=2), ["pos", "neg"])
+    said = _message(report, "too_few_rows")
+    assert "a score needs at least 10" in said and "train" not in said
+    _, report = check_dataset(_frame(per_label=2))
+    assert "needed to train and test" in _message(report, "too_few_rows")

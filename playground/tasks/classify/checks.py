@@ -260,10 +260,18 @@ def _check_labels(clean: pd.DataFrame, report: DataReport, min_per_label: int, w
             f"有的标签样本少于 {min_per_label} 个：{name_counts_zh(rare)}。"
             f"留出验证和测试数据需要每个标签至少 {min_per_label} 个样本：请为这些标签补充样本，或删除这些行。",
         ))
-    if len(clean) < MIN_ROWS:
+    if len(clean) < MIN_ROWS and what == "evaluation file":  # a file to score on
         report.problems.append(Problem(
             "error", "too_few_rows",
-            f"The {what} has only {len(clean):,} usable rows; "
+            f"The {what} has only {count_noun(len(clean), 'usable row')}; a score needs at "
+            f"least {MIN_ROWS} to mean anything. Add more rows with their right labels.",
+            f"{WHAT_ZH[what]}只有 {len(clean):,} 行可用；至少要 {MIN_ROWS} 行，得分才有意义。"
+            "请补充带正确标签的行。",
+        ))
+    elif len(clean) < MIN_ROWS:
+        report.problems.append(Problem(
+            "error", "too_few_rows",
+            f"The {what} has only {count_noun(len(clean), 'usable row')}; "
             f"at least {MIN_ROWS} are needed to train and test. "
             "Add more examples.",
             f"{WHAT_ZH[what]}只有 {len(clean):,} 行可用；训练和测试至少需要 {MIN_ROWS} 行。请补充样本。",
