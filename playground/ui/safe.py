@@ -11,7 +11,9 @@ import html
 import re
 from typing import Any
 
-_MARKDOWN_MARKS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# ":" and "." too: a bare "http://x" or "www.x" in a name would become a link (GFM's
+# autolinks need neither brackets nor marks).
+_MARKDOWN_MARKS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>:])")
 
 
 def md_text(value: Any) -> str:

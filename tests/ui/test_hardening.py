@@ -246,6 +246,17 @@ def test_sentences_for_the_page_quote_markup_as_text() -> None:
     assert "<img" not in shown and "&lt;img src=x onerror=window.__xss=1&gt;" in shown
 
 
+def test_a_name_with_a_bare_address_is_no_link() -> None:
+    """GFM (the page's Markdown) links "http://x" and "www.x" with no marks around them:
+    a run's name shows them as text, never as a link an autolinker could find."""
+    from playground.ui.safe import md_text
+
+    shown = md_text("<b>x</b> **y** http://evil.example www.evil.example")
+    assert "http://" not in shown and "www." not in shown and "<b>" not in shown
+    assert MarkdownIt("commonmark").render(shown) == \
+        "<p>&lt;b&gt;x&lt;/b&gt; **y** http://evil.example www.evil.example</p>\n"
+
+
 def test_labels_in_the_data_checks_show_as_text_not_markdown(tmp_path: Path) -> None:
     """A file's labels are quoted in the Data tab's checks (Markdown): a label written as
     bold or as a link must show as written, not bold, and never as a link."""
