@@ -27,6 +27,7 @@ from typing import Any
 
 from playground.errors import ConfigError
 from playground.runfolder import RunFolder, read_json, write_json
+from playground.service.bundle_texts import MAX_TEXT
 
 ACTIONS = ("reply", "lookup", "http")
 DEFAULT_CLARIFY = "Did you mean {option1} or {option2}?"
@@ -42,7 +43,8 @@ MAX_RULE_NAME = 80  # characters: a rule's name is shown under each answer it gi
 # What one agent's rules may hold: each answer reads every keyword, and a reply is sent
 # whole (a 1 MB template with 200,000 keywords made every question take seconds).
 MAX_RULES = 1_000
-MAX_REPLY_CHARS = 2_000  # a reply template, the clarifying question, the not-found answer
+MAX_REPLY_CHARS = MAX_TEXT  # a reply template, the clarifying question, the not-found
+# answer: what a bundle carries too (4,000 characters)
 MAX_KEYWORDS = 2_000  # all rules together
 MAX_KEYWORD_CHARS = 100
 # A filled reply: slots such as {text} may repeat, so the answer is cut at this length.

@@ -91,7 +91,7 @@ def test_a_reply_whose_slots_repeat_is_cut() -> None:
     ({"reply": 123}, "reply of a rule must be text"),
     ({"action": "http", "tool": "http://exa mple.com"}, "http:// or https://"),
     ({"action": "http", "tool": "http://[::1"}, "http:// or https://"),
-    ({"reply": "x" * 2_001}, "a reply takes at most 2,000"),  # every answer sends it
+    ({"reply": "x" * 4_001}, "a reply takes at most 4,000"),  # every answer sends it
     ({"keywords": ["w"] * 2_001}, "take at most 2,000"),  # every answer reads them all
     ({"keywords": ["w" * 101]}, "each of at most 100 characters"),
 ])
