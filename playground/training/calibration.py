@@ -17,11 +17,6 @@ import numpy as np
 # T between 1/20 and 20: wide enough for any model seen so far, finite either way.
 LOG_T_BOUNDS = (-3.0, 3.0)
 ECE_BINS = 10
-# How many validation rows the prior on T counts as. With one, a sheet of 53 rows (5 for
-# validation, all right) gave T = 0.51: 99% sure of "blah blah asdf", and a worse
-# held-out ECE (0.09 against 0.06 untouched). Twenty keep a handful of rows from moving T
-# far; on a few hundred rows the data decides.
-PRIOR_ROWS = 20
 
 
 def is_fitted_temperature(value: object) -> bool:
@@ -51,9 +46,9 @@ def nll(logits: np.ndarray, truth: np.ndarray, temperature: float = 1.0) -> floa
 def fit_temperature(logits: np.ndarray, truth: np.ndarray) -> float:
     """The T that minimises the validation NLL of ``logits / T`` (1.0 without rows).
 
-    A standard normal prior on log T, weighted like ``PRIOR_ROWS`` more rows, keeps T
-    finite when the model gets every validation row right (the NLL then falls forever as
-    T shrinks) and keeps a fit on a handful of rows near 1.
+    A standard normal prior on log T, weighted like one more row, keeps T finite when the
+    model gets every validation row right (the NLL then falls forever as T shrinks) and
+    pulls a fit on a handful of rows towards 1.
     """
     from scipy.optimize import minimize_scalar
 
@@ -63,8 +58,7 @@ def fit_temperature(logits: np.ndarray, truth: np.ndarray) -> float:
     logits = np.asarray(logits, dtype=np.float64)
 
     def objective(log_t: float) -> float:
-        return nll(logits, truth, float(np.exp(log_t))) + \
-            PRIOR_ROWS * log_t ** 2 / (2 * len(truth))
+        return nll(logits, truth, float(np.exp(log_t))) + log_t ** 2 / (2 * len(truth))
 
     found = minimize_scalar(objective, bounds=LOG_T_BOUNDS, method="bounded")
     return round(float(np.exp(found.x)), 4)
