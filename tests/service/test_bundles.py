@@ -23,7 +23,7 @@ import pytest
 from conftest import intent_rows, tiny_settings
 
 from playground.config import RunConfig
-from playground.errors import BundleError, RunError
+from playground.errors import BundleError, ConfigError, RunError
 from playground.runfolder import RunFolder
 from playground.service.agents import ask, finished_runs
 from playground.service.bundles import (
@@ -509,15 +509,18 @@ def test_export_refuses_unfinished_runs_and_pickles(classic, tmp_path: Path) -> 
 
 
 def test_an_agent_with_a_reply_too_long_for_a_bundle_says_so(classic, tmp_path: Path) -> None:
+    """Rules hold replies of a bundle's length at most; an agent.json edited by hand past
+    it is refused at export with the rules' sentence."""
     run, _ = classic
     copy = RunFolder(tmp_path / run.run_id)
     shutil.copytree(run.path, copy.path)
     rules = json.loads(copy.agent_path.read_text())
     rules["rules"][0]["reply"] = "x" * 5000
     copy.agent_path.write_text(json.dumps(rules))
-    with pytest.raises(BundleError, match="cannot go into a bundle: .* too long") as caught:
+    with pytest.raises(ConfigError, match="is 5,000 characters long; a reply takes at most "
+                                          "4,000") as caught:
         export_bundle(copy.path, tmp_path)
-    assert "Shorten" in caught.value.hint and "无法放进包里" in caught.value.zh
+    assert "Shorten" in caught.value.hint and "最多 4,000" in caught.value.zh
 
 
 def test_web_calls_come_in_switched_off(classic, used_runs: Path, tmp_path: Path) -> None:
