@@ -30,7 +30,7 @@ from playground.ui.texts import error_for, lang_of, say
 DEFAULT = Sampling()
 SOURCE_WORDS = {"lookup": ("table lookup", "查表"), "model": ("the model", "模型"),
                 "retrieval": ("retrieval", "检索"), "base": ("the base model", "基础模型"),
-                "http": ("web call", "网络调用"), "entities": ("entities", "实体")}
+                "http": ("web call", "网络调用")}
 History = list[dict[str, Any]]
 
 
